@@ -1,0 +1,1 @@
+"""The `fenjie` command line."""

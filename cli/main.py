@@ -1,0 +1,103 @@
+"""The `fenjie` command. Only option parsing and rendering live here.
+
+Heavy modules (pandas, pandera, openpyxl) are imported inside the commands that need them,
+so `fenjie --help`, `fenjie kinds` and `fenjie rules` start fast.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from templates.config import ConfigError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UsageProblem(click.ClickException):
+    """A usage or config error: Chinese message on stderr, exit status 2."""
+    exit_code = 2
+
+    def show(self, file=None):
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+def load_config_or_exit(path):
+    """The parsed config, or exit status 2 with a Chinese message."""
+    if path is None:
+        return None
+    from templates.config import load_config
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def kind_or_exit(name):
+    if name is None:
+        return None
+    from templates.kinds import get_kind
+    try:
+        return get_kind(name)
+    except KeyError as exc:
+        raise UsageProblem(exc.args[0]) from None
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="fenjie", message="fenjie %(version)s")
+def main():
+    """fenjie（分解）：生成县级目标任务分解表模板，核对乡镇报回的表格。
+
+    \b
+    fenjie kinds                      列出表格类型
+    fenjie template grain-plan ...    生成模板
+    fenjie check 报送文件夹/ ...       核对报回的表格
+    fenjie merge 报送文件夹/ ...       汇总
+    fenjie rules [CODE]               查看核对规则
+    """
+
+
+@main.command()
+def kinds():
+    """列出支持的表格类型。"""
+    from templates.kinds import KINDS
+    for kind in KINDS.values():
+        click.echo(f"{kind.name:<16}{kind.title}（第 {kind.version} 版）")
+        click.echo(f"{'':<16}{kind.description}")
+        headers = "、".join(c.label if not c.parent else f"{c.parent}/{c.header}" for c in kind.columns)
+        click.echo(f"{'':<16}列：{headers}")
+
+
+@main.command()
+@click.argument("code", required=False)
+def rules(code):
+    """列出核对规则；给出 CODE 时显示该规则的详细说明。"""
+    from validators.rules import RULES
+    if code is None:
+        for rule in RULES.values():
+            level = "错误" if rule.severity == "error" else "提醒"
+            click.echo(f"{rule.code}  {level}  {rule.name:<28}{rule.message}")
+        return
+    rule = RULES.get(code.upper())
+    if rule is None:
+        raise UsageProblem(f"没有规则 {code}。运行 fenjie rules 查看全部规则。")
+    level = "错误" if rule.severity == "error" else "提醒（不影响通过）"
+    click.echo(f"{rule.code} ({rule.name})  {level}")
+    click.echo(f"消息：{rule.message}")
+    if rule.kinds:
+        click.echo(f"适用：{'、'.join(rule.kinds)}")
+    click.echo("")
+    click.echo(rule.explanation)
+
+
+def run():
+    """Console-script entry: never show a traceback to a clerk."""
+    try:
+        main()
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

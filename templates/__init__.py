@@ -1,0 +1,1 @@
+"""Table-kind declarations (the single source of truth) and the template writer."""

@@ -1,0 +1,51 @@
+"""The identity block: what a fenjie template says about itself, machine-readably.
+
+Stored as key/value rows (column A key, column B value) on a hidden, protected sheet named
+IDENTITY_SHEET, so any reader (openpyxl, python-calamine, xlwings) can recover it without
+guessing. Targets are stored as `target.<column key>`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+IDENTITY_SHEET = "fenjie_id"
+GENERATOR = "fenjie"
+
+
+@dataclass
+class Identity:
+    kind: str
+    version: int
+    county: str
+    year: int
+    scope: str                                  # "county" or a township's name
+    targets: dict[str, float] = field(default_factory=dict)  # column key -> target
+
+    @property
+    def is_township(self) -> bool:
+        return self.scope != "county"
+
+    def rows(self) -> list[tuple[str, object]]:
+        rows: list[tuple[str, object]] = [
+            ("generator", GENERATOR), ("kind", self.kind), ("version", self.version),
+            ("county", self.county), ("year", self.year), ("scope", self.scope)]
+        rows += [(f"target.{key}", value) for key, value in self.targets.items()]
+        return rows
+
+
+def parse_identity(rows) -> Identity | None:
+    """Rebuild an Identity from the sheet's rows; None unless it is a well-formed fenjie block."""
+    data: dict[str, object] = {}
+    for row in rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+            data[row[0].strip()] = row[1]
+    if data.get("generator") != GENERATOR:
+        return None
+    try:
+        targets = {k[len("target."):]: float(v) for k, v in data.items()
+                   if k.startswith("target.") and v not in (None, "")}
+        return Identity(kind=str(data["kind"]), version=int(float(data["version"])),
+                        county=str(data["county"]), year=int(float(data["year"])),
+                        scope=str(data["scope"]), targets=targets)
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,30 @@
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EXAMPLE = ROOT / "examples" / "xiangyin-2025"
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def pytest_collection_modifyitems(config, items):
+    """LibreOffice tests are skipped only where soffice is missing — and CI installs it."""
+    if shutil.which("soffice") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) 未安装")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def example_config():
+    from templates.config import load_config
+    return load_config(EXAMPLE / "fenjie.toml")

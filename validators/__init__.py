@@ -1,0 +1,1 @@
+"""Reading returned sheets, normalising cells, schemas, rules and findings."""

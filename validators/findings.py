@@ -1,0 +1,58 @@
+"""Findings: errors as data, rendered to text, JSON, Excel and the add-in from one list."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+ERROR = "error"
+WARNING = "warning"
+
+OK = "ok"
+INVALID = "invalid"
+UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str                 # error | warning
+    message: str                  # Chinese, for people
+    sheet: str | None = None
+    cell: str | None = None       # A1 address as the clerk sees it, None when absent
+    value: str | None = None      # the original cell text
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+    scope: str | None = None       # the township this return is for, when known
+    sheet: str | None = None       # the sheet the table was found on
+    totals: dict[str, float] = field(default_factory=dict)  # column key -> 合计 as computed
+
+    @property
+    def status(self) -> str:
+        if self.unreadable:
+            return UNREADABLE
+        return INVALID if self.errors else OK
+
+    @property
+    def errors(self) -> int:
+        return sum(f.is_error for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(not f.is_error for f in self.findings)
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "kind": self.kind, "status": self.status,
+                "findings": [f.to_dict() for f in self.findings]}

@@ -1,0 +1,144 @@
+"""The rule catalogue: every finding fenjie can report, with a stable code.
+
+Like ruff: a code, a one-line message (a format string), and a longer explanation for
+`fenjie rules CODE`. Cross-column and plausibility rules are derived from the table-kind
+declarations, so adding a CrossRule to a kind adds its rule here.
+Pure Python: imported by `fenjie rules` without pandas.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from templates.kinds import KINDS
+from validators.findings import ERROR, WARNING, Finding
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str            # ASCII slug
+    severity: str
+    message: str         # str.format template, Chinese
+    explanation: str     # Chinese, shown by `fenjie rules CODE`
+    kinds: tuple[str, ...] = ()  # empty: applies to every kind
+
+    def finding(self, *, sheet=None, cell=None, value=None, suggestion=None, **fields) -> Finding:
+        return Finding(self.code, self.severity, self.message.format(**fields), sheet, cell,
+                       None if value is None else str(value),
+                       None if suggestion is None else str(suggestion))
+
+
+_BASE = [
+    # -- F: the file --------------------------------------------------------
+    Rule("F001", "unreadable-file", ERROR, "无法读取：{reason}",
+         "文件打不开或不是电子表格：损坏、加密、空文件、扩展名与内容不符、超过大小或单元格数量上限。"
+         "请让报送单位用 Excel 或 WPS 重新“另存为”.xlsx 后再报送。"),
+    Rule("F002", "hidden-sheet", WARNING, "工作簿中有隐藏的工作表「{name}」",
+         "隐藏的工作表里可能藏着数据，汇总时容易漏看。请取消隐藏，确认其内容后再报送。"),
+    Rule("F003", "hidden-row", WARNING, "第 {row} 行被隐藏，其中有内容",
+         "隐藏行里的数字仍参与合计，但看表的人看不到。请取消隐藏，确认这一行是否应保留。"),
+    Rule("F004", "formula-no-value", WARNING, "公式 {formula} 没有保存计算结果，已按单元格内容重新计算",
+         "文件由不计算公式的程序生成或保存，公式的结果没有存进文件。fenjie 按表中数字重新计算，"
+         "不信任空结果。请在 Excel 或 WPS 中打开后保存一次。"),
+    Rule("F005", "table-not-found", ERROR, "未找到{what}：{detail}",
+         "在工作表中找不到分解表的表头。fenjie 按声明的列名（及常见写法）查找表头行；"
+         "请确认表头未被改写、合并或删除，或用 --kind 指定表格类型。"),
+    Rule("F006", "missing-column", ERROR, "缺少必填列「{column}」",
+         "表中缺少这一列。请按模板补上该列，不要删除或改名模板中的列。"),
+    Rule("F007", "formula-error", ERROR, "单元格显示错误值 {value}",
+         "单元格中的公式出错（如 #REF!、#VALUE!、#DIV/0!），合计无法核对。请修正公式或改填数字。"),
+    # -- N: numbers -----------------------------------------------------------
+    Rule("N001", "number-as-text", ERROR, "数字存成了文本「{value}」，Excel 的求和会跳过它",
+         "单元格内容是数字，但以文本形式保存（常见于从 PDF 或网页复制、或单元格格式设为“文本”）。"
+         "Excel 的 SUM 会跳过文本，合计因此偏小。请把单元格格式改为“常规”或“数值”后重新输入数字。"),
+    Rule("N002", "full-width-digits", ERROR, "数字用了全角字符「{value}」，应为 {number}",
+         "全角数字（如 ２２．０）看起来像数字，但 Excel 把它当作文字，不参与求和。请切换到半角输入法重新输入。"),
+    Rule("N003", "thousands-separator-text", ERROR, "千分位逗号写成了文字「{value}」，应为 {number}",
+         "“95,000”这样手工输入带逗号的数字会被存成文本。请只输入数字，需要千分位时用单元格格式显示。"),
+    Rule("N004", "unit-in-cell", ERROR, "单元格中写了单位「{value}」，应只填数字 {number}",
+         "单位已在表头中注明（如 万亩、吨），单元格里只填数字；“22万亩”会被当作文字，不参与求和。"),
+    Rule("N005", "approximate-number", ERROR, "数字带有“约/左右”等字样「{value}」，应填确数 {number}",
+         "分解表中的任务数必须是确数，不能写“约”“左右”“以上”等字样。"),
+    Rule("N006", "stray-spaces", ERROR, "数字前后有空格「{value}」，应为 {number}",
+         "数字前后或中间的空格会使单元格变成文本，不参与求和。请删除空格。"),
+    Rule("N007", "not-a-number", ERROR, "「{column}」应填数字，现在是「{value}」",
+         "这一列只能填数字。请填入数字；没有任务时填 0。"),
+    Rule("N008", "out-of-bounds", ERROR, "「{column}」的值 {value} 超出允许范围（{bounds}）",
+         "数值超出该列允许的范围，例如面积、产量不能为负数。"),
+    Rule("N009", "required-number-missing", ERROR, "「{column}」未填写",
+         "该列是必填的数字列，这一行留空了。没有任务时请填 0，不要留空。"),
+    Rule("N010", "integer-expected", ERROR, "「{column}」应为整数，现在是 {value}",
+         "序号等列只能是整数。"),
+    # -- T: totals -------------------------------------------------------------
+    Rule("T001", "total-mismatch", ERROR, "「{column}」合计为 {total}，各行相加为 {sum}，相差 {diff}",
+         "合计行的数字与上面各行之和不符（容差为该列所用最小小数位的半个单位）。"
+         "常见原因：某个单元格是文本未被求和、手工改了合计、插入的行不在求和范围内。"),
+    Rule("T002", "target-mismatch", ERROR, "「{column}」合计为 {total}，县下达目标为 {target}，相差 {diff}",
+         "合计与县下达的总目标不符。目标来自 --target、配置文件 [targets] 或模板自带的身份信息。"),
+    Rule("T003", "assigned-mismatch", ERROR,
+         "「{column}」合计为 {total}，县里分配给{scope}的任务是 {target}，相差 {diff}",
+         "乡镇自己的分解表（分到村）合计应等于县分解表分给本乡镇的数。"),
+    Rule("T004", "total-row-missing", ERROR, "表中没有合计行",
+         "分解表应有“合计”行，便于核对。请在表尾加上合计行，用 SUM 公式求和。"),
+    Rule("T005", "total-missing-value", ERROR, "合计行的「{column}」是空的",
+         "合计行中该列没有数字。请填入 SUM 公式。"),
+    # -- R: rows ---------------------------------------------------------------
+    Rule("R001", "row-missing", ERROR, "缺少「{name}」这一行",
+         "配置文件中的每个乡镇（或村）都应在表中恰好有一行。"),
+    Rule("R002", "row-duplicate", ERROR, "「{name}」出现了 {count} 次（第 {rows} 行）",
+         "同一个乡镇（或村）在表中出现了不止一次，合计会重复计算。请合并为一行。"),
+    Rule("R003", "row-unknown", ERROR, "「{name}」不在本县的名单中",
+         "这一行的名称不在配置文件的乡镇（或村）名单中，可能是错别字。建议值是名单中最接近的名称。"),
+    Rule("R004", "row-key-missing", ERROR, "这一行有数字但没有填名称",
+         "每一行都要写明乡镇（或村）的名称，否则无法核对。"),
+    # -- K: task tables --------------------------------------------------------
+    Rule("K001", "lead-unit-missing", ERROR, "第 {seq} 项任务没有牵头单位",
+         "每项任务必须有牵头单位，否则无人负责。", ("task-breakdown",)),
+    Rule("K002", "leader-missing", ERROR, "第 {seq} 项任务没有责任领导",
+         "每项任务必须写明责任领导。", ("task-breakdown",)),
+    Rule("K003", "owner-missing", ERROR, "第 {seq} 项任务缺少{which}责任人",
+         "责任人分“县政府”和“牵头单位”两栏，两栏都要填写。", ("task-breakdown",)),
+    Rule("K004", "unknown-unit", ERROR, "「{name}」不是已知的单位、乡镇或统称",
+         "牵头单位、相关单位中的每个名称都应是配置文件 units、aliases、townships 或 collectives "
+         "中的名称（比较时忽略空格、全角半角）。建议值是最接近的已知名称。", ("task-breakdown",)),
+    Rule("K005", "sequence-broken", ERROR, "序号 {value} {problem}",
+         "序号应从 1 开始连续编排，不跳号、不重号。", ("task-breakdown",)),
+    Rule("K006", "owner-inconsistent", WARNING, "牵头单位「{unit}」的责任人写作「{value}」，其他行写作「{other}」",
+         "同一牵头单位在不同任务中填写了不同的责任人：可能是同一人的名字写法不一，也可能是填错了行。",
+         ("task-breakdown",)),
+    # -- S: the batch of returns -----------------------------------------------
+    Rule("S001", "not-submitted", ERROR, "「{name}」尚未报送",
+         "配置文件中的这个乡镇没有任何一份报送文件与之对应。"),
+    Rule("S002", "submitted-twice", WARNING, "「{name}」报送了 {count} 份：{files}",
+         "同一个乡镇有多份报送文件，请确认以哪一份为准，删去其余的。"),
+    Rule("S003", "unmatched-file", WARNING, "无法确定这份文件是哪个乡镇报送的",
+         "fenjie 依次按模板身份信息、“填报单位”一行、文件名判断报送单位，都没有找到。"),
+]
+
+
+def _slug(text: str) -> str:
+    return text.replace("_", "-")
+
+
+def _derived_rules() -> list[Rule]:
+    rules = []
+    for kind in KINDS.values():
+        for cr in kind.cross_rules:
+            left, right = kind.column(cr.left).header, kind.column(cr.right).header
+            rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
+                              f"{left} {{left}} 大于{right} {{right}}",
+                              f"每一行的{left}不能超过{right}。", (kind.name,)))
+        for rr in kind.ratio_rules:
+            num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
+            rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
+                              f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
+                              f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
+                              f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
+    return rules
+
+
+RULES: dict[str, Rule] = {r.code: r for r in [*_BASE, *_derived_rules()]}
+
+
+def get_rule(code: str) -> Rule:
+    return RULES[code.upper()]

@@ -1,0 +1,55 @@
+"""Plain data the engine works on: a sheet's values and what the reader noticed about it.
+
+The file reader (validators.reader) and the add-in (reading the open workbook through xlwings)
+both produce these; the engine never touches a file or Excel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from templates.identity import Identity
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """Excel address of a 1-based (row, col)."""
+    return f"{column_letter(col)}{row}"
+
+
+@dataclass
+class SheetData:
+    name: str
+    rows: list[list[object]]        # cell values; empty cells are None; ragged rows allowed
+    origin_row: int = 1             # Excel row number of rows[0]
+    origin_col: int = 1             # Excel column number of rows[i][0]
+    hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()       # Excel row numbers
+    # formulas whose result was not saved in the file: (excel row, excel col) -> "=SUM(B4:B19)"
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def value(self, row: int, col: int):
+        """Value at Excel (row, col), None outside the data."""
+        r, c = row - self.origin_row, col - self.origin_col
+        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+            return self.rows[r][c]
+        return None
+
+    def address(self, row_index: int, col_index: int) -> str:
+        """A1 address of rows[row_index][col_index]."""
+        return a1(self.origin_row + row_index, self.origin_col + col_index)
+
+
+@dataclass
+class WorkbookData:
+    path: str
+    sheets: list[SheetData]                 # visible and hidden, in workbook order
+    identity: Identity | None = None        # fenjie's identity block, when present
+    filler: str | None = None               # text of a 填报单位 line, when found
