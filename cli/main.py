@@ -90,6 +90,17 @@ def rules(code):
     click.echo(rule.explanation)
 
 
+def _register_commands():
+    from cli.check_cmd import check
+    from cli.merge_cmd import merge
+    from cli.template_cmd import template
+    for command in (template, check, merge):
+        main.add_command(command)
+
+
+_register_commands()
+
+
 def run():
     """Console-script entry: never show a traceback to a clerk."""
     try:

@@ -56,3 +56,26 @@ class FileResult:
     def to_dict(self) -> dict:
         return {"path": self.path, "kind": self.kind, "status": self.status,
                 "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass
+class BatchResult:
+    """All files of one `fenjie check` run, in input order, plus what the batch as a whole lacks."""
+    files: list[FileResult] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)            # townships that sent nothing
+    duplicates: dict[str, list[str]] = field(default_factory=dict)  # township -> its files
+
+    def summary(self) -> dict:
+        statuses = [f.status for f in self.files]
+        return {"files": len(self.files), "ok": statuses.count(OK),
+                "invalid": statuses.count(INVALID), "unreadable": statuses.count(UNREADABLE),
+                "errors": sum(f.errors for f in self.files),
+                "warnings": sum(f.warnings for f in self.files)}
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.errors for f in self.files) or bool(self.missing)
+
+    def to_dict(self) -> dict:
+        return {"files": [f.to_dict() for f in self.files], "missing": list(self.missing),
+                "summary": self.summary()}
