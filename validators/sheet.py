@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from templates.identity import Identity
 
 
+class CellError(str):
+    """An error value shown in a cell (#REF!, #VALUE!, #DIV/0! …), kept apart from text."""
+
+
 def column_letter(col: int) -> str:
     """1 -> A, 27 -> AA."""
     letters = ""
@@ -27,7 +31,8 @@ def a1(row: int, col: int) -> str:
 @dataclass
 class SheetData:
     name: str
-    rows: list[list[object]]        # cell values; empty cells are None; ragged rows allowed
+    # cell values: float | int | str | bool | datetime | CellError | None (empty); ragged rows allowed
+    rows: list[list[object]]
     origin_row: int = 1             # Excel row number of rows[0]
     origin_col: int = 1             # Excel column number of rows[i][0]
     hidden: bool = False
