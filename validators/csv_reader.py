@@ -1,0 +1,90 @@
+"""CSV (and tab-separated text saved as .xls by web systems) -> one SheetData.
+
+A CSV file stores no types: "22" in a CSV is what Excel would show as the number 22 after
+opening it. So a value that is a clean ASCII number (optional minus, digits, optional
+decimals; no spaces, separators, units or full-width digits) becomes a number, and every
+other value stays text exactly as written — " 22 ", "22万亩", "９５", "95,000" still reach the
+number rules as the text the clerk typed. Integers with a leading zero ("007") stay text:
+they are codes, and Excel would lose the zero.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from templates.config import Limits
+from validators.sheet import SheetData
+
+_CLEAN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|-?\.[0-9]+")
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def read_csv(path: Path, limits: Limits) -> SheetData:
+    from validators.reader import UnreadableFile
+
+    text = decode(path.read_bytes())
+    delimiter = guess_delimiter(text)
+    rows: list[list[object]] = []
+    cells = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            cells += len(record)
+            if cells > limits.max_cells:
+                from validators.reader import _too_many_cells
+                raise UnreadableFile(_too_many_cells(path.stem, cells, limits))
+            rows.append([csv_value(v) for v in record])
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV 文件格式有误（{exc}）：请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    return SheetData(name=path.stem, rows=rows)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (WPS and Excel save GBK)."""
+    from validators.reader import UnreadableFile
+
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("无法识别 CSV 文件的文字编码（不是 UTF-8 或 GBK）：请用 Excel 或 WPS 打开后"
+                         "另存为 .xlsx 再报送。")
+
+
+def guess_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number (> 1) of fields."""
+    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for delimiter in _DELIMITERS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        if not counts:
+            continue
+        modal = max(set(counts), key=counts.count)
+        if modal < 2:
+            continue
+        score = (counts.count(modal), modal)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def csv_value(text: str):
+    if text == "":
+        return None
+    if _CLEAN_NUMBER.fullmatch(text):
+        number = float(text)
+        if "." not in text and abs(number) < 2 ** 53:
+            return int(text)
+        return number
+    return text

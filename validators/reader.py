@@ -1,0 +1,303 @@
+"""The file edge: a returned spreadsheet on disk -> validators.sheet.WorkbookData.
+
+Values come from python-calamine (fast, never runs macros or formulas). What calamine does
+not report — hidden rows, formulas saved without a result, error values — is read from the
+.xlsx/.xlsm sheet XML by validators.xlsx_xml, only when the raw XML shows there is any.
+
+Every way a file can fail to be read ends in UnreadableFile with a Chinese reason that tells
+the clerk what to do; the file is opened read-only and never changed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from templates.config import Limits
+from templates.identity import IDENTITY_SHEET, parse_identity
+from validators.sheet import SheetData, WorkbookData
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+
+
+class UnreadableFile(Exception):
+    """A file fenjie cannot read; `reason` is Chinese and says what the clerk can do."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# -- finding the files ----------------------------------------------------
+
+def find_input_files(paths) -> list[Path]:
+    """Spreadsheet files among `paths` (files and folders, searched recursively).
+
+    Folders give their spreadsheets in sorted order, skipping Office lock files (~$…) and
+    hidden files. A named file is kept whatever its suffix, and a path that does not exist is
+    kept too: read_workbook then explains what is wrong with it, so nothing is dropped silently.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        candidates = _spreadsheets_under(path) if path.is_dir() else [path]
+        for candidate in candidates:
+            key = candidate.resolve() if candidate.exists() else candidate
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def _spreadsheets_under(folder: Path) -> list[Path]:
+    files = []
+    for path in folder.rglob("*"):
+        relative = path.relative_to(folder).parts
+        if any(part.startswith(".") for part in relative):
+            continue
+        if path.name.startswith("~$") or not path.is_file():
+            continue
+        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+            files.append(path)
+    return sorted(files, key=lambda p: [part.casefold() for part in p.relative_to(folder).parts])
+
+
+# -- reading one file ------------------------------------------------------
+
+def read_workbook(path, *, limits: Limits | None = None) -> WorkbookData:
+    """Read every sheet of the workbook at `path`; UnreadableFile when that is not possible."""
+    limits = limits or Limits()
+    path = Path(path)
+    head = _stat_and_head(path, limits)
+    container = _sniff(path, head)
+    if container == "text":
+        from validators.csv_reader import read_csv
+        sheets = [read_csv(path, limits)]
+    else:
+        sheets = _read_with_calamine(path, container, limits)
+    return build_workbook(str(path), sheets)
+
+
+def build_workbook(path: str, sheets: list[SheetData]) -> WorkbookData:
+    identity = None
+    for sheet in sheets:
+        if sheet.name == IDENTITY_SHEET:
+            identity = parse_identity(sheet.rows if sheet.origin_col == 1 else
+                                      [[None] * (sheet.origin_col - 1) + row for row in sheet.rows])
+    data_sheets = [s for s in sheets if s.name != IDENTITY_SHEET]
+    return WorkbookData(path=path, sheets=sheets, identity=identity,
+                        filler=find_filler(data_sheets))
+
+
+def _stat_and_head(path: Path, limits: Limits) -> bytes:
+    try:
+        if path.is_dir():
+            raise UnreadableFile("这是一个文件夹，不是表格文件。")
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise UnreadableFile(
+                f"文件太大（{_megabytes(size)}，上限 {_megabytes(limits.max_bytes)}）："
+                "请删去无关的工作表、图片后重新保存；确需检查可在 fenjie.toml 的 [limits] 中调高 max_bytes。")
+        if size == 0:
+            raise UnreadableFile("文件是空的（0 字节），可能保存或传输时出错：请重新保存后再报送。")
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except FileNotFoundError:
+        raise UnreadableFile("文件不存在：请检查路径和文件名。") from None
+    except PermissionError:
+        raise UnreadableFile("没有读取这个文件的权限：请检查文件权限，或复制一份后再检查。") from None
+    except OSError as exc:
+        raise UnreadableFile(f"读取文件时出错（{exc.strerror or exc}）：请复制一份后再检查。") from None
+    return head
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+# -- what the file really is (by content, not by its name) ---------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SAVE_AS_XLSX = "请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（.xlsx）再报送。"
+_NOT_A_SPREADSHEET = {
+    b"%PDF": "这是 PDF 文件，不是表格：请报送 Excel 表格文件（.xlsx），不要报送打印件或扫描件。",
+    b"\x89PNG": "这是图片（PNG），不是表格：请报送 Excel 表格文件（.xlsx），不要报送截图或照片。",
+    b"\xff\xd8\xff": "这是图片（JPEG），不是表格：请报送 Excel 表格文件（.xlsx），不要报送截图或照片。",
+    b"GIF8": "这是图片（GIF），不是表格：请报送 Excel 表格文件（.xlsx）。",
+    b"BM": "这是图片（BMP），不是表格：请报送 Excel 表格文件（.xlsx）。",
+    b"Rar!": "这是 RAR 压缩包，不是表格：请解压后报送其中的 Excel 表格。",
+    b"7z\xbc\xaf\x27\x1c": "这是 7z 压缩包，不是表格：请解压后报送其中的 Excel 表格。",
+    b"{\\rtf": "这是 RTF 文档，不是表格：" + _SAVE_AS_XLSX,
+}
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    """"zip" (xlsx/xlsm/ods), "ole" (xls) or "text" (csv); UnreadableFile for anything else."""
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(_OLE_MAGIC):
+        _check_ole(path)
+        return "ole"
+    for magic, reason in _NOT_A_SPREADSHEET.items():
+        if head.startswith(magic):
+            raise UnreadableFile(reason)
+    text = _as_text(head)
+    suffix = path.suffix.lower()
+    if text is None:
+        raise UnreadableFile(f"文件内容不是表格（无法识别的格式，扩展名为 {suffix or '无'}）：" + _SAVE_AS_XLSX)
+    sample = text.lstrip("\ufeff \t\r\n").lower()
+    if sample.startswith(("<!doctype html", "<html", "<table", "<head", "<meta", "<body", "<style")) \
+            or "<html" in sample[:2000] or "<table" in sample[:2000]:
+        raise UnreadableFile("这是网页文件（HTML），只是扩展名写成了表格：多见于从网上系统导出的"
+                             "“Excel”。" + _SAVE_AS_XLSX)
+    if sample.startswith("<?xml") or sample.startswith("<"):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in sample:
+            raise UnreadableFile("这是 Excel 2003 XML 表格（旧格式）：" + _SAVE_AS_XLSX)
+        raise UnreadableFile("这是 XML 文本文件，不是表格：" + _SAVE_AS_XLSX)
+    if suffix == ".csv" or (suffix == ".xls" and "\t" in text):
+        return "text"   # .xls exported by web systems is often tab-separated text
+    raise UnreadableFile(f"扩展名是 {suffix or '（无）'}，但内容是纯文本，不是 Excel 表格：" + _SAVE_AS_XLSX)
+
+
+def _as_text(head: bytes) -> str | None:
+    """The decoded start of a text file, None when it looks binary."""
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
+        if encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:        # a character cut at the end of the sample
+                return head[:exc.start].decode(encoding, errors="ignore")
+    return None
+
+
+def _check_ole(path: Path) -> None:
+    """An OLE compound file: a real .xls, or an encrypted .xlsx, or a Word/PowerPoint file."""
+    data = path.read_bytes()
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        raise UnreadableFile(_ENCRYPTED)
+    if "WordDocument".encode("utf-16-le") in data:
+        raise UnreadableFile("这是 Word 文档（.doc），不是表格：请把表格复制到 Excel/WPS 表格中，"
+                             "保存为 .xlsx 再报送。")
+    if "PowerPoint Document".encode("utf-16-le") in data:
+        raise UnreadableFile("这是 PowerPoint 演示文稿，不是表格：请报送 Excel 表格文件（.xlsx）。")
+    if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
+        raise UnreadableFile("文件不是 Excel 工作簿（旧版 Office 文件中找不到表格数据）：" + _SAVE_AS_XLSX)
+
+
+def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[SheetData]:
+    import python_calamine as pc
+
+    extras = {}
+    if container == "zip":
+        from validators import xlsx_xml
+        extras = xlsx_xml.inspect_package(path, limits)
+    try:
+        with path.open("rb") as handle, pc.CalamineWorkbook.from_filelike(handle) as book:
+            sheets = []
+            for meta in book.sheets_metadata:
+                if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                    continue
+                sheet = book.get_sheet_by_name(meta.name)
+                _check_cells(sheet, meta.name, limits)
+                data = _sheet_data(meta.name, sheet, hidden=meta.visible != pc.SheetVisibleEnum.Visible)
+                extra = extras.get(meta.name)
+                if extra is not None:
+                    extra.apply(data)
+                sheets.append(data)
+    except UnreadableFile:
+        raise
+    except pc.PasswordError:
+        raise UnreadableFile(_ENCRYPTED) from None
+    except (pc.CalamineError, ValueError, TypeError, OverflowError, OSError) as exc:
+        raise UnreadableFile(f"文件已损坏或格式不对，无法打开（{_short(exc)}）：请用 Excel 或 WPS "
+                             "打开后另存为 .xlsx 再报送。") from None
+    if not sheets:
+        raise UnreadableFile("工作簿中没有工作表：请确认是否选错了文件。")
+    return sheets
+
+
+_ENCRYPTED = ("文件设置了打开密码（已加密），无法读取：请在 Excel/WPS 中取消密码"
+              "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后重新保存再报送。")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+def _check_cells(sheet, name: str, limits: Limits) -> None:
+    cells = sheet.height * sheet.width
+    if cells > limits.max_cells:
+        raise UnreadableFile(_too_many_cells(name, cells, limits))
+
+
+def _too_many_cells(name: str, cells: int, limits: Limits) -> str:
+    return (f"工作表「{name}」的数据区域过大（约 {cells:,} 个单元格，上限 {limits.max_cells:,}）："
+            "请删去表格以外的内容（或整行整列的格式）后重新保存；确需检查可在 fenjie.toml 的 "
+            "[limits] 中调高 max_cells。")
+
+
+def _sheet_data(name: str, sheet, hidden: bool) -> SheetData:
+    start = sheet.start
+    if start is None:
+        return SheetData(name=name, rows=[], hidden=hidden)
+    rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=True)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    return SheetData(name=name, rows=rows, origin_row=start[0] + 1, origin_col=start[1] + 1,
+                     hidden=hidden)
+
+
+def _cell(value):
+    if value == "" or value is None:
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+# -- the 填报单位 line -------------------------------------------------------
+
+_FILLER_LABEL = re.compile(r"填\s*报\s*单\s*位\s*[(（]?\s*(?:盖章|签章|公章)?\s*[)）]?\s*[:：]?")
+# Where the filler's name ends: the next label on the same line, or a wide gap.
+_FILLER_END = re.compile(r"\s{2,}|\u3000|(?:填\s*报\s*人|联\s*系\s*人|联系电话|电\s*话|"
+                         r"填报日期|日\s*期|审\s*核\s*人|负\s*责\s*人|手\s*机|签\s*字)")
+_PLACEHOLDER = re.compile(r"^[\s_＿\-—－.…·（）()盖章:：]*$")
+
+
+def find_filler(sheets: list[SheetData]) -> str | None:
+    """The clerk's text after 填报单位 on a "填报单位：xxx镇" line; None when left blank."""
+    for sheet in sheets:
+        for row in sheet.rows:
+            for index, value in enumerate(row):
+                if not isinstance(value, str) or "填" not in value:
+                    continue
+                match = _FILLER_LABEL.search(value)
+                if match is None:
+                    continue
+                text = _filler_text(value[match.end():])
+                if text is None:
+                    following = [v for v in row[index + 1:] if v is not None]
+                    if following and isinstance(following[0], str) and not _FILLER_LABEL.search(following[0]):
+                        text = _filler_text(following[0])
+                if text is not None:
+                    return text
+    return None
+
+
+def _filler_text(rest: str) -> str | None:
+    rest = rest.strip(" \t\r\n\u3000:：")
+    end = _FILLER_END.search(rest)
+    if end is not None:
+        rest = rest[:end.start()]
+    rest = rest.strip(" \t_＿:：")
+    if not rest or _PLACEHOLDER.match(rest):
+        return None
+    return rest
