@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from templates.kinds import KINDS
@@ -46,8 +47,8 @@ class Config:
     path: Path | None = None
 
     # -- the name directory ------------------------------------------------
-    def canonical_names(self) -> dict[str, str]:
-        """normalised name -> canonical name, for units, aliases, townships and groups."""
+    @cached_property
+    def _directory(self) -> dict[str, str]:
         table: dict[str, str] = {}
         for name in [*self.units, *self.townships, *self.collectives, *BUILTIN_COLLECTIVES]:
             table.setdefault(normalize_name(name), name)
@@ -56,9 +57,13 @@ class Config:
                 table.setdefault(normalize_name(variant), unit)
         return table
 
+    def canonical_names(self) -> dict[str, str]:
+        """normalised name -> canonical name, for units, aliases, townships and groups."""
+        return self._directory
+
     def resolve(self, name: str) -> str | None:
         """The canonical name for `name`, or None when the directory does not know it."""
-        return self.canonical_names().get(normalize_name(name))
+        return self._directory.get(normalize_name(name))
 
     def targets_for(self, kind: str) -> dict[str, float]:
         """Column key -> county target for `kind`."""

@@ -5,7 +5,7 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
-_UNIT_SUFFIX = re.compile(r"\((万亩|亩|吨|万元|元|公斤|个|%)\)$")
+_UNIT_SUFFIX = re.compile(r"(?<=.)(\((万亩|亩|吨|万吨|万元|元|公斤|个|%)\)|万亩|吨|万元|公斤)$")
 # separators between names in one 牵头单位 / 相关单位 cell
 NAME_SEPARATORS = re.compile(r"[\s、，,；;/／]+")
 

@@ -23,8 +23,9 @@ class Rule:
     kinds: tuple[str, ...] = ()  # empty: applies to every kind
 
     def finding(self, *, sheet=None, cell=None, value=None, suggestion=None, **fields) -> Finding:
-        return Finding(self.code, self.severity, self.message.format(**fields), sheet, cell,
-                       None if value is None else str(value),
+        text = None if value is None else str(value)
+        message = self.message.format(value="" if text is None else text, **fields)
+        return Finding(self.code, self.severity, message, sheet, cell, text,
                        None if suggestion is None else str(suggestion))
 
 
@@ -47,6 +48,8 @@ _BASE = [
          "表中缺少这一列。请按模板补上该列，不要删除或改名模板中的列。"),
     Rule("F007", "formula-error", ERROR, "单元格显示错误值 {value}",
          "单元格中的公式出错（如 #REF!、#VALUE!、#DIV/0!），合计无法核对。请修正公式或改填数字。"),
+    Rule("F008", "internal-error", ERROR, "核对这份文件时程序出错（{detail}），详情已记入日志",
+         "这是 fenjie 自身的问题，不是表格的问题。请把文件和日志发给维护人员；其他文件的核对不受影响。"),
     # -- N: numbers -----------------------------------------------------------
     Rule("N001", "number-as-text", ERROR, "数字存成了文本「{value}」，Excel 的求和会跳过它",
          "单元格内容是数字，但以文本形式保存（常见于从 PDF 或网页复制、或单元格格式设为“文本”）。"
@@ -106,6 +109,8 @@ _BASE = [
     Rule("K006", "owner-inconsistent", WARNING, "牵头单位「{unit}」的责任人写作「{value}」，其他行写作「{other}」",
          "同一牵头单位在不同任务中填写了不同的责任人：可能是同一人的名字写法不一，也可能是填错了行。",
          ("task-breakdown",)),
+    Rule("K007", "task-missing", ERROR, "第 {seq} 项没有填写目标任务",
+         "每一行都要写明目标任务的内容。", ("task-breakdown",)),
     # -- S: the batch of returns -----------------------------------------------
     Rule("S001", "not-submitted", ERROR, "「{name}」尚未报送",
          "配置文件中的这个乡镇没有任何一份报送文件与之对应。"),

@@ -1,0 +1,550 @@
+"""The validation engine: one table in, findings out. The CLI, the add-in and merge all call it.
+
+check_workbook works on plain data (WorkbookData); check_file and check_paths add reading
+files. Nothing here writes a file or talks to Excel.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from templates.config import Config, Limits
+from templates.identity import IDENTITY_SHEET, Identity
+from templates.kinds import KINDS, TableKind, get_kind
+from templates.names import normalize_name, split_names
+from validators.findings import BatchResult, FileResult, Finding
+from validators.numbers import decimals, format_number, is_blank, parse_number
+from validators.rules import RULES
+from validators.sheet import SheetData, WorkbookData, a1
+from validators.table import LocatedTable, TableRow, locate_table
+
+log = logging.getLogger("fenjie")
+
+PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
+PARALLEL_FROM = 8            # files; below this a process pool costs more than it saves
+OUR_SHEETS_PREFIX = "fenjie_"
+
+
+class TableProblem(Exception):
+    """A table that cannot be used for what was asked; the message is Chinese."""
+
+
+@dataclass
+class Context:
+    """What a check knows beyond the table itself."""
+    table: LocatedTable
+    config: Config | None = None
+    township: str | None = None            # the township this sheet is for (township scope)
+    targets: dict[str, float] = field(default_factory=dict)   # column key -> expected 合计
+    target_rule: str = "T002"
+
+    @property
+    def sheet(self) -> str:
+        return self.table.sheet.name
+
+    def cell(self, row: TableRow | int, column: str) -> str | None:
+        col = self.table.columns.get(column)
+        number = row.row if isinstance(row, TableRow) else row
+        return a1(number, col) if col else None
+
+    def key_cell(self, row: TableRow) -> str | None:
+        return self.cell(row, self.table.kind.key)
+
+    def finding(self, code: str, *, cell=None, value=None, suggestion=None, **fields) -> Finding:
+        return RULES[code].finding(sheet=self.sheet, cell=cell, value=value, suggestion=suggestion,
+                                   **fields)
+
+
+# -- kinds and targets ---------------------------------------------------------------------
+
+def resolve_targets(kind: TableKind, targets: dict[str, float] | None) -> dict[str, float]:
+    """{header text or column key: value} -> {column key: value}; KeyError (Chinese) if unknown."""
+    resolved = {}
+    for name, value in (targets or {}).items():
+        col = kind.column_by_header(name) or next((c for c in kind.columns if c.key == name), None)
+        if col is None or not col.summed:
+            known = "、".join(c.header for c in kind.summed_columns)
+            raise KeyError(f"{kind.title}中没有可设目标的列「{name}」；可用：{known}")
+        resolved[col.key] = float(value)
+    return resolved
+
+
+def match_township(book: WorkbookData, config: Config | None) -> str | None:
+    """Which township a return is from: identity block, then 填报单位 line, then file name."""
+    if book.identity and book.identity.is_township:
+        return book.identity.scope
+    if config is None:
+        return None
+    for text in (book.filler, Path(book.path).stem):
+        if not text:
+            continue
+        norm = normalize_name(text)
+        hits = [t for t in config.townships if normalize_name(t) in norm]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+# -- one workbook ----------------------------------------------------------------------------
+
+def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
+                   targets: dict[str, float] | None = None,
+                   assigned: dict[str, dict[str, float]] | None = None,
+                   ignore=()) -> FileResult:
+    spec = _kind_for(book, kind)
+    result = FileResult(path=book.path, kind=spec.name if spec else None)
+    findings = [RULES["F002"].finding(sheet=s.name, name=s.name)
+                for s in book.sheets if s.hidden and not _ours(s) and _has_content(s)]
+    table = _find_table(book, spec)
+    if table is None:
+        what = spec.title if spec else "分解表"
+        detail = "请确认表头（如 " + _header_example(spec) + "）没有被改写或删除，或用 --kind 指定类型"
+        findings.append(RULES["F005"].finding(what=what, detail=detail))
+        result.findings = _drop_ignored(findings, ignore)
+        return result
+    result.kind, result.sheet = table.kind.name, table.sheet.name
+    township = match_township(book, config)
+    result.scope = township
+    ctx = _context(table, book.identity, config, township, targets, assigned)
+    findings += check_table(ctx, result.totals)
+    result.findings = _drop_ignored(findings, ignore)
+    return result
+
+
+def _kind_for(book: WorkbookData, kind: str | None) -> TableKind | None:
+    if kind:
+        return get_kind(kind)
+    if book.identity and book.identity.kind in KINDS:
+        return KINDS[book.identity.kind]
+    return None
+
+
+def _ours(sheet: SheetData) -> bool:
+    return sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX)
+
+
+def _has_content(sheet: SheetData) -> bool:
+    return any(not is_blank(v) for row in sheet.rows for v in row)
+
+
+def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | None:
+    sheets = [s for s in book.sheets if not _ours(s)]
+    for sheet in sorted(sheets, key=lambda s: s.hidden):
+        table = locate_table(sheet, spec)
+        if table is not None:
+            return table
+    return None
+
+
+def _header_example(spec: TableKind | None) -> str:
+    kinds = [spec] if spec else list(KINDS.values())
+    return "；".join("、".join(c.header for c in k.columns[:3]) for k in kinds)
+
+
+def _context(table, identity: Identity | None, config, township, targets, assigned) -> Context:
+    kind = table.kind
+    if table.scope == "township" or (identity and identity.is_township):
+        scope_targets = (assigned or {}).get(township or "") or (
+            identity.targets if identity and identity.is_township else {})
+        return Context(table, config, township, dict(scope_targets), "T003")
+    expected = {}
+    if identity and not identity.is_township and identity.kind == kind.name:
+        expected.update(identity.targets)
+    if config:
+        expected.update(config.targets_for(kind.name))
+    expected.update(resolve_targets(kind, targets))
+    return Context(table, config, None, expected, "T002")
+
+
+def _drop_ignored(findings: list[Finding], ignore) -> list[Finding]:
+    ignored = {code.upper() for code in ignore}
+    return [f for f in findings if f.code not in ignored]
+
+
+# -- the checks on a located table -------------------------------------------------------------
+
+def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Finding]:
+    """All findings for one located table; fills `totals` with each summed column's 合计."""
+    from validators.schema import build_frame, build_schema, run_schema
+
+    table, kind = ctx.table, ctx.table.kind
+    findings = [ctx.finding("F006", column=kind.column(key).label)
+                for key in table.missing_columns if kind.column(key).required]
+    findings += _hidden_and_unsaved(ctx)
+    directory = _directory(ctx)
+    frame = build_frame(table, normalize_name if directory is not None else None)
+    known = set(directory) if directory is not None else None
+    schema = build_schema(kind, set(table.columns), known)
+    findings += _failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
+    if kind.rows_from == "townships":
+        findings += _total_findings(ctx, frame, totals if totals is not None else {})
+        findings += _missing_rows(ctx, frame, directory)
+    else:
+        findings += _sequence_findings(ctx, frame)
+        if ctx.config is not None:
+            findings += _unit_findings(ctx)
+        findings += _owner_findings(ctx)
+    return findings
+
+
+def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
+    table, findings = ctx.table, []
+    rows = [*table.rows, *([table.total_row] if table.total_row else [])]
+    for row in rows:
+        if row.hidden:
+            findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
+    wanted = {(r.row, col) for r in rows for col in table.columns.values()}
+    for (row, col), formula in sorted(table.sheet.unsaved_formulas.items()):
+        if (row, col) in wanted:
+            findings.append(ctx.finding("F004", cell=a1(row, col), formula=formula, value=formula))
+    return findings
+
+
+def _directory(ctx: Context) -> dict[str, str] | None:
+    """normalised name -> canonical name of the rows this table must have, when known."""
+    config = ctx.config
+    if config is None or ctx.table.kind.rows_from != "townships":
+        return None
+    if ctx.table.scope == "township" or ctx.township:
+        names = config.villages.get(ctx.township or "")
+        if not names:
+            return None
+    else:
+        names = config.townships
+    return {normalize_name(n): n for n in names}
+
+
+def _failure_findings(ctx: Context, frame, failures, directory: dict[str, str]) -> list[Finding]:
+    table, kind = ctx.table, ctx.table.kind
+    findings, duplicates = [], defaultdict(list)
+    for failure in failures:
+        row = table.rows[failure.index]
+        if failure.code == "field_uniqueness":
+            if row.key is not None:
+                duplicates[normalize_name(row.key)].append(row)
+            continue
+        finding = _one_failure(ctx, frame, failure, row, directory)
+        if finding is not None:
+            findings.append(finding)
+    for rows in duplicates.values():
+        numbers = "、".join(str(r.row) for r in rows)
+        findings += [ctx.finding("R002", cell=ctx.key_cell(r), name=r.key, value=r.key,
+                                 count=len(rows), rows=numbers) for r in rows[1:]]
+    return findings
+
+
+def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Finding | None:
+    import pandas as pd
+
+    from validators.schema import MALFORMED, MISSING_RULE, PROBLEM, REQUIRED
+
+    kind, code, column = ctx.table.kind, failure.code, failure.column
+    raw = row.cells.get(column) if column else None
+    if code == MALFORMED:
+        problem = frame.at[failure.index, column + PROBLEM]
+        number = frame.at[failure.index, column]
+        number = None if number != number else float(number)
+        return ctx.finding(problem, cell=ctx.cell(row, column), value=raw,
+                           suggestion=format_number(number) if number is not None else None,
+                           number=format_number(number), column=kind.column(column).header)
+    if code == REQUIRED:
+        if (column + PROBLEM in frame and not pd.isna(frame.at[failure.index, column + PROBLEM])) \
+                or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
+            return None
+        rule = MISSING_RULE.get(column, "N009")
+        return ctx.finding(rule, cell=ctx.cell(row, column), column=kind.column(column).header,
+                           seq=_seq(row), which=kind.column(column).header, value="（空）",
+                           problem="未填写")
+    if code in ("N008", "N010"):
+        col = kind.column(column)
+        bounds = "≥ " + format_number(col.minimum) if col.minimum is not None else ""
+        return ctx.finding(code, cell=ctx.cell(row, column), value=raw, column=col.header,
+                           bounds=bounds)
+    if code == "R003":
+        suggestion = _closest(row.key, directory)
+        return ctx.finding(code, cell=ctx.key_cell(row), value=row.key, name=row.key,
+                           suggestion=suggestion)
+    if code == "R004":
+        return ctx.finding(code, cell=ctx.key_cell(row))
+    rule = next((r for r in kind.cross_rules if r.code == code), None)
+    if rule is not None:
+        left, right = frame.at[failure.index, rule.left], frame.at[failure.index, rule.right]
+        return ctx.finding(code, cell=ctx.cell(row, rule.left), value=format_number(left),
+                           left=format_number(left), right=format_number(right))
+    ratio = next((r for r in kind.ratio_rules if r.code == code), None)
+    if ratio is not None:
+        value = frame.at[failure.index, ratio.numerator] / frame.at[failure.index, ratio.denominator]
+        return ctx.finding(code, cell=ctx.key_cell(row), ratio=f"{value * ratio.factor:.0f}")
+    raise AssertionError(f"unmapped check {code}")
+
+
+def _seq(row: TableRow) -> str:
+    return row.key if row.key else f"（第 {row.row} 行）"
+
+
+def _closest(name: str | None, directory: dict[str, str]) -> str | None:
+    """The known name nearest to `name` (南州镇 -> 南湖洲镇), or None when nothing is close.
+
+    Scored on the whole name and on its stem without 镇/乡/街道, so 六塘镇 is nearest to
+    六塘乡 rather than to 东塘镇.
+    """
+    if not name or not directory:
+        return None
+    from rapidfuzz import fuzz
+    query = normalize_name(name)
+    score, best = max((max(fuzz.ratio(query, known), fuzz.ratio(_stem(query), _stem(known))), known)
+                      for known in directory)
+    return directory[best] if score >= 50 else None
+
+
+def _stem(name: str) -> str:
+    return PLACE_SUFFIX.sub("", name) or name
+
+
+def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Finding]:
+    table, kind = ctx.table, ctx.table.kind
+    total_row, findings = table.total_row, []
+    if total_row is None and kind.total_labels:
+        findings.append(ctx.finding("T004"))
+    for col in kind.summed_columns:
+        if col.key not in table.columns:
+            continue
+        values = [v for v in frame[col.key].tolist() if v == v] if len(frame) else []
+        rows_sum = round(math.fsum(values), 9)
+        places = max((decimals(v) for v in values), default=0)
+        total, cell = rows_sum, None
+        if total_row is not None:
+            cell = ctx.cell(total_row, col.key)
+            shown, problem = _total_value(ctx, total_row, col, findings)
+            if shown is not None:
+                total = shown
+                tolerance = 0.5 * 10 ** -places
+                if abs(total - rows_sum) > tolerance + 1e-9 and problem != "unsaved":
+                    findings.append(ctx.finding(
+                        "T001", cell=cell, value=format_number(total), suggestion=format_number(rows_sum),
+                        column=col.header, total=format_number(total), sum=format_number(rows_sum),
+                        diff=format_number(total - rows_sum)))
+        totals[col.key] = total
+        target = ctx.targets.get(col.key)
+        if target is not None:
+            tolerance = 0.5 * 10 ** -max(places, decimals(target))
+            if abs(total - target) > tolerance + 1e-9:
+                findings.append(ctx.finding(
+                    ctx.target_rule, cell=cell, value=format_number(total), column=col.header,
+                    total=format_number(total), target=format_number(target),
+                    diff=format_number(total - target), scope=ctx.township or "本乡镇"))
+    return findings
+
+
+def _total_value(ctx: Context, total_row: TableRow, col, findings) -> tuple[float | None, str | None]:
+    """The 合计 cell's number; a formula without a saved value counts as the rows' sum."""
+    excel_col = ctx.table.columns[col.key]
+    if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
+        return None, "unsaved"
+    raw = total_row.cells.get(col.key)
+    parsed = parse_number(raw)
+    cell = ctx.cell(total_row, col.key)
+    if parsed.code is not None:
+        findings.append(ctx.finding(parsed.code, cell=cell, value=raw, column=col.header,
+                                    number=format_number(parsed.number),
+                                    suggestion=format_number(parsed.number) if parsed.number is not None else None))
+    elif parsed.number is None:
+        findings.append(ctx.finding("T005", cell=cell, column=col.header))
+    return parsed.number, parsed.code
+
+
+def _missing_rows(ctx: Context, frame, directory: dict[str, str] | None) -> list[Finding]:
+    if directory is None:
+        return []
+    present = {normalize_name(r.key) for r in ctx.table.rows if r.key}
+    return [ctx.finding("R001", name=name) for norm, name in directory.items() if norm not in present]
+
+
+def _sequence_findings(ctx: Context, frame) -> list[Finding]:
+    findings, seen, expected = [], set(), 1
+    for index, row in enumerate(ctx.table.rows):
+        number = frame.at[index, "seq"] if "seq" in frame else None
+        if number is None or number != number or number % 1:
+            continue
+        seq = int(number)
+        if seq in seen:
+            problem = "重复出现"
+        elif seq > expected:
+            missing = str(expected) if seq == expected + 1 else f"{expected}–{seq - 1}"
+            problem = f"之前缺少序号 {missing}"
+        elif seq < expected:
+            problem = "顺序错乱"
+        else:
+            problem = None
+        if problem:
+            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem,
+                                        suggestion=expected if seq != expected else None))
+        seen.add(seq)
+        expected = max(expected, seq + 1)
+    return findings
+
+
+def _unit_findings(ctx: Context) -> list[Finding]:
+    config, findings = ctx.config, []
+    canonical = config.canonical_names()
+    for row in ctx.table.rows:
+        for column in ("lead_unit", "related_units"):
+            cell = row.cells.get(column)
+            if is_blank(cell) or column not in ctx.table.columns:
+                continue
+            for name in _names_in(cell, canonical):
+                if normalize_name(name) not in canonical:
+                    findings.append(ctx.finding("K004", cell=ctx.cell(row, column), value=name, name=name,
+                                                suggestion=_closest(name, canonical)))
+    return findings
+
+
+def _names_in(cell, canonical: dict[str, str]) -> list[str]:
+    """Names in a cell; a name broken by a line-wrap space (地方金融服务 中心) is joined again."""
+    parts, names, i = split_names(cell), [], 0
+    while i < len(parts):
+        joined = parts[i] + parts[i + 1] if i + 1 < len(parts) else None
+        if joined and normalize_name(parts[i]) not in canonical and normalize_name(joined) in canonical:
+            names.append(joined)
+            i += 2
+        else:
+            names.append(parts[i])
+            i += 1
+    return names
+
+
+def _owner_findings(ctx: Context) -> list[Finding]:
+    """The same 牵头单位 naming different 责任人 in different rows."""
+    if not {"lead_unit", "owner_unit"} <= set(ctx.table.columns):
+        return []
+    resolve = ctx.config.resolve if ctx.config else (lambda name: None)
+    by_unit: dict[str, list[tuple[TableRow, str]]] = defaultdict(list)
+    for row in ctx.table.rows:
+        unit, owner = row.cells.get("lead_unit"), row.cells.get("owner_unit")
+        if is_blank(unit) or is_blank(owner):
+            continue
+        unit = str(unit).strip()
+        by_unit[resolve(unit) or normalize_name(unit)].append((row, normalize_name(owner)))
+    findings = []
+    for unit, entries in by_unit.items():
+        counts = Counter(owner for _, owner in entries)
+        if len(counts) < 2:
+            continue
+        usual = counts.most_common(1)[0][0]
+        for row, owner in entries:
+            if owner != usual:
+                findings.append(ctx.finding("K006", cell=ctx.cell(row, "owner_unit"), value=owner,
+                                            unit=unit, other=usual, suggestion=usual))
+    return findings
+
+
+# -- files and batches ------------------------------------------------------------------------
+
+def check_file(path, *, kind=None, config: Config | None = None, targets=None, assigned=None,
+               ignore=()) -> FileResult:
+    """Check one file; never raises: an unreadable file is a result with an F001 finding."""
+    from validators.reader import UnreadableFile, read_workbook
+
+    limits = config.limits if config else Limits()
+    try:
+        book = read_workbook(path, limits=limits)
+    except UnreadableFile as exc:
+        return _unreadable(path, str(exc))
+    except Exception as exc:                      # a reader bug must not stop the batch
+        log.exception("reading %s", path)
+        return _unreadable(path, f"读取时出现意外错误（{type(exc).__name__}），请用 Excel 或 WPS 另存为 .xlsx 后重试")
+    try:
+        return check_workbook(book, kind=kind, config=config, targets=targets, assigned=assigned,
+                              ignore=ignore)
+    except Exception as exc:
+        log.exception("checking %s", path)
+        result = FileResult(path=str(path))
+        result.findings = [RULES["F008"].finding(detail=type(exc).__name__)]
+        return result
+
+
+def _unreadable(path, reason: str) -> FileResult:
+    return FileResult(path=str(path), unreadable=True,
+                      findings=[RULES["F001"].finding(reason=reason)])
+
+
+def _check_one(args) -> FileResult:
+    path, options = args
+    return check_file(path, **options)
+
+
+def check_paths(paths, *, kind=None, config: Config | None = None, targets=None, assigned=None,
+                ignore=(), progress=None, workers: int | None = None) -> BatchResult:
+    """Check every file under `paths` in input order; both cores for many files."""
+    from validators.reader import find_input_files
+
+    files = find_input_files(paths)
+    options = dict(kind=kind, config=config, targets=targets, assigned=assigned, ignore=ignore)
+    jobs = [(str(f), options) for f in files]
+    workers = workers or min(2, os.cpu_count() or 1)
+    results: list[FileResult] = []
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_check_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+                results.append(result)
+                if progress:
+                    progress(len(results), len(jobs))
+    else:
+        for job in jobs:
+            results.append(_check_one(job))
+            if progress:
+                progress(len(results), len(jobs))
+    return _batch(results, config, ignore)
+
+
+def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchResult:
+    batch = BatchResult(files=results)
+    if config is None:
+        return batch
+    by_township: dict[str, list[FileResult]] = defaultdict(list)
+    for result in results:
+        if result.scope:
+            by_township[result.scope].append(result)
+    ignored = {c.upper() for c in ignore}
+    if by_township:
+        batch.missing = [t for t in config.townships if t not in by_township]
+    if by_township and "S003" not in ignored:
+        for result in results:
+            if result.scope is None and not result.unreadable:
+                result.findings.append(RULES["S003"].finding())
+    for township, returns in by_township.items():
+        if len(returns) > 1:
+            batch.duplicates[township] = [r.path for r in returns]
+            names = "、".join(Path(r.path).name for r in returns)
+            for r in returns:
+                if "S002" not in ignored:
+                    r.findings.append(RULES["S002"].finding(name=township, count=len(returns), files=names))
+    return batch
+
+
+def read_assigned(path, kind: str | TableKind, config: Config) -> dict[str, dict[str, float]]:
+    """township -> column key -> figure, from a filled county table."""
+    from validators.reader import read_workbook
+
+    spec = get_kind(kind) if isinstance(kind, str) else kind
+    book = read_workbook(path, limits=config.limits)
+    table = _find_table(book, spec)
+    if table is None:
+        raise TableProblem(f"在 {Path(path).name} 中找不到{spec.title}的表头。")
+    assigned: dict[str, dict[str, float]] = {}
+    for row in table.rows:
+        name = config.resolve(row.key) if row.key else None
+        if name is None or name not in config.townships:
+            continue
+        assigned[name] = {col.key: parse_number(row.cells.get(col.key)).number
+                          for col in spec.summed_columns if col.key in table.columns}
+    missing = [t for t in config.townships if t not in assigned]
+    if missing:
+        raise TableProblem(f"{Path(path).name} 中缺少这些乡镇的行：{'、'.join(missing)}。")
+    return assigned

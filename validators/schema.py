@@ -1,0 +1,125 @@
+"""pandera schemas derived from a table-kind declaration, run lazily over a located table.
+
+The frame has one row per table row. A numeric column `k` gives two frame columns: `k` (the
+number the clerk meant, NaN when there is none) and `k:problem` (the N-rule its cell breaks).
+Each check is named after the rule code it stands for, so a failure maps straight back to a
+rule, a table row and a column; pandera's own messages never reach a user.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from templates.kinds import INTEGER, TableKind
+from validators.numbers import parse_number
+from validators.table import LocatedTable
+
+PROBLEM = ":problem"
+NORMALISED = ":norm"
+MALFORMED = "malformed"                   # the check on `k:problem`; its code is the cell's problem
+REQUIRED = "not_nullable"                 # pandera's own name for a nullable=False failure
+DUPLICATE = "field_uniqueness"            # pandera's own name for a unique=True failure
+
+# a required cell left empty, by column key; numbers default to N009
+MISSING_RULE = {"lead_unit": "K001", "leader": "K002", "owner_county": "K003", "owner_unit": "K003",
+                "task": "K007", "seq": "K005"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str            # rule code, or MALFORMED / REQUIRED / DUPLICATE
+    column: str | None   # column key (None for whole-row checks)
+    index: int           # position in LocatedTable.rows
+
+
+def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
+    kind, rows = table.kind, table.rows
+    data: dict[str, list] = {}
+    for col in kind.columns:
+        raw = [r.cells.get(col.key) for r in rows]
+        if col.is_numeric and col.key != kind.key or col.type == INTEGER:
+            parsed = [parse_number(v) for v in raw]
+            data[col.key] = [p.number for p in parsed]
+            data[col.key + PROBLEM] = [p.code for p in parsed]
+        else:
+            data[col.key] = [None if v is None or (isinstance(v, str) and not v.strip()) else v
+                             for v in raw]
+    if normalise_key is not None:
+        data[kind.key + NORMALISED] = [None if r.key is None else normalise_key(r.key) for r in rows]
+    frame = pd.DataFrame(data, index=range(len(rows)))
+    for col in kind.columns:
+        if col.key + PROBLEM in frame:
+            frame[col.key] = frame[col.key].astype(float)
+    return frame
+
+
+def build_schema(kind: TableKind, present: set[str], known_keys: set[str] | None = None,
+                 ) -> pa.DataFrameSchema:
+    """The schema for a table of `kind` whose located columns are `present`."""
+    columns: dict[str, pa.Column] = {}
+    for col in kind.columns:
+        if col.key not in present:
+            continue
+        if col.is_numeric:
+            checks = [pa.Check(lambda s: s % 1 == 0, name="N010")] if col.type == INTEGER else []
+            if col.minimum is not None:
+                checks.append(pa.Check(lambda s, m=col.minimum: s >= m, name="N008"))
+            if col.maximum is not None:
+                checks.append(pa.Check(lambda s, m=col.maximum: s <= m, name="N008"))
+            columns[col.key] = pa.Column(None, nullable=not col.required, checks=checks)
+            columns[col.key + PROBLEM] = pa.Column(
+                None, nullable=True, checks=[pa.Check(lambda s: s.isna(), name=MALFORMED, ignore_na=False)])
+        elif col.key == kind.key:
+            columns[col.key] = pa.Column(None, nullable=True)
+        else:
+            columns[col.key] = pa.Column(None, nullable=not col.required)
+    if kind.key in present and known_keys is not None:
+        columns[kind.key + NORMALISED] = pa.Column(
+            None, nullable=True, unique=True, checks=[pa.Check(lambda s, known=frozenset(known_keys): s.isin(known), name="R003")])
+    return pa.DataFrameSchema(columns, checks=_row_checks(kind, present), coerce=False)
+
+
+def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
+    checks = []
+    for rule in kind.cross_rules:
+        if {rule.left, rule.right} <= present:
+            checks.append(pa.Check(lambda d, l=rule.left, r=rule.right: ~(d[l] > d[r] + 1e-9),
+                                   name=rule.code))
+    for rule in kind.ratio_rules:
+        if {rule.numerator, rule.denominator} <= present:
+            checks.append(pa.Check(lambda d, r=rule: _plausible(d, r), name=rule.code))
+    numbers = [c.key for c in kind.numeric_columns if c.key in present]
+    if kind.rows_from == "townships" and kind.key in present and numbers:
+        checks.append(pa.Check(lambda d: d[kind.key].notna() | d[numbers].isna().all(axis=1),
+                               name="R004"))
+    return checks
+
+
+def _plausible(frame: pd.DataFrame, rule) -> pd.Series:
+    den = frame[rule.denominator].where(frame[rule.denominator] > 0)
+    ratio = frame[rule.numerator] / den * rule.factor
+    return ratio.isna() | ratio.between(rule.low, rule.high)
+
+
+def run_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Failure]:
+    """Every failure, once per (check, column, row), in table order."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return []
+    failures: dict[tuple, Failure] = {}
+    for context, column, check, index in zip(cases["schema_context"], cases["column"],
+                                             cases["check"], cases["index"]):
+        if index is None or pd.isna(index):
+            continue
+        if context == "DataFrameSchema":
+            column = None                     # a row check: reported once per row
+        else:
+            column = str(column).removesuffix(PROBLEM).removesuffix(NORMALISED)
+        failure = Failure(str(check), column, int(index))
+        failures.setdefault((failure.code, failure.column, failure.index), failure)
+    return sorted(failures.values(), key=lambda f: f.index)

@@ -1,0 +1,189 @@
+"""Finding the table in a sheet as clerks really send it back.
+
+Skips title, 附件 and 单位 lines, blank rows and notes; finds the header row by the declared
+header texts and their variants; handles the two-row 责任人 header; skips headers repeated
+mid-table (tables copied from a multi-page PDF); finds the 合计 row above or below the rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from templates.kinds import KINDS, TableKind
+from templates.names import normalize_header, normalize_name
+from validators.numbers import is_blank
+from validators.sheet import SheetData
+
+NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
+HEADER_SEARCH_ROWS = 60      # a header further down than this is not a header
+MIN_HEADER_MATCHES = 3
+
+
+@dataclass
+class TableRow:
+    row: int                            # Excel row number
+    key: str | None                     # the key cell's text (township, village, 序号)
+    cells: dict[str, object]            # column key -> raw value
+    hidden: bool = False
+
+
+@dataclass
+class LocatedTable:
+    kind: TableKind
+    sheet: SheetData
+    header_rows: list[int]
+    columns: dict[str, int]             # column key -> Excel column
+    rows: list[TableRow] = field(default_factory=list)
+    total_row: TableRow | None = None
+    scope: str = "county"               # county | township (from the key column's header)
+    repeated_headers: list[int] = field(default_factory=list)
+
+    @property
+    def missing_columns(self) -> list[str]:
+        return [c.key for c in self.kind.columns if c.key not in self.columns]
+
+
+def _header_texts(kind: TableKind) -> dict[str, set[str]]:
+    """Column key -> the normalised header texts that name it (top-level columns only)."""
+    texts = {}
+    for col in kind.columns:
+        if col.parent is None:
+            texts[col.key] = {normalize_header(h) for h in (col.header, col.label, *col.variants)}
+    return texts
+
+
+_TEXTS = {name: _header_texts(kind) for name, kind in KINDS.items()}
+
+
+def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
+    """Column key -> 0-based index of the cells of `row` that are headers of `kind`."""
+    found: dict[str, int] = {}
+    texts = _TEXTS[kind.name]
+    for index, value in enumerate(row):
+        if not isinstance(value, str):
+            continue
+        norm = normalize_header(value)
+        for key, names in texts.items():
+            if key not in found and norm in names:
+                found[key] = index
+                break
+    return found
+
+
+def _find_header(sheet: SheetData, kind: TableKind) -> tuple[int, dict[str, int]] | None:
+    best: tuple[int, dict[str, int]] | None = None
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        found = _match_header_row(row, kind)
+        if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > len(best[1])):
+            best = (index, found)
+            if len(found) == len(_TEXTS[kind.name]):
+                break
+    return best
+
+
+def _sub_headers(sheet: SheetData, kind: TableKind, header_index: int) -> dict[str, int]:
+    """Columns under a merged parent header (责任人 over 县政府 | 牵头单位), from the next row."""
+    children = [c for c in kind.columns if c.parent]
+    if not children or header_index + 1 >= len(sheet.rows):
+        return {}
+    header = sheet.rows[header_index]
+    parents = {normalize_name(c.parent) for c in children}
+    start = next((i for i, v in enumerate(header) if normalize_name(v) in parents), None)
+    below = sheet.rows[header_index + 1]
+    found: dict[str, int] = {}
+    for index, value in enumerate(below):
+        if start is not None and index < start:
+            continue
+        norm = normalize_header(value) if isinstance(value, str) else ""
+        for col in children:
+            if col.key not in found and norm == normalize_header(col.header):
+                found[col.key] = index
+                break
+    return found
+
+
+def _scope(sheet: SheetData, kind: TableKind, header_index: int, key_index: int | None) -> str:
+    if key_index is None:
+        return "county"
+    text = normalize_header(sheet.rows[header_index][key_index])
+    return "township" if text.startswith("村") else "county"
+
+
+def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTable | None:
+    """The table of `kind` (or of the best-matching kind) on `sheet`, or None."""
+    candidates = [kind] if kind else list(KINDS.values())
+    best = None
+    for candidate in candidates:
+        header = _find_header(sheet, candidate)
+        if header and (best is None or len(header[1]) > len(best[1][1])):
+            best = (candidate, header)
+    if best is None:
+        return None
+    kind, (header_index, found) = best
+    sub = _sub_headers(sheet, kind, header_index)
+    header_indexes = [header_index, header_index + 1] if sub else [header_index]
+    found.update(sub)
+    table = LocatedTable(
+        kind=kind, sheet=sheet,
+        header_rows=[sheet.origin_row + i for i in header_indexes],
+        columns={key: sheet.origin_col + i for key, i in found.items()},
+        scope=_scope(sheet, kind, header_index, found.get(kind.key)))
+    _collect_rows(table, found, header_indexes[-1] + 1)
+    return table
+
+
+def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> None:
+    sheet, kind = table.sheet, table.kind
+    totals = {normalize_name(t) for t in kind.total_labels}
+    key_index = found.get(kind.key)
+    for index in range(start, len(sheet.rows)):
+        row = sheet.rows[index]
+        if all(is_blank(v) for v in row):
+            continue
+        if len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES or _is_sub_header(row, kind):
+            table.repeated_headers.append(sheet.origin_row + index)
+            continue
+        if _is_note(row, found):
+            if table.rows or table.total_row:
+                break
+            continue
+        cells = {key: (row[i] if i < len(row) else None) for key, i in found.items()}
+        key_value = cells.get(kind.key)
+        key_text = None if is_blank(key_value) else _key_text(key_value)
+        excel_row = sheet.origin_row + index
+        entry = TableRow(excel_row, key_text, cells, excel_row in sheet.hidden_rows)
+        if _is_total(row, key_index, totals):
+            if table.total_row is None:
+                table.total_row = entry
+            if table.rows:
+                break               # the 合计 closes the table; below it are footers and live checks
+            continue
+        table.rows.append(entry)
+
+
+def _key_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _is_total(row: list, key_index: int | None, totals: set[str]) -> bool:
+    """合计 in the key cell, or in the first filled cell when the key column is elsewhere."""
+    cells = [row[key_index]] if key_index is not None and key_index < len(row) else []
+    cells += [v for v in row[:3] if not is_blank(v)][:1]
+    return any(isinstance(v, str) and normalize_name(v) in totals for v in cells)
+
+
+def _is_sub_header(row: list, kind: TableKind) -> bool:
+    """The second header row (县政府 | 牵头单位) repeated on its own."""
+    children = {normalize_header(c.header) for c in kind.columns if c.parent}
+    filled = [normalize_header(v) for v in row if isinstance(v, str) and not is_blank(v)]
+    return bool(children) and len(filled) >= 2 and set(filled) <= children
+
+
+def _is_note(row: list, found: dict[str, int]) -> bool:
+    filled = [(i, v) for i, v in enumerate(row) if not is_blank(v)]
+    first = str(filled[0][1]).strip()
+    if isinstance(filled[0][1], str) and first.startswith(NOTE_PREFIXES):
+        return True
+    # a lone long text outside the table's columns is a note, not a row
+    return len(filled) == 1 and filled[0][0] not in found.values() and len(first) > 8
