@@ -1,0 +1,329 @@
+"""Writing canonical templates (blank or filled) as .xlsx with openpyxl.
+
+Everything shown is derived from the kind declaration (templates.kinds) and the county
+config; positions come from templates.layout. The guards need no macros, so they work in
+Excel, WPS and LibreOffice: data validation, dropdowns from a hidden directory range, sheet
+protection with unlocked input cells, conditional formatting and a live 合计−目标 check.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from templates.config import BUILTIN_COLLECTIVES, Config
+from templates.identity import IDENTITY_SHEET
+from templates.kinds import INTEGER, NAMES, Column, TableKind
+from templates.layout import (ANNEX_ROW, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, FOOTER_TEXT,
+                              TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
+from templates.names import normalize_name
+from templates.plan import TablePlan, county_plan, township_plan
+
+FONT_ANNEX = "黑体"
+FONT_TITLE = "方正小标宋简体"   # Excel/WPS/LibreOffice fall back to a 宋体 where it is missing
+FONT_HEADER = "黑体"
+FONT_BODY = "仿宋"
+GB2312 = 134                    # font charset: tells the application to fall back to a CJK font
+BODY_SIZE = 12
+
+_THIN = Side(style="thin", color="000000")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+CHECK_FILL = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
+RED_FILL = PatternFill("solid", start_color="FF0000", end_color="FF0000")
+GREEN_FILL = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
+TEXT_IN_NUMBER_FILL = PatternFill("solid", start_color="FFC000", end_color="FFC000")
+UNLOCKED = Protection(locked=False)
+
+
+class WriteProblem(Exception):
+    """The workbook could not be saved; the message is Chinese."""
+
+
+def write_template(kind: TableKind, config: Config, out_dir: str | Path,
+                   records: list[dict] | None = None) -> Path:
+    """The county table of `kind` in `out_dir`: blank, or filled with `records`."""
+    plan = county_plan(kind, config, records)
+    return write_plan(plan, Path(out_dir) / plan.file_name)
+
+
+def write_township_templates(kind: TableKind, config: Config, assigned: dict[str, dict[str, float]],
+                             out_dir: str | Path) -> list[Path]:
+    """One workbook per township that has assigned figures, in config order."""
+    written = []
+    for township, figures in assigned_by_township(config, assigned).items():
+        plan = township_plan(kind, config, township, figures)
+        written.append(write_plan(plan, Path(out_dir) / plan.file_name))
+    return written
+
+
+def assigned_by_township(config: Config, assigned: dict[str, dict[str, float]]) -> dict[str, dict]:
+    """The config's townships (in config order) that have figures in `assigned`, names compared loosely."""
+    by_name = {normalize_name(name): figures for name, figures in assigned.items()}
+    return {t: by_name[normalize_name(t)] for t in config.townships if normalize_name(t) in by_name}
+
+
+def write_plan(plan: TablePlan, path: str | Path) -> Path:
+    """Write `plan` to `path` (a new .xlsx) and return the path."""
+    path = Path(path)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = sheet_title(plan.kind)
+    layout = plan.layout
+    _write_top(sheet, plan, layout)
+    _write_header(sheet, layout)
+    _write_rows(sheet, plan, layout)
+    if layout.has_total:
+        _write_total_and_check(sheet, plan, layout)
+    _write_footer(sheet, plan, layout)
+    _add_number_guards(sheet, layout)
+    if any(c.type == NAMES for c in layout.columns):
+        _add_directory(book, sheet, plan.config, layout)
+    _set_print(sheet, layout)
+    _protect(sheet, plan.config.password)
+    _write_identity(book, plan)
+    book.properties.title = plan.title
+    book.properties.creator = "fenjie"
+    book.active = 0
+    try:
+        book.save(path)
+    except OSError as exc:
+        raise WriteProblem(f"无法写入 {path}：{exc.strerror or exc}（文件是否正在 Excel 中打开？）") from None
+    return path
+
+
+# -- top, header, rows -------------------------------------------------------
+def _font(name: str, size: float, bold: bool = False, color: str | None = None) -> Font:
+    return Font(name=name, size=size, bold=bold, color=color, charset=GB2312)
+
+
+def _write_top(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
+    last = layout.last_letter
+    annex = sheet.cell(ANNEX_ROW, 1, "附件")
+    annex.font = _font(FONT_ANNEX, 14)
+    title = sheet.cell(TITLE_ROW, 1, plan.title)
+    title.font = _font(FONT_TITLE, 18)
+    title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+    sheet.row_dimensions[TITLE_ROW].height = 40
+    if layout.unit_row:
+        unit = sheet.cell(layout.unit_row, 1, plan.kind.unit_line)
+        unit.font = _font(FONT_BODY, BODY_SIZE)
+        unit.alignment = Alignment(horizontal="right", vertical="center")
+        sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
+
+
+def _write_header(sheet: Worksheet, layout: Layout) -> None:
+    top = layout.header_top
+    bottom = layout.header_rows[-1]
+    parents_done: set[str] = set()
+    for index, column in enumerate(layout.columns, start=1):
+        sheet.column_dimensions[_letter(index)].width = column.width
+        if column.parent:
+            if column.parent not in parents_done:
+                parents_done.add(column.parent)
+                span = [i for i, c in enumerate(layout.columns, start=1) if c.parent == column.parent]
+                _header_cell(sheet, top, index, column.parent)
+                sheet.merge_cells(start_row=top, start_column=span[0], end_row=top, end_column=span[-1])
+            _header_cell(sheet, bottom, index, column.header)
+        else:
+            _header_cell(sheet, top, index, layout.header_text(column))
+            if bottom != top:
+                _header_cell(sheet, bottom, index, None)
+                sheet.merge_cells(start_row=top, start_column=index, end_row=bottom, end_column=index)
+    for row in layout.header_rows:
+        sheet.row_dimensions[row].height = 40 if len(layout.header_rows) == 1 else 22
+
+
+def _header_cell(sheet: Worksheet, row: int, col: int, text) -> None:
+    cell = sheet.cell(row, col, text)
+    cell.font = _font(FONT_HEADER, BODY_SIZE)
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    cell.border = BORDER
+
+
+def _alignment(column: Column) -> Alignment:
+    horizontal = "left" if column.width >= 20 else "center"
+    return Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
+
+
+def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
+    body = _font(FONT_BODY, BODY_SIZE)
+    key = plan.kind.key
+    for planned, row in zip(plan.rows, layout.data_rows):
+        lines = 1
+        for index, column in enumerate(layout.columns, start=1):
+            value = planned.key if column.key == key else planned.values.get(column.key)
+            cell = sheet.cell(row, index, value)
+            cell.font = body
+            cell.border = BORDER
+            cell.alignment = _alignment(column)
+            if not (column.key == key and planned.key_locked):
+                cell.protection = UNLOCKED
+            if value is not None:
+                lines = max(lines, _lines_needed(value, column.width))
+        sheet.row_dimensions[row].height = max(20, 16 * lines + 4)
+
+
+def _lines_needed(value, width: float) -> int:
+    """Wrapped lines a text needs at the body font: a CJK character is about 2.2 width units."""
+    units = sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in str(value))
+    per_line = max(width - 1.5, 1)
+    return max(1, -(-int(units) // int(per_line)))
+
+
+def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
+    key_col = layout.col(plan.kind.key)
+    bold = _font(FONT_BODY, BODY_SIZE, bold=True)
+    body = _font(FONT_BODY, BODY_SIZE)
+    labels = {layout.total_row: TOTAL_LABEL, layout.diff_row: DIFF_LABEL,
+              layout.target_row: TARGET_LABEL["township" if layout.is_township else "county"]}
+    for row, label in labels.items():
+        for index, column in enumerate(layout.columns, start=1):
+            cell = sheet.cell(row, index)
+            cell.border = BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.font = bold if row == layout.total_row else body
+            if row != layout.total_row:
+                cell.fill = CHECK_FILL
+        sheet.cell(row, key_col, label)
+        sheet.row_dimensions[row].height = 22
+    for column in plan.kind.summed_columns:
+        col = layout.col(column.key)
+        sheet.cell(layout.total_row, col, layout.total_formula(column.key))
+        sheet.cell(layout.target_row, col, plan.targets.get(column.key))
+        sheet.cell(layout.diff_row, col, layout.diff_formula(column.key))
+    _add_live_check_colours(sheet, layout, plan)
+
+
+def _add_live_check_colours(sheet: Worksheet, layout: Layout, plan: TablePlan) -> None:
+    for column in plan.kind.summed_columns:
+        cell = f"{layout.letter(column.key)}{layout.diff_row}"
+        sheet.conditional_formatting.add(cell, FormulaRule(
+            formula=[f"AND(ISNUMBER({cell}),{cell}<>0)"], fill=RED_FILL,
+            font=Font(color="FFFFFF", bold=True), stopIfTrue=True))
+        sheet.conditional_formatting.add(cell, FormulaRule(
+            formula=[f"AND(ISNUMBER({cell}),{cell}=0)"], fill=GREEN_FILL))
+
+
+def _write_footer(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
+    filler = plan.scope if layout.is_township else ""
+    cell = sheet.cell(layout.footer_row, 1, FOOTER_TEXT.format(filler=filler))
+    cell.font = _font(FONT_BODY, BODY_SIZE)
+    cell.alignment = Alignment(horizontal="left", vertical="center")
+    cell.protection = UNLOCKED          # clerks complete the line
+    sheet.merge_cells(f"A{layout.footer_row}:{layout.last_letter}{layout.footer_row}")
+    sheet.row_dimensions[layout.footer_row].height = 24
+
+
+# -- guards ------------------------------------------------------------------
+def _number_rule(column: Column) -> tuple[str, str, list[str], str]:
+    """(validation type, operator, formulas, Chinese bound text) for a number column."""
+    kind = "whole" if column.type == INTEGER else "decimal"
+    noun = "整数" if column.type == INTEGER else "数字"
+    low, high = column.minimum, column.maximum
+    if low is not None and high is not None:
+        return kind, "between", [_num(low), _num(high)], f"{_num(low)} 到 {_num(high)} 之间的{noun}"
+    if high is not None:
+        return kind, "lessThanOrEqual", [_num(high)], f"不大于 {_num(high)} 的{noun}"
+    return kind, "greaterThanOrEqual", [_num(low or 0)], f"不小于 {_num(low or 0)} 的{noun}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _add_number_guards(sheet: Worksheet, layout: Layout) -> None:
+    for column in layout.columns:
+        if not column.is_numeric:
+            continue
+        kind, operator, formulas, bound = _number_rule(column)
+        unit = f"（单位：{column.unit}）" if column.unit else ""
+        guard = DataValidation(
+            type=kind, operator=operator, formula1=formulas[0],
+            formula2=formulas[1] if len(formulas) > 1 else None, allow_blank=True,
+            showInputMessage=True, showErrorMessage=True, errorStyle="stop",
+            promptTitle=column.header[:32], prompt=f"请填写{bound}{unit}，只填数字，不要带单位或文字。",
+            errorTitle="数字有误", error=f"「{column.header}」只能填写{bound}{unit}。")
+        guard.add(layout.range_of(column.key))
+        sheet.add_data_validation(guard)
+        first = f"{layout.letter(column.key)}{layout.first_row}"
+        sheet.conditional_formatting.add(layout.range_of(column.key), FormulaRule(
+            formula=[f"ISTEXT({first})"], fill=TEXT_IN_NUMBER_FILL))
+
+
+def directory_names(config: Config) -> list[str]:
+    """The unit directory offered in dropdowns: units, townships, collectives, group names."""
+    names: dict[str, str] = {}
+    for name in [*config.units, *config.townships, *config.collectives, *BUILTIN_COLLECTIVES]:
+        names.setdefault(normalize_name(name), name)
+    return list(names.values())
+
+
+def _add_directory(book: Workbook, sheet: Worksheet, config: Config, layout: Layout) -> None:
+    names = directory_names(config)
+    directory = book.create_sheet(DIRECTORY_SHEET)
+    for row, name in enumerate(names, start=1):
+        directory.cell(row, 1, name)
+    directory.column_dimensions["A"].width = 30
+    directory.sheet_state = "hidden"
+    _protect(directory, config.password)
+    reference = f"'{DIRECTORY_SHEET}'!$A$1:$A${len(names)}"
+    book.defined_names[DIRECTORY_NAME] = DefinedName(DIRECTORY_NAME, attr_text=reference)
+    for column in layout.columns:
+        if column.type != NAMES:
+            continue
+        strict = column.required           # 牵头单位: warn; 相关单位 (often several names): inform
+        guard = DataValidation(
+            type="list", formula1=DIRECTORY_NAME, allow_blank=True,
+            showInputMessage=True, showErrorMessage=True,
+            errorStyle="warning" if strict else "information",
+            promptTitle=column.header, prompt="可从下拉列表选择本县单位名录中的名称；多个单位用空格分隔。",
+            errorTitle="不在单位名录中",
+            error="填写的名称不在本县单位名录中。请从下拉列表选择，或核对名称写法；多个单位用空格分隔。")
+        guard.add(layout.range_of(column.key))
+        sheet.add_data_validation(guard)
+
+
+def _protect(sheet: Worksheet, password: str | None) -> None:
+    protection = sheet.protection
+    protection.sheet = True
+    protection.formatColumns = False     # False = allowed: clerks may widen columns
+    protection.formatRows = False
+    if password:
+        protection.password = password
+
+
+def _set_print(sheet: Worksheet, layout: Layout) -> None:
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.row_dimensions[layout.footer_row - 1].height = 8      # spacer above the footer
+    sheet.print_title_rows = f"{layout.header_rows[0]}:{layout.header_rows[-1]}"
+    sheet.print_area = layout.print_area
+    sheet.freeze_panes = f"A{layout.first_row}"
+
+
+def _write_identity(book: Workbook, plan: TablePlan) -> None:
+    sheet = book.create_sheet(IDENTITY_SHEET)
+    for row, (key, value) in enumerate(plan.identity.rows(), start=1):
+        sheet.cell(row, 1, key)
+        sheet.cell(row, 2, value)
+    sheet.sheet_state = "hidden"
+    _protect(sheet, plan.config.password)
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(index)
