@@ -231,3 +231,13 @@ def test_every_rule_has_an_example():
                   "F005", "F006"}
     batch_rules = {"F001", "F008", "S001", "S002", "S003"}           # tests/test_engine_files.py
     assert set(RULES) - exercised - batch_rules == set()
+
+
+def test_unsaved_total_is_recomputed_as_excel_would():
+    """A SUM with no saved value skips the text cell, as Excel will when it opens the file."""
+    unsaved = {(21, 2): "=SUM(B5:B20)"}
+    rows = grain(("B21", None), ("B5", "22"))
+    result = check_workbook(WorkbookData("a.xlsx", [SheetData("S", rows, unsaved_formulas=unsaved)]))
+    found = {f.code: f for f in result.findings}
+    assert set(found) == {"F004", "N001", "T001"}
+    assert found["T001"].value == "96" and found["T001"].suggestion == "118"

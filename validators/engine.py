@@ -19,7 +19,7 @@ from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import KINDS, TableKind, get_kind
 from templates.names import normalize_name, split_names
 from validators.findings import BatchResult, FileResult, Finding
-from validators.numbers import decimals, format_number, is_blank, parse_number
+from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
 from validators.sheet import SheetData, WorkbookData, a1
 from validators.table import LocatedTable, TableRow, locate_table
@@ -199,9 +199,9 @@ def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
     for row in rows:
         if row.hidden:
             findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
-    wanted = {(r.row, col) for r in rows for col in table.columns.values()}
+    row_numbers, columns = {r.row for r in rows}, set(table.columns.values())
     for (row, col), formula in sorted(table.sheet.unsaved_formulas.items()):
-        if (row, col) in wanted:
+        if row in row_numbers and col in columns:
             findings.append(ctx.finding("F004", cell=a1(row, col), formula=formula, value=formula))
     return findings
 
@@ -315,38 +315,55 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
     for col in kind.summed_columns:
         if col.key not in table.columns:
             continue
-        values = [v for v in frame[col.key].tolist() if v == v] if len(frame) else []
-        rows_sum = round(math.fsum(values), 9)
-        places = max((decimals(v) for v in values), default=0)
+        meant = _column_numbers(frame, col.key, clean_only=False)
+        rows_sum = round(math.fsum(meant), 9)
+        places = column_decimals(meant)
         total, cell = rows_sum, None
         if total_row is not None:
             cell = ctx.cell(total_row, col.key)
-            shown, problem = _total_value(ctx, total_row, col, findings)
+            shown = _total_value(ctx, total_row, col, findings)
+            if shown is _UNSAVED:        # recompute the SUM as Excel will: text cells skipped
+                shown = round(math.fsum(_column_numbers(frame, col.key, clean_only=True)), 9)
             if shown is not None:
                 total = shown
-                tolerance = 0.5 * 10 ** -places
-                if abs(total - rows_sum) > tolerance + 1e-9 and problem != "unsaved":
+                if abs(total - rows_sum) > 0.5 * 10 ** -places + 1e-9:
                     findings.append(ctx.finding(
                         "T001", cell=cell, value=format_number(total), suggestion=format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
                         diff=format_number(total - rows_sum)))
         totals[col.key] = total
-        target = ctx.targets.get(col.key)
-        if target is not None:
-            tolerance = 0.5 * 10 ** -max(places, decimals(target))
-            if abs(total - target) > tolerance + 1e-9:
-                findings.append(ctx.finding(
-                    ctx.target_rule, cell=cell, value=format_number(total), column=col.header,
-                    total=format_number(total), target=format_number(target),
-                    diff=format_number(total - target), scope=ctx.township or "本乡镇"))
+        findings += _target_findings(ctx, col, cell, total, places)
     return findings
 
 
-def _total_value(ctx: Context, total_row: TableRow, col, findings) -> tuple[float | None, str | None]:
-    """The 合计 cell's number; a formula without a saved value counts as the rows' sum."""
+def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
+    """The numbers meant in a column; with clean_only, only cells that hold a real number."""
+    from validators.schema import PROBLEM
+    if not len(frame):
+        return []
+    numbers = frame[key]
+    if clean_only:
+        numbers = numbers[frame[key + PROBLEM].isna()]
+    return [v for v in numbers.tolist() if v == v]
+
+
+def _target_findings(ctx: Context, col, cell, total: float, places: int) -> list[Finding]:
+    target = ctx.targets.get(col.key)
+    if target is None or abs(total - target) <= 0.5 * 10 ** -max(places, decimals(target)) + 1e-9:
+        return []
+    return [ctx.finding(ctx.target_rule, cell=cell, value=format_number(total), column=col.header,
+                        total=format_number(total), target=format_number(target),
+                        diff=format_number(total - target), scope=ctx.township or "本乡镇")]
+
+
+_UNSAVED = object()
+
+
+def _total_value(ctx: Context, total_row: TableRow, col, findings):
+    """The 合计 cell's number; _UNSAVED for a formula whose result the file did not save."""
     excel_col = ctx.table.columns[col.key]
     if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
-        return None, "unsaved"
+        return _UNSAVED
     raw = total_row.cells.get(col.key)
     parsed = parse_number(raw)
     cell = ctx.cell(total_row, col.key)
@@ -356,7 +373,7 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings) -> tuple[floa
                                     suggestion=format_number(parsed.number) if parsed.number is not None else None))
     elif parsed.number is None:
         findings.append(ctx.finding("T005", cell=cell, column=col.header))
-    return parsed.number, parsed.code
+    return parsed.number
 
 
 def _missing_rows(ctx: Context, frame, directory: dict[str, str] | None) -> list[Finding]:

@@ -112,6 +112,17 @@ def decimals(value: float) -> int:
     return len(frac.rstrip("0"))
 
 
+def column_decimals(values) -> int:
+    """Decimal places a column of numbers uses (the most any value needs, up to 10)."""
+    import numpy as np
+    array = np.asarray(values, dtype=float)
+    array = array[np.isfinite(array)]
+    for places in range(11):
+        if np.all(np.abs(np.round(array, places) - array) <= 1e-9 * np.maximum(1, np.abs(array))):
+            return places
+    return 10
+
+
 def format_number(value: float | None) -> str:
     """A number as a clerk would write it: 22, 1.05, 502000."""
     if value is None:

@@ -40,9 +40,7 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
     for col in kind.columns:
         raw = [r.cells.get(col.key) for r in rows]
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
-            parsed = [parse_number(v) for v in raw]
-            data[col.key] = [p.number for p in parsed]
-            data[col.key + PROBLEM] = [p.code for p in parsed]
+            data[col.key], data[col.key + PROBLEM] = _parse_column(raw)
         else:
             data[col.key] = [None if v is None or (isinstance(v, str) and not v.strip()) else v
                              for v in raw]
@@ -53,6 +51,21 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
         if col.key + PROBLEM in frame:
             frame[col.key] = frame[col.key].astype(float)
     return frame
+
+
+def _parse_column(raw: list) -> tuple[list, list]:
+    """Numbers meant and problems of one column; real numbers take the fast path."""
+    numbers, problems = [], []
+    for value in raw:
+        kind = type(value)
+        if kind is float or kind is int:
+            numbers.append(value)
+            problems.append(None)
+        else:
+            parsed = parse_number(value)
+            numbers.append(parsed.number)
+            problems.append(parsed.code)
+    return numbers, problems
 
 
 def build_schema(kind: TableKind, present: set[str], known_keys: set[str] | None = None,

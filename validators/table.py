@@ -132,26 +132,35 @@ def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTabl
 
 
 def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> None:
+    """Data rows below the header. Written for speed: this loop sees every row of the sheet."""
     sheet, kind = table.sheet, table.kind
     totals = {normalize_name(t) for t in kind.total_labels}
     key_index = found.get(kind.key)
+    keys, indexes = list(found), list(found.values())
+    width = max(indexes) + 1
+    hidden = sheet.hidden_rows
     for index in range(start, len(sheet.rows)):
         row = sheet.rows[index]
-        if all(is_blank(v) for v in row):
+        filled = [v for v in row if v is not None and v != ""]
+        texts = [v for v in filled if isinstance(v, str)]
+        if not filled or (len(texts) == len(filled) and not any(t.strip() for t in texts)):
             continue
-        if len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES or _is_sub_header(row, kind):
+        if len(texts) >= 2 and (len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES
+                                or _is_sub_header(texts, kind)):
             table.repeated_headers.append(sheet.origin_row + index)
             continue
-        if _is_note(row, found):
+        if texts and _is_note(row, filled, indexes):
             if table.rows or table.total_row:
                 break
             continue
-        cells = {key: (row[i] if i < len(row) else None) for key, i in found.items()}
-        key_value = cells.get(kind.key)
-        key_text = None if is_blank(key_value) else _key_text(key_value)
+        if len(row) < width:
+            row = row + [None] * (width - len(row))
+        cells = dict(zip(keys, [row[i] for i in indexes]))
+        key_value = row[key_index] if key_index is not None else None
+        key_text = None if key_value is None or is_blank(key_value) else _key_text(key_value)
         excel_row = sheet.origin_row + index
-        entry = TableRow(excel_row, key_text, cells, excel_row in sheet.hidden_rows)
-        if _is_total(row, key_index, totals):
+        entry = TableRow(excel_row, key_text, cells, excel_row in hidden)
+        if texts and _is_total(row, key_index, filled, totals):
             if table.total_row is None:
                 table.total_row = entry
             if table.rows:
@@ -166,24 +175,25 @@ def _key_text(value) -> str:
     return str(value).strip()
 
 
-def _is_total(row: list, key_index: int | None, totals: set[str]) -> bool:
+def _is_total(row: list, key_index: int | None, filled: list, totals: set[str]) -> bool:
     """合计 in the key cell, or in the first filled cell when the key column is elsewhere."""
-    cells = [row[key_index]] if key_index is not None and key_index < len(row) else []
-    cells += [v for v in row[:3] if not is_blank(v)][:1]
-    return any(isinstance(v, str) and normalize_name(v) in totals for v in cells)
+    cells = [row[key_index]] if key_index is not None else []
+    cells.append(filled[0])
+    return any(isinstance(v, str) and "计" in v and normalize_name(v) in totals for v in cells)
 
 
-def _is_sub_header(row: list, kind: TableKind) -> bool:
+def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
     """The second header row (县政府 | 牵头单位) repeated on its own."""
     children = {normalize_header(c.header) for c in kind.columns if c.parent}
-    filled = [normalize_header(v) for v in row if isinstance(v, str) and not is_blank(v)]
+    filled = [normalize_header(v) for v in texts if v.strip()]
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
 
-def _is_note(row: list, found: dict[str, int]) -> bool:
-    filled = [(i, v) for i, v in enumerate(row) if not is_blank(v)]
-    first = str(filled[0][1]).strip()
-    if isinstance(filled[0][1], str) and first.startswith(NOTE_PREFIXES):
+def _is_note(row: list, filled: list, indexes: list[int]) -> bool:
+    first = filled[0]
+    if isinstance(first, str) and first.strip().startswith(NOTE_PREFIXES):
         return True
+    if len(filled) != 1 or not isinstance(first, str) or len(first.strip()) <= 8:
+        return False
     # a lone long text outside the table's columns is a note, not a row
-    return len(filled) == 1 and filled[0][0] not in found.values() and len(first) > 8
+    return row.index(first) not in indexes
