@@ -112,6 +112,8 @@ def _stat_and_head(path: Path, limits: Limits) -> bytes:
 
 
 def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
 
 
@@ -144,15 +146,17 @@ def _sniff(path: Path, head: bytes) -> str:
     text = _as_text(head)
     suffix = path.suffix.lower()
     if text is None:
+        if suffix == ".csv" and b"\x00" not in head:
+            return "text"       # let the CSV decoder say which encodings it tried
         raise UnreadableFile(f"文件内容不是表格（无法识别的格式，扩展名为 {suffix or '无'}）：" + _SAVE_AS_XLSX)
     sample = text.lstrip("\ufeff \t\r\n").lower()
+    if sample.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in sample:
+        raise UnreadableFile("这是 Excel 2003 XML 表格（旧格式）：" + _SAVE_AS_XLSX)
     if sample.startswith(("<!doctype html", "<html", "<table", "<head", "<meta", "<body", "<style")) \
             or "<html" in sample[:2000] or "<table" in sample[:2000]:
         raise UnreadableFile("这是网页文件（HTML），只是扩展名写成了表格：多见于从网上系统导出的"
                              "“Excel”。" + _SAVE_AS_XLSX)
-    if sample.startswith("<?xml") or sample.startswith("<"):
-        if "urn:schemas-microsoft-com:office:spreadsheet" in sample:
-            raise UnreadableFile("这是 Excel 2003 XML 表格（旧格式）：" + _SAVE_AS_XLSX)
+    if sample.startswith("<"):
         raise UnreadableFile("这是 XML 文本文件，不是表格：" + _SAVE_AS_XLSX)
     if suffix == ".csv" or (suffix == ".xls" and "\t" in text):
         return "text"   # .xls exported by web systems is often tab-separated text

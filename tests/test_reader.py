@@ -1,0 +1,240 @@
+"""validators.reader: real files in, plain WorkbookData out."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from templates.identity import IDENTITY_SHEET, Identity
+from tests.badinput import grain_table, soffice_convert, write_csv, write_xlsx
+from validators.reader import UnreadableFile, find_input_files, read_workbook
+from validators.sheet import CellError
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mixed_book(path: Path) -> Path:
+    """A sheet starting at C3 with every kind of value, a hidden row, a formula with no saved
+    result, a merged range, and hidden / very hidden sheets."""
+    book = Workbook()
+    ws = book.active
+    ws.title = "数据"
+    ws["C3"] = "标题"
+    ws["C4"], ws["D4"], ws["E4"] = 22, "22", 22.5
+    ws["F4"] = "#REF!"                       # openpyxl writes this as an error cell
+    ws["G4"] = "=SUM(C4:E4)"                  # openpyxl saves no result for formulas
+    ws["H4"] = dt.datetime(2025, 3, 1)
+    ws["I4"] = True
+    ws["C5"] = "藏起来的行"
+    ws.row_dimensions[5].hidden = True
+    ws["E7"] = "#DIV/0!"                      # an error cell at the end of its row
+    ws["C9"] = "合并"
+    ws.merge_cells("C9:E9")
+    hidden = book.create_sheet("隐藏")
+    hidden["A1"] = "x"
+    hidden.sheet_state = "hidden"
+    very = book.create_sheet("深度隐藏")
+    very["A1"] = "y"
+    very.sheet_state = "veryHidden"
+    book.create_sheet("空表")
+    book.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> Path:
+    return _mixed_book(tmp_path_factory.mktemp("mixed") / "mixed.xlsx")
+
+
+def test_values_keep_their_types(mixed):
+    sheet = read_workbook(mixed).sheets[0]
+    assert sheet.value(4, 3) == 22 and isinstance(sheet.value(4, 3), int)
+    assert sheet.value(4, 4) == "22" and isinstance(sheet.value(4, 4), str)
+    assert sheet.value(4, 5) == 22.5
+    assert sheet.value(4, 8) in (dt.date(2025, 3, 1), dt.datetime(2025, 3, 1))
+    assert sheet.value(4, 9) is True
+    assert sheet.value(4, 7) is None                 # the formula has no saved value
+    assert sheet.value(6, 3) is None                 # an empty row
+    assert sheet.value(100, 100) is None
+
+
+def test_error_cells_are_cell_errors(mixed):
+    sheet = read_workbook(mixed).sheets[0]
+    assert isinstance(sheet.value(4, 6), CellError) and sheet.value(4, 6) == "#REF!"
+    assert isinstance(sheet.value(7, 5), CellError) and sheet.value(7, 5) == "#DIV/0!"
+
+
+def test_origin_gives_the_address_the_clerk_sees(mixed):
+    sheet = read_workbook(mixed).sheets[0]
+    assert (sheet.origin_row, sheet.origin_col) == (3, 3)
+    assert sheet.rows[0][0] == "标题" and sheet.address(0, 0) == "C3"
+    assert sheet.address(1, 2) == "E4" and sheet.rows[1][2] == 22.5
+
+
+def test_merged_range_value_sits_in_its_first_cell(mixed):
+    sheet = read_workbook(mixed).sheets[0]
+    assert sheet.value(9, 3) == "合并"
+    assert sheet.value(9, 4) is None and sheet.value(9, 5) is None
+
+
+def test_sheets_in_order_with_hidden_flag(mixed):
+    sheets = read_workbook(mixed).sheets
+    assert [(s.name, s.hidden) for s in sheets] == [
+        ("数据", False), ("隐藏", True), ("深度隐藏", True), ("空表", False)]
+    assert sheets[3].rows == []
+
+
+def test_hidden_rows_and_unsaved_formulas(mixed):
+    sheet = read_workbook(mixed).sheets[0]
+    assert sheet.hidden_rows == frozenset({5})
+    assert sheet.unsaved_formulas == {(4, 7): "=SUM(C4:E4)"}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_saved_xlsx_reads_like_openpyxl(mixed, tmp_path):
+    """LibreOffice saves formula results, keeps errors and hidden rows, and the same values."""
+    converted = soffice_convert([mixed], "xlsx", tmp_path)[0]
+    ours, theirs = read_workbook(mixed).sheets[0], read_workbook(converted).sheets[0]
+    assert theirs.hidden_rows == frozenset({5})
+    assert theirs.unsaved_formulas == {}
+    assert theirs.value(4, 7) == 44.5                 # SUM skipped the text "22"
+    for row in range(3, 10):
+        for col in range(3, 10):
+            if (row, col) != (4, 7):
+                assert theirs.value(row, col) == ours.value(row, col), (row, col)
+    assert isinstance(theirs.value(4, 6), CellError)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("target", ["xlsx", "xls", "ods"])
+def test_libreoffice_formats_read_the_same_table(tmp_path, target):
+    source = write_xlsx(tmp_path / "grain.xlsx", grain_table({"B5": "22", "C6": "6.5万亩"}))
+    converted = soffice_convert([source], target, tmp_path / target)[0]
+    ours, theirs = read_workbook(source).sheets[0], read_workbook(converted).sheets[0]
+    assert (theirs.origin_row, theirs.origin_col) == (1, 1)
+    assert theirs.rows == ours.rows
+    assert theirs.value(5, 2) == "22" and theirs.value(6, 3) == "6.5万亩"
+
+
+def test_identity_block_is_parsed(tmp_path):
+    identity = Identity(kind="grain-plan", version=1, county="湘阴县", year=2025, scope="新泉镇",
+                        targets={"grain_area": 22.0, "early_rice_area": 9.0})
+
+    def add_identity(book, ws):
+        sheet = book.create_sheet(IDENTITY_SHEET)
+        for key, value in identity.rows():
+            sheet.append([key, value])
+        sheet.sheet_state = "hidden"
+
+    path = write_xlsx(tmp_path / "ours.xlsx", grain_table(), edit=add_identity)
+    book = read_workbook(path)
+    assert book.identity == identity
+    assert [s.name for s in book.sheets] == ["Sheet1", IDENTITY_SHEET]
+    assert read_workbook(write_xlsx(tmp_path / "theirs.xlsx", grain_table())).identity is None
+
+
+@pytest.mark.parametrize("footer, filler", [
+    ("填报单位（盖章）：        填报人：            联系电话：            填报日期：", None),
+    ("填报单位（盖章）：新泉镇        填报人：            联系电话：", "新泉镇"),
+    ("填报单位：湘滨镇人民政府　　填报人：李四", "湘滨镇人民政府"),
+    ("填报单位(盖章):南湖洲镇", "南湖洲镇"),
+    ("填报单位：__________  填报人：", None),
+])
+def test_filler_line(tmp_path, footer, filler):
+    path = write_xlsx(tmp_path / "f.xlsx", grain_table(footer=footer))
+    assert read_workbook(path).filler == filler
+
+
+def test_filler_in_the_next_cell(tmp_path):
+    rows = grain_table() + [[], ["填报单位：", None, "岭北镇", "填报人：", "王五"]]
+    assert read_workbook(write_xlsx(tmp_path / "f.xlsx", rows)).filler == "岭北镇"
+
+
+def test_filler_of_our_template_footer(tmp_path):
+    layout = pytest.importorskip("templates.layout")
+    blank = write_xlsx(tmp_path / "blank.xlsx", grain_table(footer=layout.FOOTER_TEXT.format(filler="")))
+    filled = write_xlsx(tmp_path / "filled.xlsx",
+                        grain_table(footer=layout.FOOTER_TEXT.format(filler="鹤龙湖镇")))
+    assert read_workbook(blank).filler is None
+    assert read_workbook(filled).filler == "鹤龙湖镇"
+
+
+# -- CSV ---------------------------------------------------------------------------------
+
+CSV_ROWS = [["乡镇(单位)", "粮食总面积(万亩)", "备注"],
+            ["新泉镇", "22", "约22"], ["湘滨镇", "15.5", " 22 "], ["南湖洲镇", "-3", "95,000"],
+            ["岭北镇", "007", "２２．０"], ["合计", "", "22万亩"]]
+
+
+@pytest.mark.parametrize("encoding, delimiter", [
+    ("utf-8-sig", ","), ("utf-8", ","), ("gb18030", ","), ("gbk", "\t"), ("utf-8", ";"),
+    ("utf-16", ","),
+])
+def test_csv_encodings_and_delimiters(tmp_path, encoding, delimiter):
+    path = write_csv(tmp_path / "t.csv", CSV_ROWS, encoding=encoding, delimiter=delimiter)
+    sheet = read_workbook(path).sheets[0]
+    assert sheet.name == "t" and (sheet.origin_row, sheet.origin_col) == (1, 1)
+    assert sheet.rows[0] == ["乡镇(单位)", "粮食总面积(万亩)", "备注"]
+    assert sheet.rows[1] == ["新泉镇", 22, "约22"] and isinstance(sheet.rows[1][1], int)
+    assert sheet.rows[2] == ["湘滨镇", 15.5, " 22 "]
+    assert sheet.rows[3] == ["南湖洲镇", -3, "95,000"]
+    assert sheet.rows[4] == ["岭北镇", "007", "２２．０"]      # a leading zero stays text
+    assert sheet.rows[5] == ["合计", None, "22万亩"]
+
+
+def test_tab_separated_text_saved_as_xls_is_read(tmp_path):
+    path = write_csv(tmp_path / "export.xls", CSV_ROWS, encoding="gbk", delimiter="\t")
+    assert read_workbook(path).sheets[0].rows[1] == ["新泉镇", 22, "约22"]
+
+
+def test_content_decides_the_format_not_the_name(tmp_path):
+    real = write_xlsx(tmp_path / "real.xlsx", grain_table({"B5": "22"}))
+    misnamed = tmp_path / "misnamed.csv"
+    shutil.copyfile(real, misnamed)
+    assert read_workbook(misnamed).sheets[0].rows == read_workbook(real).sheets[0].rows
+
+
+# -- safety that needs no special file ----------------------------------------------------
+
+def test_files_are_not_modified_or_locked(mixed, tmp_path):
+    copy = tmp_path / "copy.xlsx"
+    shutil.copyfile(mixed, copy)
+    before, mtime = digest(copy), copy.stat().st_mtime_ns
+    read_workbook(copy)
+    assert digest(copy) == before and copy.stat().st_mtime_ns == mtime
+    copy.rename(tmp_path / "moved.xlsx")            # not held open
+    assert not list(tmp_path.glob("~$*"))
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    with pytest.raises(UnreadableFile, match="文件夹"):
+        read_workbook(tmp_path)
+
+
+def test_unreadable_file_reason_is_the_message():
+    error = UnreadableFile("文件不存在")
+    assert error.reason == str(error) == "文件不存在"
+
+
+# -- finding files -------------------------------------------------------------------------
+
+def test_find_input_files(tmp_path):
+    for name in ["b/新泉镇.xlsx", "a.XLSX", "c.xls", "d.ods", "e.csv", "f.xlsm", "b/z/湘滨镇.xlsx",
+                 "~$a.xlsx", ".hidden.xlsx", ".git/x.xlsx", "notes.txt", "report.docx"]:
+        path = tmp_path / "in" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    single = tmp_path / "single.txt"
+    single.write_bytes(b"x")
+    found = find_input_files([tmp_path / "in", single, tmp_path / "nowhere.xlsx", tmp_path / "in" / "c.xls"])
+    names = [p.relative_to(tmp_path).as_posix() for p in found]
+    assert names == ["in/a.XLSX", "in/b/z/湘滨镇.xlsx", "in/b/新泉镇.xlsx", "in/c.xls", "in/d.ods",
+                     "in/e.csv", "in/f.xlsm", "single.txt", "nowhere.xlsx"]
+    with pytest.raises(UnreadableFile, match="不存在"):
+        read_workbook(found[-1])
