@@ -91,6 +91,7 @@ def write_plan(plan: TablePlan, path: str | Path) -> Path:
     book.properties.creator = "fenjie"
     book.active = 0
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
     except OSError as exc:
         raise WriteProblem(f"无法写入 {path}：{exc.strerror or exc}（文件是否正在 Excel 中打开？）") from None
