@@ -1,13 +1,292 @@
-"""`fenjie check`: check returned sheets."""
+"""`fenjie check`: check returned sheets and report what is wrong, cell by cell.
+
+Only option parsing and output live here; the checking is validators.engine, the rendering
+validators.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
+(an unreadable file or a township that sent nothing included), 2 a usage or config error.
+"""
 from __future__ import annotations
+
+import sys
+import unicodedata
+from pathlib import Path
 
 import click
 
-from cli.main import UsageProblem
+from cli.main import UsageProblem, kind_or_exit, load_config_or_exit
+
+FORMATS = ("text", "json")
+PROGRESS_FROM = 6          # files; fewer are checked before a bar would be worth drawing
+LOG_NAME = "fenjie-check.log"
 
 
-@click.command()
+class ChineseUsageCommand(click.Command):
+    """click's own parse errors (unknown option, missing argument …) in Chinese, exit 2."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            raise UsageProblem(f"没有选项 {exc.option_name}。运行 fenjie check --help 查看用法。") from None
+        except click.MissingParameter as exc:
+            what = "要核对的文件或文件夹" if exc.param and exc.param.name == "paths" else exc.param.name
+            raise UsageProblem(f"缺少{what}。用法：fenjie check 文件或文件夹... [选项]") from None
+        except click.BadOptionUsage as exc:
+            raise UsageProblem(f"选项 {exc.option_name} 需要一个值。运行 fenjie check --help 查看用法。") from None
+        except click.UsageError as exc:
+            raise UsageProblem(f"用法有误：{exc.format_message()}。运行 fenjie check --help 查看用法。") from None
+
+
+@click.command(cls=ChineseUsageCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def check(paths):
-    """核对报回的表格（文件或文件夹）。"""
-    raise UsageProblem("fenjie check 尚未完成。")
+@click.option("--kind", metavar="KIND", help="表格类型（grain-plan、task-breakdown）；不给时自动识别。")
+@click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（乡镇、单位名单和目标）。")
+@click.option("--target", "targets", multiple=True, metavar="列名=数值",
+              help="县下达目标，例如 --target 粮食总面积=118；可重复。")
+@click.option("--format", "output_format", default="text", metavar="text|json",
+              help="输出格式：text（默认）或 json。")
+@click.option("--report", metavar="FILE.xlsx", help="把结果写成 Excel 报告（汇总 + 问题清单）。")
+@click.option("--annotate", metavar="DIR", help="在 DIR 中为每个文件生成标出问题单元格的副本。")
+@click.option("--ignore", multiple=True, metavar="CODE", help="不报告这条规则，例如 --ignore P001；可重复。")
+@click.pass_context
+def check(ctx, paths, kind, config_path, targets, output_format, report, annotate, ignore):
+    """核对报回的表格（文件或文件夹）。
+
+    \b
+    退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
+    """
+    if output_format not in FORMATS:
+        raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
+    spec = kind_or_exit(kind)
+    config = load_config_or_exit(config_path)
+    target_values = parse_targets(targets, spec)
+    ignored = parse_ignore(ignore)
+    report_path = report_or_exit(report, paths)
+    copies = copies_or_exit(annotate, paths)
+    log_path = _start_log()
+    try:
+        code = run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,
+                         output_format=output_format, report=report_path, copies=copies)
+    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        import logging
+        logging.getLogger("fenjie").exception("fenjie check")
+        click.echo(f"错误：fenjie check 运行时出错（{type(exc).__name__}），这是程序的问题，不是表格的问题。"
+                   f"详细信息已写入 {log_path}，请发给维护人员。", err=True)
+        code = 1
+    ctx.exit(code)
+
+
+# -- options --------------------------------------------------------------------------------
+
+def parse_target(text: str) -> tuple[str, float]:
+    """`粮食总面积=118` -> ("粮食总面积", 118.0); UsageProblem when it is not 列名=数值."""
+    normal = unicodedata.normalize("NFKC", text)
+    name, sep, raw = normal.partition("=")
+    name, raw = name.strip(), raw.strip().replace(",", "")
+    try:
+        value = float(raw) if sep and name else None
+    except ValueError:
+        value = None
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        raise UsageProblem(f"--target 的写法应为「列名=数值」，例如 --target 粮食总面积=118；现在是「{text}」。")
+    return name, value
+
+
+def parse_targets(texts, spec) -> dict[str, float]:
+    targets = dict(parse_target(t) for t in texts)
+    if not targets:
+        return {}
+    from templates.kinds import KINDS
+    kinds = [spec] if spec else list(KINDS.values())
+    for name in targets:
+        if not any(_summed_column(k, name) for k in kinds):
+            where = spec.title if spec else "任何表格类型"
+            known = "、".join(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
+            raise UsageProblem(f"--target：{where}中没有可设目标的列「{name}」；可用：{known}。")
+    return targets
+
+
+def _summed_column(kind, name: str) -> bool:
+    col = kind.column_by_header(name) or next((c for c in kind.columns if c.key == name), None)
+    return col is not None and col.summed
+
+
+def parse_ignore(codes) -> tuple[str, ...]:
+    from validators.rules import RULES
+    wanted = tuple(dict.fromkeys(c.strip().upper() for c in codes))
+    unknown = [c for c in wanted if c not in RULES]
+    if unknown:
+        raise UsageProblem(f"--ignore：没有规则 {'、'.join(unknown)}。运行 fenjie rules 查看全部规则。")
+    return wanted
+
+
+def _inputs(paths) -> list[Path]:
+    from validators.reader import find_input_files
+    return find_input_files(paths)
+
+
+def report_or_exit(report: str | None, paths) -> Path | None:
+    if report is None:
+        return None
+    path = Path(report)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"--report 应是一个 .xlsx 文件名，现在是「{report}」。")
+    if path.is_dir():
+        raise UsageProblem(f"--report「{report}」是一个文件夹，请给出文件名，例如 核对报告.xlsx。")
+    if path.exists() and path.resolve() in {p.resolve() for p in _inputs(paths) if p.exists()}:
+        raise UsageProblem(f"--report「{report}」是要核对的文件之一，报告不能覆盖报回的表格。")
+    return path
+
+
+def copies_or_exit(annotate: str | None, paths) -> dict[Path, Path] | None:
+    """Input file -> its annotated copy; UsageProblem if a copy would overwrite a return."""
+    if annotate is None:
+        return None
+    from validators.annotate import plan_copies, unsafe_copies
+    out_dir = Path(annotate)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")
+    inputs = _inputs(paths)
+    planned = plan_copies(inputs, out_dir)
+    clashes = unsafe_copies(planned, inputs)
+    if clashes:
+        names = "、".join(c.name for c in clashes[:5])
+        raise UsageProblem(f"--annotate：标注副本会覆盖报回的文件（{names}）。"
+                           f"请另选一个文件夹，例如 --annotate 标注/。")
+    return planned
+
+
+def _start_log() -> Path:
+    """Send the engine's error details to a log file, never to the terminal."""
+    import logging
+    import os
+
+    class QuietFileHandler(logging.FileHandler):
+        def handleError(self, record):       # an unwritable log must not print a traceback
+            pass
+
+    path = Path(os.environ.get("FENJIE_LOG") or Path.home() / ".cache" / "fenjie" / LOG_NAME)
+    logger = logging.getLogger("fenjie")
+    logger.propagate = False
+    if not any(getattr(h, "baseFilename", None) == str(path.absolute()) for h in logger.handlers):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass
+        handler = QuietFileHandler(path, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    return path
+
+
+# -- running --------------------------------------------------------------------------------
+
+def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies) -> int:
+    from validators.engine import check_paths
+
+    as_json = output_format == "json"
+    progress = None if as_json else ProgressBar()
+    try:
+        batch = check_paths(list(paths), kind=kind, config=config, targets=targets or None,
+                            ignore=ignore, progress=progress)
+    finally:
+        if progress:
+            progress.close()
+    if as_json:
+        _print_json(batch)
+    else:
+        _print_text(batch)
+    notices = []
+    if report is not None:
+        notices.append(_write_report(batch, report))
+    if copies is not None:
+        notices.extend(_write_copies(batch, copies))
+    for notice in notices:
+        click.echo(notice, err=as_json)
+    return 1 if batch.has_errors else 0
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, only when stderr is a terminal and the batch is large."""
+
+    def __init__(self):
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < PROGRESS_FROM or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            self._bar = Progress(TextColumn("核对中"), BarColumn(), MofNCompleteColumn(),
+                                 console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("check", total=total)
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_json(batch) -> None:
+    import json
+    from validators.render import json_document
+    click.echo(json.dumps(json_document(batch), ensure_ascii=False, indent=2))
+
+
+def _print_text(batch) -> None:
+    from validators.render import plain, text_lines
+    lines = text_lines(batch, Path.cwd())
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.text import Text
+        console = Console(highlight=False, soft_wrap=True)
+        for line in lines:
+            console.print(Text.assemble(*[(t, s or "") for t, s in line]))
+        return
+    for line in lines:
+        click.echo(plain(line))
+
+
+def _write_report(batch, report: Path) -> str:
+    from validators.report import write_report
+    try:
+        write_report(batch, report, Path.cwd())
+    except OSError as exc:
+        raise UsageProblem(f"无法写入报告 {report}：{exc.strerror or exc}。"
+                           f"若该文件正在 Excel 或 WPS 中打开，请先关闭。") from None
+    return f"报告已写入 {report}"
+
+
+def _write_copies(batch, copies: dict[Path, Path]) -> list[str]:
+    from validators.annotate import annotate_file
+    from validators.reader import UnreadableFile
+    by_path = {str(source): copy for source, copy in copies.items()}
+    notices, written = [], 0
+    for result in batch.files:
+        copy = by_path.get(result.path)
+        if copy is None:
+            continue
+        if result.unreadable:
+            notices.append(f"{result.path}：无法读取，未生成标注副本")
+            continue
+        try:
+            done = annotate_file(result, copy)
+        except UnreadableFile as exc:
+            notices.append(f"{result.path}：无法生成标注副本（{exc.reason}）")
+            continue
+        except Exception as exc:
+            import logging
+            logging.getLogger("fenjie").exception("annotating %s", result.path)
+            notices.append(f"{result.path}：无法生成标注副本（{type(exc).__name__}）")
+            continue
+        written += 1
+        if done.values_only:
+            notices.append(f"{result.path}：原文件为 {done.source.suffix} 格式，标注副本另存为 {copy}（只含数值）")
+    if copies:
+        folder = next(iter(copies.values())).parent
+        notices.append(f"标注副本 {written} 份已写入 {folder}")
+    return notices

@@ -1,0 +1,143 @@
+"""Annotated copies: bad cells filled and noted, every finding listed, the original untouched."""
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+
+from tests.sheets import grain_rows
+from validators.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, annotate_file, copy_name,
+                                 note_anchor, note_size, plan_copies, unsafe_copies)
+from validators.findings import FileResult
+from validators.rules import RULES
+
+
+def write_grain(path: Path, rows=None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for row in rows or grain_rows():
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def grain_result(path: Path) -> FileResult:
+    """Findings as the engine reports them on the gazette layout (新泉镇 on row 5, 合计 on 21)."""
+    return FileResult(str(path), kind="grain-plan", sheet="Sheet1", findings=[
+        RULES["N004"].finding(sheet="Sheet1", cell="B5", value="22万亩", suggestion="22", number="22"),
+        RULES["T001"].finding(sheet="Sheet1", cell="D21", value="500000", suggestion="502000",
+                              column="粮食总产量", total="500000", sum="502000", diff="-2000"),
+        RULES["P001"].finding(sheet="Sheet1", cell="A6", ratio="950"),
+        RULES["P001"].finding(sheet="Sheet1", cell="D21", ratio="999"),
+        RULES["R001"].finding(sheet="Sheet1", name="南湖洲镇"),
+    ])
+
+
+def vml_of(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
+
+
+def test_copy_marks_cells_and_leaves_the_original_byte_identical(tmp_path):
+    source = write_grain(tmp_path / "新泉镇.xlsx")
+    before = source.read_bytes()
+    done = annotate_file(grain_result(source), tmp_path / "out" / "新泉镇.xlsx")
+    assert source.read_bytes() == before
+    assert done.copy == tmp_path / "out" / "新泉镇.xlsx" and not done.values_only
+
+    wb = load_workbook(done.copy)
+    ws = wb["Sheet1"]
+    assert ws["B5"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb
+    assert ws["A6"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
+    assert ws["D21"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb    # an error outranks a warning
+    assert ws["C5"].fill.fgColor.rgb != ERROR_FILL.fgColor.rgb     # good cells untouched
+    assert ws["B5"].value == 22.0                                  # values are not changed
+    note = ws["B5"].comment
+    assert note.author == "fenjie"
+    assert "N004" in note.text and "22万亩" in note.text and "建议：22" in note.text
+    assert "T001" in ws["D21"].comment.text and "P001" in ws["D21"].comment.text
+
+    listing = [list(r) for r in wb[LIST_SHEET].iter_rows(values_only=True)]
+    assert listing[0] == ["工作表", "单元格", "规则", "级别", "说明", "原值", "建议"]
+    assert ["Sheet1", None, "R001", "错误", "缺少「南湖洲镇」这一行", None, None] in listing
+    assert len(listing) == 6
+    assert wb[LIST_SHEET]["B2"].hyperlink.location == "Sheet1!B5"
+    assert wb.active.title == "Sheet1"
+
+
+def test_note_is_sized_for_excel_and_wps(tmp_path):
+    source = write_grain(tmp_path / "a.xlsx")
+    copy = annotate_file(grain_result(source), tmp_path / "out" / "a.xlsx").copy
+    vml = vml_of(copy)
+    shapes = re.findall(r"<v:shape .*?</v:shape>", vml, re.S)
+    assert len(shapes) == 3
+    for shape in shapes:      # Excel reads the CSS size, WPS and LibreOffice the anchor
+        assert re.search(r"width:\d+px;\s*height:\d+px", shape)
+        assert re.search(r"<x:Anchor>\d+, 15, \d+, 10, \d+, 15, \d+, 4</x:Anchor>", shape)
+    long_text = "很长的说明" * 30
+    assert note_size(long_text)[1] > note_size("短")[1]
+    assert note_anchor(4, 1, 320, 40) == "2, 15, 3, 10, 7, 15, 5, 4"
+
+
+def test_an_existing_note_is_kept_and_merged_cells_take_the_note_on_their_first_cell(tmp_path):
+    rows = grain_rows()
+    source = tmp_path / "a.xlsx"
+    write_grain(source, rows)
+    wb = load_workbook(source)
+    ws = wb["Sheet1"]
+    ws["C5"].comment = Comment("镇里说明：含复种", "张三")
+    ws.merge_cells("A2:F2")
+    wb.save(source)
+    result = FileResult(str(source), kind="grain-plan", sheet="Sheet1", findings=[
+        RULES["N007"].finding(sheet="Sheet1", cell="C5", column="早稻面积", value="x"),
+        RULES["F004"].finding(sheet="Sheet1", cell="C2", formula="=SUM(B5:B20)")])
+    copy = annotate_file(result, tmp_path / "out" / "a.xlsx").copy
+    ws = load_workbook(copy)["Sheet1"]
+    assert "N007" in ws["C5"].comment.text and "镇里说明：含复种" in ws["C5"].comment.text
+    assert "张三" in ws["C5"].comment.text
+    assert "F004" in ws["A2"].comment.text
+    assert ws["A2"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
+
+
+def test_csv_becomes_an_xlsx_copy_of_its_values_with_text_kept_as_text(tmp_path):
+    source = tmp_path / "东塘镇.csv"
+    lines = ["乡镇(单位),粮食总面积(万亩)", "东塘镇,=1+1", "合计,5"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = source.read_bytes()
+    result = FileResult(str(source), kind="grain-plan", sheet=None, findings=[
+        RULES["N007"].finding(cell="B2", column="粮食总面积", value="=1+1")])
+    done = annotate_file(result, tmp_path / "out" / copy_name(source))
+    assert done.values_only and done.copy.name == "东塘镇.xlsx"
+    assert source.read_bytes() == before
+    wb = load_workbook(done.copy)
+    ws = wb.worksheets[0]
+    assert ws["A2"].value == "东塘镇"
+    assert ws["B2"].value == "=1+1" and ws["B2"].data_type == "s"
+    assert ws["B2"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb and "N007" in ws["B2"].comment.text
+
+
+def test_copy_names_never_collide():
+    sources = [Path("a/新泉镇.xlsx"), Path("b/新泉镇.xlsx"), Path("c/新泉镇.xls"), Path("d/x.XLSM")]
+    planned = plan_copies(sources, Path("out"))
+    assert [p.name for p in planned.values()] == ["新泉镇.xlsx", "新泉镇(2).xlsx", "新泉镇(3).xlsx", "x.XLSM"]
+
+
+def test_copies_that_would_overwrite_a_return_are_refused(tmp_path):
+    source = write_grain(tmp_path / "新泉镇.xlsx")
+    other = write_grain(tmp_path / "湘滨镇.xlsx")       # a return that was not named
+    xls = tmp_path / "湘滨镇.xls"
+    xls.write_bytes(b"")
+    assert unsafe_copies(plan_copies([source], tmp_path), [source]) == [source]
+    assert unsafe_copies(plan_copies([xls], tmp_path), [xls]) == [other]
+    assert unsafe_copies(plan_copies([source, xls], tmp_path / "out"), [source, xls]) == []
+
+
+@pytest.mark.parametrize("name", ["a.xlsx", "a.xlsm"])
+def test_xlsx_and_xlsm_keep_their_format(tmp_path, name):
+    source = write_grain(tmp_path / name)
+    done = annotate_file(grain_result(source), tmp_path / "out" / copy_name(source))
+    assert done.copy.suffix == Path(name).suffix and not done.values_only
+    assert load_workbook(done.copy)["Sheet1"]["B5"].comment is not None

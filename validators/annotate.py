@@ -1,0 +1,307 @@
+"""`fenjie check --annotate DIR`: a marked-up copy of each checked file (the Excel edge).
+
+Bad cells are filled (red for errors, yellow for warnings) and carry a note with the message
+and the suggestion. Every finding, including those about something absent (no cell), is also
+listed on an added sheet 核对结果 with links to the cells. The input is only read: .xlsx/.xlsm
+are copied by openpyxl (load + save, macros kept for .xlsm); .xls/.ods/.csv become an .xlsx
+copy of their values.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from validators.findings import FileResult, Finding
+from validators.render import LEVEL_ZH, sheet_ref
+from validators.report import link, put
+
+AUTHOR = "fenjie"
+LIST_SHEET = "核对结果"
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
+LIST_HEADERS = ("工作表", "单元格", "规则", "级别", "说明", "原值", "建议")
+LIST_WIDTHS = (14, 8, 7, 6, 60, 16, 16)
+COPIED_AS_IS = (".xlsx", ".xlsm")
+
+# Note box geometry, in pixels: wide enough for ~24 Chinese characters a line.
+NOTE_WIDTH = 320
+NOTE_LINE_HEIGHT = 18
+NOTE_PADDING = 12
+NOTE_CHARS_PER_LINE = 24
+COLUMN_PX, ROW_PX = 64, 20    # default column width and row height, for the note's anchor
+
+
+@dataclass
+class Annotated:
+    source: Path
+    copy: Path
+    values_only: bool            # the source was .xls/.ods/.csv: the copy holds its values only
+
+
+def copy_name(source: Path) -> str:
+    """The copy's file name: the same for .xlsx/.xlsm, .xlsx for the other formats."""
+    return source.name if source.suffix.lower() in COPIED_AS_IS else source.stem + ".xlsx"
+
+
+def plan_copies(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
+    """Where each source's copy goes; two sources with one name get 名称(2).xlsx and so on."""
+    planned: dict[Path, Path] = {}
+    taken: set[str] = set()
+    for source in sources:
+        name = copy_name(source)
+        stem, suffix = os.path.splitext(name)
+        n = 2
+        while name.lower() in taken:
+            name = f"{stem}({n}){suffix}"
+            n += 1
+        taken.add(name.lower())
+        planned[source] = out_dir / name
+    return planned
+
+
+def unsafe_copies(planned: dict[Path, Path], inputs: list[Path]) -> list[Path]:
+    """Copies that would overwrite a file they must not: any input, or any existing file in
+    an input's own folder (it may be a return that was not named on the command line)."""
+    input_files = {p.resolve() for p in inputs if p.exists()}
+    input_dirs = {p.resolve().parent for p in inputs}
+    bad = []
+    for copy in planned.values():
+        target = copy.resolve()
+        if target in input_files or (target.parent in input_dirs and target.exists()):
+            bad.append(copy)
+    return bad
+
+
+# -- the note text and size ------------------------------------------------------------------
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def note_text(findings: list[Finding]) -> str:
+    parts = []
+    for f in findings:
+        line = f"{LEVEL_ZH.get(f.severity, f.severity)} {f.code}：{f.message}"
+        extra = []
+        if f.value not in (None, ""):
+            extra.append(f"原值：{f.value}")
+        if f.suggestion not in (None, ""):
+            extra.append(f"建议：{f.suggestion}")
+        parts.append(line + ("\n" + "；".join(extra) if extra else ""))
+    return "\n".join(parts)
+
+
+def note_size(text: str) -> tuple[int, int]:
+    """(width, height) in pixels for a note showing all of `text` without scrolling."""
+    per_line = NOTE_CHARS_PER_LINE * 2
+    lines = sum(max(1, math.ceil(_display_width(line) / per_line)) for line in text.split("\n"))
+    return NOTE_WIDTH, lines * NOTE_LINE_HEIGHT + NOTE_PADDING
+
+
+def make_note(findings: list[Finding], old: Comment | None = None) -> Comment:
+    text = note_text(findings)
+    if old is not None and old.text and old.author != AUTHOR:
+        text += f"\n——原批注（{old.author or '未署名'}）——\n{old.text}"
+    width, height = note_size(text)
+    return Comment(text, AUTHOR, height=height, width=width)
+
+
+# -- marking up a workbook -------------------------------------------------------------------
+
+def _anchor_cell(ws, coordinate: str):
+    """The cell that can carry a note: the top-left cell of a merged range."""
+    for merged in ws.merged_cells.ranges:
+        if coordinate in merged:
+            return ws.cell(row=merged.min_row, column=merged.min_col)
+    return ws[coordinate]
+
+
+def _table_sheet(wb, result: FileResult):
+    if result.sheet and result.sheet in wb.sheetnames:
+        return wb[result.sheet]
+    return wb.worksheets[0]
+
+
+def _mark_cells(wb, result: FileResult) -> None:
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in result.findings:
+        if f.cell:
+            sheet = f.sheet or _table_sheet(wb, result).title
+            by_cell.setdefault((sheet, f.cell), []).append(f)
+    for (sheet, coordinate), findings in by_cell.items():
+        if sheet not in wb.sheetnames:
+            continue
+        ws = wb[sheet]
+        try:
+            target = _anchor_cell(ws, coordinate)
+        except ValueError:        # not an A1 address; the list sheet still shows it
+            continue
+        fill = ERROR_FILL if any(f.is_error for f in findings) else WARNING_FILL
+        ws[coordinate].fill = fill
+        target.fill = fill
+        target.comment = make_note(findings, target.comment)
+
+
+def _unique_title(wb, title: str) -> str:
+    n, name = 2, title
+    while name in wb.sheetnames:
+        name = f"{title}({n})"
+        n += 1
+    return name
+
+
+def _list_sheet(wb, result: FileResult) -> None:
+    from openpyxl.utils import get_column_letter
+    ws = wb.create_sheet(_unique_title(wb, LIST_SHEET))
+    ws.sheet_view.tabSelected = False
+    for col, (text, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS), start=1):
+        put(ws.cell(row=1, column=col), text).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+    table_sheet = _table_sheet(wb, result).title
+    for f in result.findings:
+        row = ws.max_row + 1
+        sheet = f.sheet or table_sheet
+        values = (sheet, f.cell, f.code, LEVEL_ZH.get(f.severity, f.severity), f.message,
+                  f.value, f.suggestion)
+        for col, value in enumerate(values, start=1):
+            put(ws.cell(row=row, column=col), value)
+        ws.cell(row=row, column=5).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=row, column=4).fill = ERROR_FILL if f.is_error else WARNING_FILL
+        if f.cell and sheet in wb.sheetnames:
+            link(ws.cell(row=row, column=2), None, f"{sheet_ref(sheet)}!{f.cell}")
+    if not result.findings:
+        put(ws.cell(row=2, column=5), "没有发现问题。")
+
+
+def annotate_workbook(wb, result: FileResult) -> None:
+    """Mark `result`'s findings in the (already loaded) workbook `wb`."""
+    _mark_cells(wb, result)
+    _list_sheet(wb, result)
+
+
+# -- files -----------------------------------------------------------------------------------
+
+def _values_workbook(source: Path):
+    """A new workbook holding the values of a .xls/.ods/.csv file, sheet by sheet."""
+    from openpyxl import Workbook
+
+    from validators.reader import read_workbook
+    from validators.sheet import CellError
+
+    book = read_workbook(source)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in book.sheets:
+        ws = wb.create_sheet(_unique_title(wb, sheet.name[:31] or "Sheet"))
+        if sheet.hidden:
+            ws.sheet_state = "hidden"
+        for i, row in enumerate(sheet.rows):
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                value = str(value) if isinstance(value, CellError) else value
+                put(ws.cell(row=sheet.origin_row + i, column=sheet.origin_col + j), value)
+    return wb
+
+
+def annotate_file(result: FileResult, copy: Path) -> Annotated:
+    """Write the annotated copy of `result.path` to `copy`; the source is only read.
+
+    Raises UnreadableFile or OSError; the caller reports it and goes on with the batch."""
+    from openpyxl import load_workbook
+
+    source = Path(result.path)
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    suffix = source.suffix.lower()
+    if suffix in COPIED_AS_IS:
+        wb = load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=True)
+    else:
+        wb = _values_workbook(source)
+    annotate_workbook(wb, result)
+    _save(wb, copy)
+    return Annotated(source, copy, suffix not in COPIED_AS_IS)
+
+
+def _save(wb, copy: Path) -> None:
+    """Save through a temporary file in the same folder, then add note anchors."""
+    fd, tmp = tempfile.mkstemp(suffix=copy.suffix, dir=copy.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        add_note_anchors(Path(tmp))
+        os.replace(tmp, copy)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+# -- note anchors ----------------------------------------------------------------------------
+# openpyxl sizes a note only through the VML shape's CSS (width/height), which Excel reads.
+# WPS and LibreOffice place and size the box from <x:Anchor> (columns/rows it spans), which
+# openpyxl does not write; Excel writes both, so we add it.
+
+_VML = re.compile(r"xl/drawings/.*\.vml$")
+VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
+          "x": "urn:schemas-microsoft-com:office:excel"}
+_SIZE = re.compile(r"width:(\d+(?:\.\d+)?)px;\s*height:(\d+(?:\.\d+)?)px")
+
+
+def note_anchor(row: int, column: int, width: float, height: float) -> str:
+    """x:Anchor for a note next to the 0-based (row, column) cell: LeftColumn, LeftOffset,
+    TopRow, TopOffset, RightColumn, RightOffset, BottomRow, BottomOffset."""
+    left, top = column + 1, max(row - 1, 0)
+    right = left + max(1, math.ceil(width / COLUMN_PX))
+    bottom = top + max(2, math.ceil(height / ROW_PX))
+    return f"{left}, 15, {top}, 10, {right}, 15, {bottom}, 4"
+
+
+def _anchored_vml(data: bytes) -> bytes:
+    """The VML with an x:Anchor on every note lacking one, written with the usual v/o/x
+    prefixes (openpyxl writes ns0/ns1/ns2, which some readers do not accept)."""
+    import xml.etree.ElementTree as ET
+
+    from defusedxml.ElementTree import fromstring
+
+    for prefix, uri in VML_NS.items():
+        ET.register_namespace(prefix, uri)
+    try:
+        root = fromstring(data)
+    except Exception:           # VML kept from the source that is not clean XML: leave it be
+        return data
+    x = "{%s}" % VML_NS["x"]
+    for shape in root.iter("{%s}shape" % VML_NS["v"]):
+        data_el = shape.find(x + "ClientData")
+        size = _SIZE.search(shape.get("style", ""))
+        if data_el is None or data_el.get("ObjectType") != "Note" or size is None:
+            continue
+        row, column = data_el.find(x + "Row"), data_el.find(x + "Column")
+        if data_el.find(x + "Anchor") is not None or row is None or column is None:
+            continue
+        anchor = ET.Element(x + "Anchor")
+        anchor.text = note_anchor(int(row.text), int(column.text),
+                                  float(size.group(1)), float(size.group(2)))
+        data_el.insert(2, anchor)
+    return ET.tostring(root)
+
+
+def add_note_anchors(xlsx: Path) -> None:
+    """Rewrite `xlsx` (our own output) so that every note carries its size as an anchor."""
+    with zipfile.ZipFile(xlsx) as zin:
+        entries = [(info, zin.read(info)) for info in zin.infolist()]
+    if not any(_VML.match(info.filename) for info, _ in entries):
+        return
+    with zipfile.ZipFile(xlsx, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in entries:
+            if _VML.match(info.filename):
+                data = _anchored_vml(data)
+            zout.writestr(info, data)
