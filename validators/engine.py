@@ -17,6 +17,7 @@ from pathlib import Path
 from templates.config import Config, Limits
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import KINDS, TableKind, get_kind
+from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
 from validators.findings import BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
@@ -100,7 +101,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     spec = _kind_for(book, kind)
     result = FileResult(path=book.path, kind=spec.name if spec else None)
     findings = [RULES["F002"].finding(sheet=s.name, name=s.name)
-                for s in book.sheets if s.hidden and not _ours(s) and _has_content(s)]
+                for s in book.sheets if s.hidden and not _ours(s, book) and _has_content(s)]
     table = _find_table(book, spec)
     if table is None:
         what = spec.title if spec else "分解表"
@@ -125,8 +126,11 @@ def _kind_for(book: WorkbookData, kind: str | None) -> TableKind | None:
     return None
 
 
-def _ours(sheet: SheetData) -> bool:
-    return sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX)
+def _ours(sheet: SheetData, book: WorkbookData | None = None) -> bool:
+    """fenjie's own hidden sheets: the identity block, and a template's unit directory."""
+    if sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX):
+        return True
+    return book is not None and book.identity is not None and sheet.name == DIRECTORY_SHEET
 
 
 def _has_content(sheet: SheetData) -> bool:
@@ -134,7 +138,7 @@ def _has_content(sheet: SheetData) -> bool:
 
 
 def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | None:
-    sheets = [s for s in book.sheets if not _ours(s)]
+    sheets = [s for s in book.sheets if not _ours(s, book)]
     for sheet in sorted(sheets, key=lambda s: s.hidden):
         table = locate_table(sheet, spec)
         if table is not None:
