@@ -241,3 +241,13 @@ def test_unsaved_total_is_recomputed_as_excel_would():
     found = {f.code: f for f in result.findings}
     assert set(found) == {"F004", "N001", "T001"}
     assert found["T001"].value == "96" and found["T001"].suggestion == "118"
+
+
+def test_templates_own_hidden_directory_is_not_a_hidden_sheet():
+    from templates.layout import DIRECTORY_SHEET
+    directory = SheetData(DIRECTORY_SHEET, [["发改局"]], hidden=True)
+    ident = Identity("grain-plan", 1, "湘阴县", 2025, "county", {})
+    ours = WorkbookData("a.xlsx", [SheetData("S", grain_rows()), directory], identity=ident)
+    assert check_workbook(ours).findings == []
+    theirs = WorkbookData("a.xlsx", [SheetData("S", grain_rows()), directory])
+    assert [f.code for f in check_workbook(theirs).findings] == ["F002"]
