@@ -251,3 +251,18 @@ def test_templates_own_hidden_directory_is_not_a_hidden_sheet():
     assert check_workbook(ours).findings == []
     theirs = WorkbookData("a.xlsx", [SheetData("S", grain_rows()), directory])
     assert [f.code for f in check_workbook(theirs).findings] == ["F002"]
+
+
+def test_another_county_from_its_own_config(tmp_path):
+    from templates.config import load_config
+    path = tmp_path / "fenjie.toml"
+    path.write_text('county = "平江县"\nyear = 2026\ntownships = ["汉昌街道", "三市镇", "加义镇"]\n'
+                    '[targets.grain-plan]\n"粮食总面积" = 30\n"早稻面积" = 10\n', encoding="utf-8")
+    config = load_config(path)
+    header = ["乡镇", "粮食播种面积（万亩）", "早稻面积\n(万亩)", "粮食总产量（吨）", "早稻集中育秧", "专业化示范育秧"]
+    rows = [["平江县2026年粮食生产计划任务分解表"], header,
+            ["汉昌街道", 5, 2, 2000 * 10, 1, 0.5], ["三市镇", 12, 4, 48000, 2, 1],
+            ["加义县", 13, 4, 52000, 2, 1], ["合计", 30, 10, 120000, 5, 2.5]]
+    result = check_workbook(book(rows), config=config)
+    assert [(f.code, f.cell, f.suggestion) for f in result.findings] == [
+        ("R003", "A5", "加义镇"), ("R001", None, None)]
