@@ -1,0 +1,267 @@
+"""`fenjie check` end to end, on real .xlsx files: through click's CliRunner and a real process."""
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from cli.main import main
+from tests.conftest import EXAMPLE, ROOT
+from tests.sheets import grain_rows
+from validators.engine import check_file
+
+CONFIG = str(EXAMPLE / "fenjie.toml")
+HOSTILE = "=HYPERLINK(\"http://evil.example\",\"点我\")"
+
+
+def write_book(path: Path, rows) -> Path:
+    """An .xlsx as a clerk would return it; text that looks like a formula stays text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def grain(**cells):
+    """The gazette's grain table (新泉镇 on row 5, 合计 on row 21) with some cells changed."""
+    rows = grain_rows()
+    for a1, value in cells.items():
+        col, row = ord(a1[0]) - 64, int(a1[1:])
+        line = rows[row - 1]
+        line.extend([None] * (col - len(line)))
+        line[col - 1] = value
+    return rows
+
+
+@pytest.fixture
+def returns(tmp_path, monkeypatch):
+    """A folder of returns: one clean, one with a unit in a cell and a wrong 合计; cwd = tmp_path."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "报送"
+    clean = write_book(folder / "clean.xlsx", grain())
+    bad = write_book(folder / "bad.xlsx", grain(B5="22万亩", D21=500000))
+    return folder, clean, bad
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["check", *map(str, args)])
+
+
+def test_clean_gazette_table_passes(returns):
+    _, clean, _ = returns
+    result = run("报送/clean.xlsx", "--config", CONFIG)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "共 1 个文件：通过 1，有错 0，无法读取 0；错误 0 个，提醒 0 个。"
+
+
+def test_bad_number_and_wrong_total_give_their_lines_and_exit_1(returns):
+    result = run("报送/bad.xlsx")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "报送/bad.xlsx:B5: N004 单元格中写了单位「22万亩」，应只填数字 22 [原值 22万亩 → 建议 22]"
+    assert lines[1].startswith("报送/bad.xlsx:D21: T001 「粮食总产量」合计为 500000，各行相加为 502000")
+    assert lines[-1] == "共 1 个文件：通过 0，有错 1，无法读取 0；错误 2 个，提醒 0 个。"
+
+
+def test_a_folder_is_checked_file_by_file_in_order(returns):
+    result = run("报送")
+    assert result.exit_code == 1
+    assert "报送/bad.xlsx:B5: N004" in result.output and "clean.xlsx:" not in result.output
+    assert "共 2 个文件：通过 1，有错 1" in result.output
+
+
+def test_json_is_one_document_following_the_contract(returns):
+    result = run("报送", "--format", "json", "--config", CONFIG)
+    document = json.loads(result.stdout)            # the whole of stdout is one JSON document
+    assert result.exit_code == 1
+    assert {"files", "missing", "summary"} <= document.keys()
+    assert set(document["summary"]) == {"files", "ok", "invalid", "unreadable", "errors", "warnings"}
+    assert document["summary"]["files"] == 2 and document["summary"]["invalid"] == 1
+    by_name = {Path(f["path"]).name: f for f in document["files"]}
+    assert by_name["clean.xlsx"]["status"] == "ok" and by_name["clean.xlsx"]["findings"] == []
+    bad = by_name["bad.xlsx"]
+    assert bad["status"] == "invalid" and bad["kind"] == "grain-plan"
+    first = bad["findings"][0]
+    assert set(first) == {"code", "severity", "sheet", "cell", "message", "value", "suggestion"}
+    assert (first["code"], first["cell"], first["value"], first["suggestion"]) == ("N004", "B5", "22万亩", "22")
+    assert "\\u" not in result.stdout                # ensure_ascii=False: Chinese as is
+    errors = sum(f["severity"] == "error" for f in bad["findings"])
+    assert document["summary"]["errors"] == errors
+
+
+def test_cli_and_python_api_give_the_same_findings(returns):
+    _, clean, bad = returns
+    from templates.config import load_config
+    config = load_config(CONFIG)
+    for path in (clean, bad):
+        document = json.loads(run(path, "--format", "json", "--config", CONFIG).stdout)
+        api = check_file(path, config=config)
+        assert document["files"][0]["findings"] == [f.to_dict() for f in api.findings]
+        assert document["files"][0]["status"] == api.status
+
+
+def test_ignore_silences_a_rule(returns):
+    result = run("报送/bad.xlsx", "--ignore", "n004")
+    assert "N004" not in result.output and "T001" in result.output
+    assert run("报送/bad.xlsx", "--ignore", "N004", "--ignore", "T001").exit_code == 0
+
+
+def test_target_option_checks_the_total_against_it(returns):
+    result = run("报送/clean.xlsx", "--target", "粮食总面积=120")
+    assert result.exit_code == 1
+    assert "报送/clean.xlsx:B21: T002 「粮食总面积」合计为 118，县下达目标为 120" in result.output
+    assert run("报送/clean.xlsx", "--target", "粮食总面积＝118", "--kind", "grain-plan").exit_code == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--kind", "wheat"], "未知的表格类型「wheat」"),
+    (["--config", "nowhere.toml"], "找不到配置文件"),
+    (["--target", "粮食总面积"], "--target 的写法应为「列名=数值」"),
+    (["--target", "粮食总面积=很多"], "--target 的写法应为「列名=数值」"),
+    (["--target", "小麦面积=3"], "没有可设目标的列「小麦面积」"),
+    (["--kind", "task-breakdown", "--target", "粮食总面积=3"], "目标任务分解表中没有可设目标的列"),
+    (["--ignore", "Q123"], "没有规则 Q123"),
+    (["--format", "xml"], "--format 只能是 text 或 json"),
+    (["--report", "out.csv"], "--report 应是一个 .xlsx 文件名"),
+    (["--report", "报送/bad.xlsx"], "报告不能覆盖报回的表格"),
+    (["--frobnicate"], "没有选项 --frobnicate"),
+    (["--report"], "选项 --report 需要一个值"),
+])
+def test_usage_errors_exit_2_in_chinese(returns, args, message):
+    result = run("报送/bad.xlsx", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "错误：" in result.output
+    assert "Traceback" not in result.output and "Error:" not in result.output
+
+
+def test_no_path_is_a_usage_error():
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 2 and "缺少要核对的文件或文件夹" in result.output
+
+
+def test_a_bad_config_is_a_usage_error(returns, tmp_path):
+    broken = tmp_path / "fenjie.toml"
+    broken.write_text('county = "湘阴县"\nyear = 2025\ntownships = []\n', encoding="utf-8")
+    result = run("报送", "--config", broken)
+    assert result.exit_code == 2 and "townships" in result.output
+
+
+def test_an_unreadable_file_is_an_error_and_the_batch_goes_on(returns):
+    folder, _, _ = returns
+    (folder / "broken.xlsx").write_bytes(b"this is not a spreadsheet at all")
+    result = run("报送")
+    assert result.exit_code == 1
+    assert "报送/broken.xlsx: F001 无法读取：" in result.output
+    assert "共 3 个文件：通过 1，有错 1，无法读取 1" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_townships_that_sent_nothing_make_the_run_fail(returns, tmp_path):
+    single = write_book(tmp_path / "单个" / "新泉镇.xlsx", grain())
+    result = run(single.parent, "--config", CONFIG)
+    assert result.exit_code == 1
+    assert "未报送（15）：湘滨镇、南湖洲镇" in result.output
+    assert "通过 1" in result.output and result.output.rstrip().endswith("未报送 15 个。")
+    document = json.loads(run(single.parent, "--config", CONFIG, "--format", "json").stdout)
+    assert len(document["missing"]) == 15 and document["files"][0]["township"] == "新泉镇"
+
+
+def test_report_and_annotated_copies(returns, tmp_path):
+    folder, clean, bad = returns
+    before = {p: p.read_bytes() for p in (clean, bad)}
+    result = run("报送", "--report", "结果/核对报告.xlsx", "--annotate", "标注")
+    assert result.exit_code == 1
+    assert "报告已写入 结果/核对报告.xlsx" in result.output and "标注副本 2 份已写入 标注" in result.output
+    assert {p: p.read_bytes() for p in (clean, bad)} == before
+
+    report = load_workbook(tmp_path / "结果" / "核对报告.xlsx")
+    statuses = {r[0]: r[3] for r in report["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert statuses == {"报送/bad.xlsx": "有错", "报送/clean.xlsx": "通过"}
+    first = report["问题清单"]["C2"]
+    assert first.value == "B5" and first.hyperlink.target == "../报送/bad.xlsx"
+    assert first.hyperlink.location == "Sheet1!B5"
+
+    copy = load_workbook(tmp_path / "标注" / "bad.xlsx")["Sheet1"]
+    assert copy["B5"].fill.fgColor.rgb == "00FFC7CE" and "N004" in copy["B5"].comment.text
+    assert copy["D21"].fill.fgColor.rgb == "00FFC7CE" and "T001" in copy["D21"].comment.text
+    assert (tmp_path / "标注" / "clean.xlsx").exists()
+
+
+def test_annotating_into_the_returns_own_folder_is_refused(returns):
+    folder, clean, bad = returns
+    before = bad.read_bytes()
+    result = run("报送/bad.xlsx", "--annotate", "报送")
+    assert result.exit_code == 2 and "会覆盖报回的文件（bad.xlsx）" in result.output
+    assert bad.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["bad.xlsx", "clean.xlsx"]
+
+
+def test_hostile_text_from_a_return_never_becomes_a_formula(returns, tmp_path):
+    rows = grain()
+    rows[4][0] = HOSTILE                  # 新泉镇's name replaced by formula-looking text
+    hostile = write_book(tmp_path / "恶意" / "a.xlsx", rows)
+    result = run(hostile, "--config", CONFIG, "--report", "r.xlsx", "--annotate", "标注")
+    assert result.exit_code == 1 and "R003" in result.output
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and "<f " not in xml
+    cells = [c for row in load_workbook(tmp_path / "r.xlsx")["问题清单"].iter_rows() for c in row
+             if c.value == HOSTILE]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+    copy = load_workbook(tmp_path / "标注" / "a.xlsx")["Sheet1"]
+    assert copy["A5"].value == HOSTILE and copy["A5"].data_type == "s" and copy["A5"].comment
+
+
+def test_many_files_in_json_mode_print_only_json(returns):
+    folder, clean, _ = returns
+    for n in range(7):
+        shutil.copy(clean, folder / f"copy{n}.xlsx")
+    result = run("报送", "--format", "json")
+    assert json.loads(result.stdout)["summary"]["files"] == 9
+    text = run("报送")
+    assert text.output.count("共 9 个文件") == 1 and "核对中" not in text.output
+
+
+# -- a real process, as a clerk runs it ---------------------------------------------------------
+
+FENJIE = Path(sys.executable).parent / "fenjie"
+
+
+def fenjie(*args, cwd):
+    exe = str(FENJIE) if FENJIE.exists() else shutil.which("fenjie")
+    return subprocess.run([exe, "check", *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          encoding="utf-8")
+
+
+def test_real_process_exit_status_and_output(returns, tmp_path):
+    clean_run = fenjie("报送/clean.xlsx", "--config", CONFIG, cwd=tmp_path)
+    assert clean_run.returncode == 0 and "通过 1" in clean_run.stdout and clean_run.stderr == ""
+    bad_run = fenjie("报送/bad.xlsx", cwd=tmp_path)
+    assert bad_run.returncode == 1
+    assert bad_run.stdout.startswith("报送/bad.xlsx:B5: N004 ")
+    json_run = fenjie("报送", "--format", "json", "--report", "r.xlsx", cwd=tmp_path)
+    assert json_run.returncode == 1 and json.loads(json_run.stdout)["summary"]["files"] == 2
+    assert "报告已写入 r.xlsx" in json_run.stderr       # notices never pollute the JSON
+    usage = fenjie("报送", "--kind", "wheat", cwd=tmp_path)
+    assert usage.returncode == 2 and "未知的表格类型" in usage.stderr and usage.stdout == ""
+    for done in (clean_run, bad_run, json_run, usage):
+        assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_check_help_does_not_import_heavy_modules():
+    code = ("import sys; from cli.main import main\ntry:\n    main(['check', '--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "assert not {'pandas', 'openpyxl', 'rich', 'validators.engine'} & set(sys.modules), 'heavy'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
