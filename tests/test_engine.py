@@ -265,4 +265,4 @@ def test_another_county_from_its_own_config(tmp_path):
             ["加义县", 13, 4, 52000, 2, 1], ["合计", 30, 10, 120000, 5, 2.5]]
     result = check_workbook(book(rows), config=config)
     assert [(f.code, f.cell, f.suggestion) for f in result.findings] == [
-        ("R003", "A5", "加义镇"), ("R001", None, None)]
+        ("R001", None, None), ("R003", "A5", "加义镇")]

@@ -22,7 +22,7 @@ from templates.names import normalize_name, split_names
 from validators.findings import BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
-from validators.sheet import SheetData, WorkbookData, a1
+from validators.sheet import SheetData, WorkbookData, a1, cell_position
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")
@@ -114,8 +114,16 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     result.scope = township
     ctx = _context(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
-    result.findings = _drop_ignored(findings, ignore)
+    result.findings = sorted(_drop_ignored(findings, ignore), key=_reading_order)
     return result
+
+
+def _reading_order(finding: Finding):
+    """Whole-file findings first, then cell by cell as a clerk reads the sheet."""
+    if finding.cell is None:
+        return (0, 0, 0)
+    row, col = cell_position(finding.cell)
+    return (1, row, col)
 
 
 def _kind_for(book: WorkbookData, kind: str | None) -> TableKind | None:
@@ -263,8 +271,7 @@ def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Find
             return None
         rule = MISSING_RULE.get(column, "N009")
         return ctx.finding(rule, cell=ctx.cell(row, column), column=kind.column(column).header,
-                           seq=_seq(row), which=kind.column(column).header, value="（空）",
-                           problem="未填写")
+                           seq=_seq(row), which=kind.column(column).header, problem="未填写")
     if code in ("N008", "N010"):
         col = kind.column(column)
         bounds = "≥ " + format_number(col.minimum) if col.minimum is not None else ""

@@ -28,6 +28,15 @@ def a1(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+def cell_position(address: str) -> tuple[int, int]:
+    """"C7" -> (7, 3)."""
+    letters = address.rstrip("0123456789")
+    col = 0
+    for letter in letters.upper():
+        col = col * 26 + ord(letter) - 64
+    return int(address[len(letters):]), col
+
+
 @dataclass
 class SheetData:
     name: str
