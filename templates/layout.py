@@ -18,6 +18,7 @@ DIRECTORY_NAME = "fenjie_units"  # defined name of the directory range
 FOOTER_TEXT = "填报单位（盖章）：{filler}        填报人：            联系电话：            填报日期："
 TARGET_LABEL = {"county": "全县目标", "township": "县下达任务"}
 DIFF_LABEL = "差额(合计−目标)"
+CHECK_NOTE = "说明：以下两行自动核对，不需填写；差额(合计−目标)不为 0 时显示红色，请核对本表数字。"
 TOTAL_LABEL = "合计"
 
 
@@ -101,12 +102,17 @@ class Layout:
         return self.last_row + 1 if self.has_total else None
 
     @property
-    def target_row(self) -> int | None:
+    def check_note_row(self) -> int | None:
+        """A 说明 line between the 合计 and the live check: readers see the table end there."""
         return self.last_row + 2 if self.has_total else None
 
     @property
-    def diff_row(self) -> int | None:
+    def target_row(self) -> int | None:
         return self.last_row + 3 if self.has_total else None
+
+    @property
+    def diff_row(self) -> int | None:
+        return self.last_row + 4 if self.has_total else None
 
     @property
     def footer_row(self) -> int:

@@ -20,10 +20,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from templates.config import BUILTIN_COLLECTIVES, Config
 from templates.identity import IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
-from templates.layout import (ANNEX_ROW, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, FOOTER_TEXT,
+from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, FOOTER_TEXT,
                               TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
 from templates.plan import TablePlan, county_plan, township_plan
+from templates.xlsx_cache import store_results
 
 FONT_ANNEX = "黑体"
 FONT_TITLE = "方正小标宋简体"   # Excel/WPS/LibreOffice fall back to a 宋体 where it is missing
@@ -93,9 +94,25 @@ def write_plan(plan: TablePlan, path: str | Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         book.save(path)
+        if layout.has_total:
+            store_results(path, formula_results(plan))
     except OSError as exc:
         raise WriteProblem(f"无法写入 {path}：{exc.strerror or exc}（文件是否正在 Excel 中打开？）") from None
     return path
+
+
+def formula_results(plan: TablePlan) -> dict[str, object]:
+    """What the 合计 and live-check formulas evaluate to for the plan's values, as Excel would."""
+    layout = plan.layout
+    results: dict[str, object] = {}
+    for column in plan.kind.summed_columns:
+        numbers = [r.values.get(column.key) for r in plan.rows]
+        total = sum(v for v in numbers if isinstance(v, (int, float)) and not isinstance(v, bool))
+        letter = layout.letter(column.key)
+        results[f"{letter}{layout.total_row}"] = total
+        target = plan.targets.get(column.key)
+        results[f"{letter}{layout.diff_row}"] = "" if target is None else round(total - target, 6)
+    return results
 
 
 # -- top, header, rows -------------------------------------------------------
@@ -194,6 +211,10 @@ def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) ->
                 cell.fill = CHECK_FILL
         sheet.cell(row, key_col, label)
         sheet.row_dimensions[row].height = 22
+    note = sheet.cell(layout.check_note_row, 1, CHECK_NOTE)
+    note.font = _font(FONT_BODY, BODY_SIZE - 2, color="595959")
+    note.alignment = Alignment(horizontal="left", vertical="center")
+    sheet.merge_cells(f"A{layout.check_note_row}:{layout.last_letter}{layout.check_note_row}")
     for column in plan.kind.summed_columns:
         col = layout.col(column.key)
         sheet.cell(layout.total_row, col, layout.total_formula(column.key))

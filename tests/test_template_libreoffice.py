@@ -146,7 +146,7 @@ def libreoffice(tmp_path_factory):
                        f"E{first}": 6, f"F{first}": 0.3, f"F{second}": 0.4}
     jobs = [
         {"path": str(paths["county"]), "save": str(work / "county-lo.xlsx"), "type": county_typing,
-         "inspect": ["A5", "B5", "F20", "B21", "B23"], "read": ["B21", "B23"]},
+         "inspect": ["A5", "B5", "F20", "B21", "B24"], "read": ["B21", "B24"]},
         {"path": str(paths["township"]), "save": str(work / "township-lo.xlsx"), "type": township_typing,
          "inspect": [f"A{first}", f"A{t_layout.last_row}", f"B{t_layout.target_row}"],
          "read": [f"B{t_layout.diff_row}"]},
@@ -169,7 +169,7 @@ def test_libreoffice_computes_the_county_total_and_live_check(libreoffice):
     totals = [sheet.cell(layout.total_row, c).value for c in range(2, 7)]
     assert totals == pytest.approx([118, 39, 502000, 28.4, 6.0], abs=1e-9)
     assert [sheet.cell(layout.diff_row, c).value for c in range(2, 7)] == [0, 0, 0, 0, 0]
-    assert libreoffice["seen"]["county"]["shown"] == {"B21": "118", "B23": "0"}
+    assert libreoffice["seen"]["county"]["shown"] == {"B21": "118", "B24": "0"}
 
 
 @pytest.mark.libreoffice
@@ -188,7 +188,7 @@ def test_libreoffice_sees_protection_locks_and_validation(libreoffice):
     county = libreoffice["seen"]["county"]
     assert county["protected"]
     cells = county["cells"]
-    assert cells["A5"]["locked"] and cells["B21"]["locked"] and cells["B23"]["locked"]
+    assert cells["A5"]["locked"] and cells["B21"]["locked"] and cells["B24"]["locked"]
     assert cells["B21"]["formula"] == "=SUM(B5:B20)"
     for address in ("B5", "F20"):
         assert not cells[address]["locked"]

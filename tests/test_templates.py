@@ -101,13 +101,14 @@ def test_grain_county_total_live_check_and_footer(made, config):
     assert sheet["A21"].value == "合计"
     assert [sheet.cell(21, c).value for c in range(2, 7)] == \
         [f"=SUM({x}5:{x}20)" for x in "BCDEF"]
-    assert sheet["A22"].value == TARGET_LABEL["county"]
-    assert [sheet.cell(22, c).value for c in range(2, 7)] == [118, 39, 502000, 28.4, 6.0]
-    assert sheet["A23"].value == DIFF_LABEL
-    assert sheet["B23"].value == '=IF(B22="","",ROUND(B21-B22,6))'
+    assert sheet["A22"].value.startswith("说明：") and "A22:F22" in merges(sheet)
+    assert sheet["A23"].value == TARGET_LABEL["county"]
+    assert [sheet.cell(23, c).value for c in range(2, 7)] == [118, 39, 502000, 28.4, 6.0]
+    assert sheet["A24"].value == DIFF_LABEL
+    assert sheet["B24"].value == '=IF(B23="","",ROUND(B21-B23,6))'
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in sheet.conditional_formatting}
     for x in "BCDEF":
-        assert f"AND(ISNUMBER({x}23),{x}23<>0)" in rules[f"{x}23"]          # red when not zero
+        assert f"AND(ISNUMBER({x}24),{x}24<>0)" in rules[f"{x}24"]          # red when not zero
         assert rules[f"{x}5:{x}20"] == [f"ISTEXT({x}5)"]                    # text in a number cell
     footer = sheet.cell(layout.footer_row, 1).value
     assert footer.startswith("填报单位（盖章）：") and "填报人：" in footer and "联系电话：" in footer \
@@ -129,7 +130,7 @@ def test_grain_numeric_cells_are_validated(made):
 def test_grain_protection_locks_all_but_inputs(made):
     book, sheet = main_sheet(made["grain_blank"])
     assert sheet.protection.sheet and not sheet.protection.password
-    for address in ("A1", "A2", "A4", "B4", "A5", "A20", "B21", "B22", "B23"):
+    for address in ("A1", "A2", "A4", "B4", "A5", "A20", "B21", "B23", "B24"):
         assert sheet[address].protection.locked, address
     for address in ("B5", "F20", "D12"):
         assert not sheet[address].protection.locked, address
@@ -296,7 +297,7 @@ def test_another_county_works_from_its_own_config(tmp_path):
     assert sheet["A2"].value == "平江县2026年粮食生产计划任务分解表"
     assert [sheet.cell(r, 1).value for r in (5, 6, 7)] == ["汉昌镇", "安定镇", "三市镇"]
     assert sheet["A8"].value == "合计" and sheet["B8"].value == "=SUM(B5:B7)"
-    assert [sheet.cell(9, c).value for c in range(2, 7)] == [80, 20.5, None, None, None]
+    assert [sheet.cell(10, c).value for c in range(2, 7)] == [80, 20.5, None, None, None]
     assert sheet.protection.password                  # configured: set (stored hashed)
     identity, _ = identity_of(book)
     assert (identity.county, identity.year, identity.targets) == \
@@ -361,13 +362,35 @@ def test_examples_are_what_build_py_writes(tmp_path):
     spec = importlib.util.spec_from_file_location("build_example", EXAMPLE / "build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    assert len(module.build(tmp_path / "all", templates=True)) == 4 + 16
     fresh = module.build(tmp_path)
-    assert len(fresh) == 4 + 16
+    assert len(fresh) == 2
     for path in fresh:
         shipped = EXAMPLE / path.relative_to(tmp_path)
         assert shipped.is_file(), f"{shipped} 未提交：请运行 examples/xiangyin-2025/build.py"
+        assert path.parent.name == "县分解表"
         new_book, old_book = openpyxl.load_workbook(path), openpyxl.load_workbook(shipped)
         assert new_book.sheetnames == old_book.sheetnames
         for new, old in zip(new_book.worksheets, old_book.worksheets):
             assert [[c.value for c in r] for r in new.iter_rows()] == \
                 [[c.value for c in r] for r in old.iter_rows()], shipped.name
+
+
+def test_formula_results_are_stored_for_readers_that_do_not_calculate(made):
+    filled = openpyxl.load_workbook(made["grain_filled"], data_only=True).worksheets[0]
+    assert [filled.cell(21, c).value for c in range(2, 7)] == pytest.approx([118, 39, 502000, 28.4, 6.0])
+    assert [filled.cell(24, c).value for c in range(2, 7)] == [0, 0, 0, 0, 0]
+    blank = openpyxl.load_workbook(made["grain_blank"], data_only=True).worksheets[0]
+    assert [blank.cell(21, c).value for c in range(2, 7)] == [0, 0, 0, 0, 0]
+    assert [blank.cell(24, c).value for c in range(2, 7)] == pytest.approx([-118, -39, -502000, -28.4, -6])
+    formulas = openpyxl.load_workbook(made["grain_filled"]).worksheets[0]
+    assert formulas["B21"].value == "=SUM(B5:B20)"          # the formula is still there
+
+
+def test_the_checker_accepts_the_filled_county_table(made, config):
+    from validators.engine import check_file
+    result = check_file(made["grain_filled"], config=config)
+    assert result.kind == "grain-plan" and not result.findings, [f.message for f in result.findings]
+    blank_township = next(p for p in made["townships"] if p.name.startswith("国有场所"))
+    result = check_file(blank_township, config=config)
+    assert {f.code for f in result.findings} == {"T003"}    # only: 合计 0 is not the assigned figure
