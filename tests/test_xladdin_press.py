@@ -1,0 +1,318 @@
+"""Pressing 校验 for real: xladdin.main() through xlwings' remote engine, on real .xlsx files.
+
+Each workbook is written with openpyxl, turned into the remote engine's JSON, checked by
+xladdin.main(); the returned actions are played back onto a copy of the file (as Excel would
+apply them) and the copy is inspected. The oracle is validators.engine.check_file on the
+same file — the engine `fenjie check` uses.
+"""
+import csv
+import re
+
+import openpyxl
+import pytest
+
+from tests.conftest import EXAMPLE, SHARED
+from validators.engine import check_file
+from xladdin.marks import FILLS, MARKS_SHEET
+from xladdin.payload import apply_actions, run_press
+from xladdin.report import COLUMNS, RESULTS_SHEET
+
+TSV = SHARED / "reference" / "xiangyin-2025-grain-plan.tsv"
+CONFIG = EXAMPLE / "fenjie.toml"
+# what may happen to the checked sheet: fills, notes, activating it — never values
+TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
+
+
+@pytest.fixture(autouse=True)
+def quiet_home(tmp_path, monkeypatch):
+    """Log into tmp, and no fenjie.toml from the developer's home."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.delenv("FENJIE_CONFIG", raising=False)
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+
+
+@pytest.fixture
+def with_config(monkeypatch):
+    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+    from templates.config import load_config
+    return load_config(CONFIG)
+
+
+def grain_table() -> list[list]:
+    with TSV.open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, delimiter="\t"))
+    return [rows[0]] + [[r[0], *(float(v) for v in r[1:])] for r in rows[1:]]
+
+
+def write_grain(path, edit=None, top=1, left=1, sheet="粮食"):
+    """A 湘阴县 grain table from the gazette extract; `edit(rows)` changes it first."""
+    rows = grain_table()
+    if edit:
+        edit(rows)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    lines = [["湘阴县2025年粮食生产计划任务分解表"], ["单位：万亩、吨"], *rows]
+    for r, line in enumerate(lines):
+        for c, value in enumerate(line):
+            ws.cell(top + r, left + c, value)
+    book.save(path)
+    return path
+
+
+def table_row(rows, name):
+    return next(r for r in rows if r[0] == name)
+
+
+def put(name, column, value):
+    def edit(rows):
+        table_row(rows, name)[column] = value
+    return edit
+
+
+def press_and_apply(path, out, active=0):
+    outcome, actions = run_press(path, active)
+    apply_actions(path, actions, out)
+    return outcome, actions, openpyxl.load_workbook(out)
+
+
+def fills(ws) -> dict[str, str]:
+    return {c.coordinate: "#" + c.fill.fgColor.rgb[-6:] for row in ws.iter_rows() for c in row
+            if c.fill.fill_type == "solid"}
+
+
+def values(ws) -> dict[str, object]:
+    return {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def listed(book) -> list[tuple]:
+    """The findings as 校验结果 shows them: (cell, code, message, value, suggestion)."""
+    rows = list(book[RESULTS_SHEET].iter_rows(values_only=True))
+    assert list(rows[1][:len(COLUMNS)]) == COLUMNS
+    out = []
+    for cell, _, code, message, value, suggestion in (r[:6] for r in rows[2:]):
+        link = re.fullmatch(r'=HYPERLINK\("#\'[^\']+\'!([A-Z]+\d+)","([A-Z]+\d+)"\)', cell or "")
+        if link:
+            assert link.group(1) == link.group(2)
+        out.append((link.group(1) if link else (cell or None), code, message, value or None,
+                    suggestion or None))
+    return out
+
+
+def expected(findings) -> list[tuple]:
+    return [(f.cell, f.code, f.message, f.value or None, f.suggestion or None) for f in findings]
+
+
+def assert_marked_like_engine(book, findings, sheet="粮食"):
+    want = {}
+    for f in findings:
+        if f.cell and f.sheet == sheet:
+            colour = FILLS["error"] if f.is_error else FILLS["warning"]
+            if want.get(f.cell) != FILLS["error"]:
+                want[f.cell] = colour
+    assert fills(book[sheet]) == want
+
+
+def assert_table_untouched(actions, original, book, sheet="粮食"):
+    index = openpyxl.load_workbook(original).sheetnames.index(sheet)
+    touched = {a["func"] for a in actions if a["sheet_position"] == index}
+    assert touched <= TABLE_ACTIONS
+    assert values(book[sheet]) == values(openpyxl.load_workbook(original)[sheet])
+
+
+# -- a clean table -----------------------------------------------------------------------------
+
+def test_clean_grain_table_passes_and_stays_unmarked(tmp_path, with_config):
+    path = write_grain(tmp_path / "湘阴县粮食.xlsx")
+    assert check_file(path, config=with_config).findings == []
+    outcome, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert outcome.alert == "校验通过：没有发现问题。"
+    assert [a["args"][0] for a in actions if a["func"] == "alert"] == ["校验通过：没有发现问题。"]
+    assert fills(book["粮食"]) == {} and listed(book) == []
+    first_line = book[RESULTS_SHEET]["A1"].value
+    assert "校验通过" in first_line and "「粮食」" in first_line
+    assert book[MARKS_SHEET].sheet_state == "hidden"
+    assert book.active.title == "粮食"
+    assert_table_untouched(actions, path, book)
+
+
+# -- each kind of defect ---------------------------------------------------------------------
+
+DEFECTS = {
+    "N001": put("新泉镇", 1, "22"),
+    "N002": put("新泉镇", 1, "２２"),
+    "N003": put("新泉镇", 3, "95,000"),
+    "N004": put("湘滨镇", 1, "15.5万亩"),
+    "N005": put("湘滨镇", 2, "约6.5"),
+    "N006": put("岭北镇", 1, " 14.4 "),
+    "N007": put("岭北镇", 4, "待定"),
+    "N008": put("六塘乡", 5, -0.15),
+    "N009": put("金龙镇", 5, None),
+    "F007": put("静河镇", 3, "#DIV/0!"),
+    "X001": put("樟树镇", 2, 3.0),
+    "T001": put("合计", 1, 120),
+    "T004": lambda rows: rows.remove(table_row(rows, "合计")),
+    "R002": lambda rows: rows.insert(3, list(table_row(rows, "新泉镇"))),
+    "R003": put("三塘镇", 0, "三溏镇"),
+    "P001": put("东塘镇", 3, 2080),
+}
+
+
+@pytest.mark.parametrize("code", sorted(DEFECTS))
+def test_each_defect_is_listed_and_marked_like_fenjie_check(code, tmp_path, with_config):
+    path = write_grain(tmp_path / f"defect-{code}.xlsx", DEFECTS[code])
+    engine = check_file(path, config=with_config).findings
+    assert code in {f.code for f in engine}
+    outcome, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert listed(book) == expected(engine)
+    assert_marked_like_engine(book, engine)
+    assert_table_untouched(actions, path, book)
+    errors = sum(f.is_error for f in engine)
+    assert f"错误 {errors} 处" in outcome.alert and f"错误 {errors} 处" in book[RESULTS_SHEET]["A1"].value
+    assert not any("Traceback" in str(a["args"]) for a in actions)
+
+
+def test_notes_carry_the_findings_and_spare_the_clerks_own_note(tmp_path, with_config):
+    path = write_grain(tmp_path / "notes.xlsx", lambda rows: [put("新泉镇", 1, "22万亩")(rows),
+                                                               put("合计", 1, 120)(rows)])
+    book = openpyxl.load_workbook(path)
+    book["粮食"]["B20"].comment = openpyxl.comments.Comment("县里说合计先空着", "clerk")
+    book.save(path)
+    _, _, out = press_and_apply(path, tmp_path / "out.xlsx")
+    ws = out["粮食"]
+    assert "N004" in ws["B4"].comment.text and "22" in ws["B4"].comment.text
+    assert ws["B20"].comment.text == "县里说合计先空着"      # T001 there, but the note is the clerk's
+    assert fills(ws)["B20"] == FILLS["error"]
+
+
+def test_table_away_from_a1_keeps_its_addresses(tmp_path, with_config):
+    path = write_grain(tmp_path / "offset.xlsx", put("新泉镇", 1, "22万亩"), top=4, left=3)
+    engine = check_file(path, config=with_config).findings
+    assert any(f.cell == "D7" and f.code == "N004" for f in engine)
+    _, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert listed(book) == expected(engine)
+    assert_marked_like_engine(book, engine)
+
+
+def test_findings_without_a_cell_are_listed_but_mark_nothing(tmp_path, with_config):
+    path = write_grain(tmp_path / "missing.xlsx", lambda rows: rows.remove(table_row(rows, "文星街道")))
+    engine = check_file(path, config=with_config).findings
+    assert any(f.cell is None and f.code == "R001" for f in engine)
+    _, _, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert listed(book) == expected(engine)
+    assert_marked_like_engine(book, engine)
+
+
+# -- pressing again ---------------------------------------------------------------------------
+
+def test_second_press_removes_the_first_press_marks(tmp_path, with_config):
+    bad = write_grain(tmp_path / "bad.xlsx", lambda rows: [put("新泉镇", 1, "22万亩")(rows),
+                                                            put("湘滨镇", 3, "66,500")(rows)])
+    _, _, first = press_and_apply(bad, tmp_path / "pressed-once.xlsx")
+    assert set(fills(first["粮食"])) == {"B4", "D5"}
+    # the clerk fixes both cells (the marks and the record stay in the workbook) and presses again
+    first["粮食"]["B4"], first["粮食"]["D5"] = 22.0, 66500.0
+    first.save(tmp_path / "fixed.xlsx")
+    outcome, actions, second = press_and_apply(tmp_path / "fixed.xlsx", tmp_path / "pressed-twice.xlsx")
+    assert outcome.alert == "校验通过：没有发现问题。"
+    assert fills(second["粮食"]) == {}
+    assert all(c.comment is None for row in second["粮食"].iter_rows() for c in row)
+    assert listed(second) == []
+    assert second.sheetnames.count(RESULTS_SHEET) == 1 and second.sheetnames.count(MARKS_SHEET) == 1
+
+
+def test_marks_do_not_pile_up_when_pressed_twice_on_the_same_defects(tmp_path, with_config):
+    bad = write_grain(tmp_path / "bad.xlsx", put("新泉镇", 1, "22万亩"))
+    _, _, first = press_and_apply(bad, tmp_path / "once.xlsx")
+    _, actions, second = press_and_apply(tmp_path / "once.xlsx", tmp_path / "twice.xlsx")
+    assert fills(second["粮食"]) == fills(first["粮食"])
+    assert listed(second) == listed(first)
+    assert [c.coordinate for row in second["粮食"].iter_rows() for c in row if c.comment] == \
+        [c.coordinate for row in first["粮食"].iter_rows() for c in row if c.comment]
+    record = [r for r in second[MARKS_SHEET].iter_rows(values_only=True)][2:]
+    assert len(record) == len(fills(first["粮食"]))
+
+
+def test_a_cell_gets_back_the_fill_it_had_before_it_was_marked(tmp_path, with_config):
+    bad = write_grain(tmp_path / "bad.xlsx", put("新泉镇", 1, "22万亩"))
+    _, _, first = press_and_apply(bad, tmp_path / "once.xlsx")
+    # desktop Excel can read fills, so the record may hold a real one: the clerk's green B4
+    record = first[MARKS_SHEET]
+    row = next(r for r in record.iter_rows() if r[1].value == "B4")
+    row[2].value = "#00B050"
+    first["粮食"]["B4"] = 22.0
+    first.save(tmp_path / "fixed.xlsx")
+    _, actions, second = press_and_apply(tmp_path / "fixed.xlsx", tmp_path / "twice.xlsx")
+    assert fills(second["粮食"]) == {"B4": "#00B050"}
+
+
+def test_pressing_on_the_results_sheet_checks_the_sheet_checked_last(tmp_path, with_config):
+    bad = write_grain(tmp_path / "bad.xlsx", put("新泉镇", 1, "22万亩"))
+    press_and_apply(bad, tmp_path / "once.xlsx")
+    outcome, actions, book = press_and_apply(tmp_path / "once.xlsx", tmp_path / "twice.xlsx",
+                                             active=RESULTS_SHEET)
+    assert outcome.sheet == "粮食" and "错误 1 处" in outcome.alert
+    assert book.active.title == "粮食"
+
+
+def test_results_sheet_without_a_last_check_asks_to_pick_the_table(tmp_path):
+    path = write_grain(tmp_path / "t.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.create_sheet(RESULTS_SHEET)
+    book.save(path)
+    outcome, actions = run_press(path, RESULTS_SHEET)
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "请先点选要校验的分解表工作表" in actions[0]["args"][0]
+
+
+# -- failures -----------------------------------------------------------------------------------
+
+def test_a_bad_config_is_a_chinese_alert_and_nothing_is_written(tmp_path, monkeypatch):
+    broken = tmp_path / "fenjie.toml"
+    broken.write_text('county = "湘阴县"\nyear = "二〇二五"\ntownships = ["新泉镇"]\n', encoding="utf-8")
+    monkeypatch.setenv("FENJIE_CONFIG", str(broken))
+    outcome, actions = run_press(write_grain(tmp_path / "t.xlsx", put("新泉镇", 1, "22万亩")))
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "配置文件有问题" in actions[0]["args"][0] and "year" in actions[0]["args"][0]
+    assert actions[0]["args"][3] == "critical"
+
+
+def test_an_unexpected_error_is_a_chinese_alert_and_the_traceback_goes_to_the_log(tmp_path, monkeypatch):
+    import validators.engine
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("engine bug")
+    monkeypatch.setattr(validators.engine, "check_workbook", broken)
+    path = write_grain(tmp_path / "t.xlsx")
+    outcome, actions = run_press(path)
+    assert [a["func"] for a in actions] == ["alert"]
+    text = actions[0]["args"][0]
+    assert "校验时出错了" in text and "xladdin.log" in text and "Traceback" not in text
+    log = (tmp_path / "log" / "xladdin.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "ZeroDivisionError: engine bug" in log
+
+
+def test_fenjie_config_env_that_does_not_exist_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("FENJIE_CONFIG", str(tmp_path / "nowhere.toml"))
+    outcome, actions = run_press(write_grain(tmp_path / "t.xlsx"))
+    assert "FENJIE_CONFIG" in actions[-1]["args"][0]
+
+
+def test_config_in_the_user_folder_is_used(tmp_path):
+    folder = tmp_path / "home" / ".fenjie"
+    folder.mkdir(parents=True)
+    (folder / "fenjie.toml").write_bytes(CONFIG.read_bytes())
+    path = write_grain(tmp_path / "t.xlsx", put("三塘镇", 0, "三溏镇"))
+    outcome, _ = run_press(path)
+    assert "R003" in {f.code for f in outcome.result.findings}     # the name check needs the config
+
+
+def test_config_is_looked_for_in_env_then_beside_the_workbook_then_the_user_folder(tmp_path, monkeypatch):
+    from xladdin.settings import config_candidates
+    book = tmp_path / "returns" / "新泉镇.xlsx"
+    assert config_candidates(str(book)) == [book.parent / "fenjie.toml",
+                                            tmp_path / "home" / ".fenjie" / "fenjie.toml"]
+    monkeypatch.setenv("FENJIE_CONFIG", str(tmp_path / "county.toml"))
+    assert config_candidates(str(book))[0] == tmp_path / "county.toml"
+    assert config_candidates("新泉镇.xlsx")[1:] == [tmp_path / "home" / ".fenjie" / "fenjie.toml"]

@@ -1,0 +1,93 @@
+"""Cell addresses in bulk: parse A1, group cells into few rectangles, join them into few calls.
+
+Colouring cell by cell costs one round trip to Excel per cell. Cells of one colour are first
+merged into rectangles (a run of a column's cells is one "C5:C19"), and on Windows the
+rectangles are then joined into multi-area addresses ("C7,D9:D12,F3") of at most 255
+characters, Excel's limit for Range("…"). Pure functions: no xlwings here.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from validators.sheet import a1
+
+MAX_ADDRESS = 255           # Excel's limit on the text passed to Range()
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+
+Cell = tuple[int, int]      # (row, column), 1-based
+Rect = tuple[int, int, int, int]   # (first row, first column, last row, last column)
+
+
+def parse_a1(address: str | None) -> Cell | None:
+    """"C7" -> (7, 3); None for anything that is not one cell's address."""
+    if not address:
+        return None
+    match = _A1.match(address.strip())
+    if match is None:
+        return None
+    col = 0
+    for letter in match.group(1).upper():
+        col = col * 26 + ord(letter) - 64
+    return int(match.group(2)), col
+
+
+def rectangles(cells: Iterable[Cell]) -> list[Rect]:
+    """Cover exactly `cells` with few rectangles: runs within a row, stacked over equal runs."""
+    by_row: dict[int, list[int]] = defaultdict(list)
+    for row, col in set(cells):
+        by_row[row].append(col)
+    open_rects: dict[tuple[int, int], list[int]] = {}   # (first col, last col) -> [r1, c1, r2, c2]
+    done: list[Rect] = []
+    for row in sorted(by_row):
+        runs = _runs(sorted(by_row[row]))
+        for span, rect in list(open_rects.items()):
+            if span not in runs or rect[2] != row - 1:
+                done.append(tuple(open_rects.pop(span)))
+        for first, last in runs:
+            rect = open_rects.get((first, last))
+            if rect is not None:
+                rect[2] = row
+            else:
+                open_rects[(first, last)] = [row, first, row, last]
+    done.extend(tuple(r) for r in open_rects.values())
+    return sorted(done)
+
+
+def _runs(cols: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for col in cols:
+        if runs and runs[-1][1] == col - 1:
+            runs[-1] = (runs[-1][0], col)
+        else:
+            runs.append((col, col))
+    return runs
+
+
+def rect_address(rect: Rect) -> str:
+    r1, c1, r2, c2 = rect
+    first = a1(r1, c1)
+    return first if (r1, c1) == (r2, c2) else f"{first}:{a1(r2, c2)}"
+
+
+def rect_cells(rect: Rect) -> list[Cell]:
+    r1, c1, r2, c2 = rect
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def joined_addresses(rects: Iterable[Rect], limit: int = MAX_ADDRESS) -> list[str]:
+    """Multi-area addresses ("C7,D9:D12") covering `rects`, each at most `limit` characters."""
+    chunks: list[str] = []
+    current = ""
+    for rect in rects:
+        address = rect_address(rect)
+        if current and len(current) + 1 + len(address) <= limit:
+            current += "," + address
+        else:
+            if current:
+                chunks.append(current)
+            current = address
+    if current:
+        chunks.append(current)
+    return chunks

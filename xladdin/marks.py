@@ -1,0 +1,208 @@
+"""Marking bad cells, and taking the marks away again on the next press.
+
+Each press records what it did in a very hidden sheet, fenjie_marks, saved with the workbook:
+for every cell it filled, the fill the cell had before (read from Excel when it was marked)
+and whether it added a note. The next press first puts those fills back and deletes those
+notes, so marks never pile up and a sheet that has become clean ends up unmarked. The record
+lives in the workbook, not in Python, because every press may be a fresh Python process and
+because the remote engine (xlwings Server/Lite) cannot read a fill at all: there the previous
+fill is taken as "no fill". Values, formulas and number formats are never touched.
+"""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+
+from validators.findings import Finding
+from validators.sheet import a1
+from xladdin.cells import Cell, joined_addresses, parse_a1, rect_address, rect_cells, rectangles
+
+MARKS_SHEET = "fenjie_marks"
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}     # Excel's own 差 / 中性 fills
+SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
+MAX_NOTES = 300     # a note costs one call per cell; past this the list in 校验结果 has them all
+_HEADER = ["sheet", "cell", "fill", "mark", "note"]
+
+
+@dataclass(frozen=True)
+class Mark:
+    sheet: str
+    cell: Cell
+    fill: str | None        # the cell's fill before it was marked, "#RRGGBB" or None
+    severity: str           # error | warning
+    note: bool              # this press added a note to the cell
+
+
+# -- the record --------------------------------------------------------------------------------
+
+def encode(checked: str, marks: list[Mark]) -> list[list]:
+    rows = [["checked_sheet", checked, None, None, None], _HEADER]
+    rows += [[m.sheet, a1(*m.cell), m.fill or "", m.severity, int(m.note)] for m in marks]
+    return rows
+
+
+def decode(rows: list[list]) -> tuple[str | None, list[Mark]]:
+    """The last checked sheet and the marks, from the record's cells; bad rows are skipped."""
+    checked, marks = None, []
+    for row in rows or []:
+        row = list(row) + [None] * (5 - len(row))
+        if row[0] == "checked_sheet":
+            checked = str(row[1]) if row[1] else None
+            continue
+        cell = parse_a1(row[1]) if isinstance(row[1], str) else None
+        if not row[0] or cell is None or row[3] not in FILLS:
+            continue
+        fill = row[2] if isinstance(row[2], str) and row[2].startswith("#") else None
+        marks.append(Mark(str(row[0]), cell, fill, row[3], bool(row[4])))
+    return checked, marks
+
+
+def read_record(book) -> tuple[str | None, list[Mark]]:
+    if MARKS_SHEET not in sheet_names(book):
+        return None, []
+    return decode(book.sheets[MARKS_SHEET].used_range.options(ndim=2).value)
+
+
+def write_record(book, checked: str, marks: list[Mark]) -> None:
+    if MARKS_SHEET in sheet_names(book):
+        sheet = book.sheets[MARKS_SHEET]
+        sheet.clear_contents()
+    else:
+        sheet = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
+        _hide(book, sheet)
+    sheet.range("A1").value = encode(checked, marks)
+
+
+def _hide(book, sheet) -> None:
+    """Very hidden where the engine allows it (not listed under 取消隐藏), else hidden."""
+    try:
+        if book.app.engine.name == "excel" and sys.platform == "win32":
+            sheet.api.Visible = 2                       # xlSheetVeryHidden
+            return
+        if book.app.engine.name == "excel" and sys.platform == "darwin":
+            from appscript import k
+            sheet.api.visible.set(k.sheet_very_hidden)
+            return
+    except Exception:           # fall back to plain hidden
+        pass
+    sheet.visible = False
+
+
+def sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+# -- painting ----------------------------------------------------------------------------------
+
+class Painter:
+    """Fills and notes through xlwings, in as few calls as the engine allows."""
+
+    def __init__(self, book):
+        engine = book.app.engine.name
+        self.multi_area = engine == "excel" and sys.platform == "win32"
+        self.can_read_fill = engine != "remote"
+        self.can_note = True
+        self.calls = 0
+
+    def fill(self, sheet, cells, color: str | None) -> None:
+        rects = rectangles(cells)
+        addresses = joined_addresses(rects) if self.multi_area else [rect_address(r) for r in rects]
+        for address in addresses:
+            sheet.range(address).color = color
+            self.calls += 1
+
+    def read_fills(self, sheet, cells) -> dict[Cell, str | None]:
+        fills: dict[Cell, str | None] = {cell: None for cell in cells}
+        if not self.can_read_fill:
+            return fills
+        for rect in rectangles(cells):
+            try:
+                color = _hex(sheet.range(rect_address(rect)).color)
+                fills.update({cell: color for cell in rect_cells(rect)})
+            except NotImplementedError:
+                self.can_read_fill = False
+                return fills
+            except Exception:       # a rectangle of mixed fills: read its cells one by one
+                for cell in rect_cells(rect):
+                    fills[cell] = _hex(sheet.range(cell).color)
+        return fills
+
+    def add_note(self, sheet, cell: Cell, text: str) -> bool:
+        """Add a note unless the engine cannot or the clerk already has a note there."""
+        if not self.can_note:
+            return False
+        rng = sheet.range(cell)
+        try:
+            if rng.note is not None:
+                return False
+            rng.add_note(text)
+            return True
+        except NotImplementedError:
+            self.can_note = False
+            return False
+
+    def delete_note(self, sheet, cell: Cell) -> None:
+        note = sheet.range(cell).note
+        if note is not None:
+            note.delete()
+
+
+def _hex(color) -> str | None:
+    if color is None:
+        return None
+    if isinstance(color, str):
+        return color.upper() if color.startswith("#") else "#" + color.upper()
+    red, green, blue = color
+    return f"#{red:02X}{green:02X}{blue:02X}"
+
+
+# -- one press -------------------------------------------------------------------------------
+
+def bad_cells(findings: list[Finding], sheet_name: str) -> dict[Cell, list[Finding]]:
+    """Cell -> its findings, for findings that point at a cell of the checked sheet."""
+    cells: dict[Cell, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        cell = parse_a1(finding.cell)
+        if cell is not None and finding.sheet in (None, sheet_name):
+            cells[cell].append(finding)
+    return dict(cells)
+
+
+def note_text(findings: list[Finding]) -> str:
+    lines = ["fenjie 校验："]
+    for f in findings:
+        line = f"[{SEVERITY_ZH.get(f.severity, f.severity)} {f.code}] {f.message}"
+        if f.suggestion not in (None, ""):
+            line += f"（建议：{f.suggestion}）"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def remark(book, sheet, findings: list[Finding], previous: list[Mark], painter: Painter) -> list[Mark]:
+    """Undo `previous`, mark the cells of `findings`; the new record."""
+    bad = bad_cells(findings, sheet.name)
+    names = set(sheet_names(book))
+    current = {(sheet.name, cell) for cell in bad}
+    restore: dict[tuple[str, str | None], list[Cell]] = defaultdict(list)
+    for mark in previous:
+        if mark.sheet not in names:
+            continue
+        if mark.note:
+            painter.delete_note(book.sheets[mark.sheet], mark.cell)
+        if (mark.sheet, mark.cell) not in current:
+            restore[(mark.sheet, mark.fill)].append(mark.cell)
+    for (name, fill), cells in restore.items():
+        painter.fill(book.sheets[name], cells, fill)
+
+    known = {m.cell: m.fill for m in previous if m.sheet == sheet.name and m.cell in bad}
+    fills = painter.read_fills(sheet, [c for c in bad if c not in known])
+    fills.update(known)
+    severity = {cell: "error" if any(f.is_error for f in fs) else "warning" for cell, fs in bad.items()}
+    for level, color in FILLS.items():
+        cells = [c for c, s in severity.items() if s == level]
+        if cells:
+            painter.fill(sheet, cells, color)
+    return [Mark(sheet.name, cell, fills[cell], severity[cell],
+                 index < MAX_NOTES and painter.add_note(sheet, cell, note_text(bad[cell])))
+            for index, cell in enumerate(sorted(bad))]

@@ -1,0 +1,108 @@
+"""One press of the 校验 button, from reading the active sheet to the alert.
+
+    read the active sheet (values, once) -> validators.engine.check_workbook (the engine
+    `fenjie check` uses) -> undo the last press's marks, mark the bad cells -> 校验结果 ->
+    the record of this press's marks -> alert
+
+Nothing here writes a value, formula or number format into the checked sheet. Any failure
+ends in a Chinese alert that says what to do; the details go to the log file.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from templates.identity import IDENTITY_SHEET
+from validators.findings import FileResult
+from xladdin import marks, report, settings
+from xladdin.reading import TooLarge, read_workbook, workbook_path
+
+OUR_SHEETS = (report.RESULTS_SHEET, marks.MARKS_SHEET, IDENTITY_SHEET)
+DEFAULT_MAX_CELLS = 5_000_000
+
+
+class AddinProblem(Exception):
+    """Something the clerk can fix; the message is Chinese and says how."""
+
+
+@dataclass
+class Press:
+    """What one press did (returned for tests and the benchmark)."""
+    sheet: str | None = None
+    result: FileResult | None = None
+    marks: list = field(default_factory=list)
+    alert: str = ""
+    seconds: float = 0.0
+
+
+def press(book) -> Press:
+    """Check the active sheet of `book` and write the result back; never raises."""
+    started = time.perf_counter()
+    log = settings.logger()
+    outcome = Press()
+    try:
+        outcome = _check(book)
+        book.app.alert(outcome.alert, title=report.ALERT_TITLE, mode="info")
+    except AddinProblem as exc:
+        log.warning("%s", exc)
+        outcome.alert = str(exc)
+        _alert(book, outcome.alert)
+    except Exception:
+        log.exception("校验时出错")
+        outcome.alert = ("校验时出错了，没能完成。请先保存工作簿，关闭后重新打开再按一次「校验」。\n"
+                         f"如果仍然出错，请把日志文件 {settings.log_path()} 发给负责 fenjie 的同事。")
+        _alert(book, outcome.alert)
+    outcome.seconds = time.perf_counter() - started
+    log.info("press %s: %s (%.3f s)", outcome.sheet, outcome.alert.splitlines()[0], outcome.seconds)
+    return outcome
+
+
+def _alert(book, text: str) -> None:
+    try:
+        book.app.alert(text, title=report.ALERT_TITLE, mode="critical")
+    except Exception:
+        settings.logger().exception("无法显示提示框")
+
+
+def _check(book) -> Press:
+    from templates.config import ConfigError
+    from validators.engine import check_workbook
+
+    checked, previous = marks.read_record(book)
+    sheet = _sheet_to_check(book, checked)
+    path = workbook_path(book)
+    try:
+        config = settings.find_config(path)
+    except ConfigError as exc:
+        raise AddinProblem(f"配置文件有问题，没有校验：{exc}") from None
+    max_cells = config.limits.max_cells if config else DEFAULT_MAX_CELLS
+    try:
+        data = read_workbook(book, sheet, max_cells)
+    except TooLarge as exc:
+        raise AddinProblem(f"工作表「{exc.sheet}」的已用区域太大（约 {exc.cells:,} 个单元格，上限 "
+                           f"{exc.limit:,}）：请删去表格以外的内容或整行整列的格式后再校验。") from None
+    result = check_workbook(data, config=config)
+
+    desktop = book.app.engine.name == "excel"
+    if desktop:                 # one repaint at the end instead of one per call
+        book.app.screen_updating = False
+    try:
+        new_marks = marks.remark(book, sheet, result.findings, previous, marks.Painter(book))
+        report.write_results(book, report.result_rows(result, sheet.name, datetime.now()))
+        marks.write_record(book, sheet.name, new_marks)
+        sheet.activate()
+    finally:
+        if desktop:
+            book.app.screen_updating = True
+    return Press(sheet.name, result, new_marks, report.alert_text(result))
+
+
+def _sheet_to_check(book, last_checked: str | None):
+    """The active sheet; from 校验结果 (or another sheet of ours), the sheet checked last."""
+    sheet = book.sheets.active
+    if sheet.name not in OUR_SHEETS:
+        return sheet
+    if last_checked and last_checked in [s.name for s in book.sheets]:
+        return book.sheets[last_checked]
+    raise AddinProblem("请先点选要校验的分解表工作表（表格所在的那一页），再按「校验」。")

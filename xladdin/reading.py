@@ -1,0 +1,89 @@
+"""The read edge: the open workbook (through xlwings) -> validators.sheet.WorkbookData.
+
+The active sheet's used range is read once, as values, so unsaved edits are checked too; the
+hidden identity sheet (fenjie_id), when present, is read once more for the template's kind
+and targets. The values are shaped exactly as validators.reader shapes a file's, so the
+engine sees the same data from Excel as from the saved file.
+"""
+from __future__ import annotations
+
+from templates.identity import IDENTITY_SHEET
+from validators.sheet import CellError, SheetData, WorkbookData
+
+ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                         "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
+                         "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+class TooLarge(Exception):
+    """The used range holds more cells than the configured limit."""
+
+    def __init__(self, sheet: str, cells: int, limit: int):
+        super().__init__(sheet)
+        self.sheet, self.cells, self.limit = sheet, cells, limit
+
+
+def read_sheet(sheet, max_cells: int) -> SheetData:
+    """The used range of an xlwings sheet as SheetData, origin at its first non-empty cell."""
+    used = sheet.used_range
+    rows, cols = used.shape
+    if rows * cols > max_cells:
+        raise TooLarge(sheet.name, rows * cols, max_cells)
+    values = used.options(ndim=2, err_to_str=True).value or []
+    return sheet_data(sheet.name, values, used.row, used.column)
+
+
+def sheet_data(name: str, values: list[list], first_row: int, first_col: int) -> SheetData:
+    """Trim empty outer rows and columns, as the file reader does, and keep the A1 origin right."""
+    rows = [[cell_value(v) for v in row] for row in values]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    top = 0
+    while top < len(rows) and all(v is None for v in rows[top]):
+        top += 1
+    rows = rows[top:]
+    left = min((_leading_blanks(row) for row in rows), default=0)
+    rows = [row[left:] for row in rows]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    return SheetData(name=name, rows=rows, origin_row=first_row + top, origin_col=first_col + left)
+
+
+def _leading_blanks(row: list) -> int:
+    for index, value in enumerate(row):
+        if value is not None:
+            return index
+    return len(row) if row else 0
+
+
+def cell_value(value):
+    """One value as the engine expects it: None for empty, int for whole numbers, CellError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return CellError(value) if value in ERROR_TEXTS else value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+def read_workbook(book, sheet, max_cells: int) -> WorkbookData:
+    """The active sheet plus fenjie's identity sheet, built like validators.reader builds a file."""
+    from validators.reader import build_workbook
+
+    sheets = [read_sheet(sheet, max_cells)]
+    names = [s.name for s in book.sheets]
+    if IDENTITY_SHEET in names and sheet.name != IDENTITY_SHEET:
+        identity = read_sheet(book.sheets[IDENTITY_SHEET], max_cells)
+        identity.hidden = True
+        sheets.append(identity)
+    return build_workbook(workbook_path(book), sheets)
+
+
+def workbook_path(book) -> str:
+    """The workbook's full path where Excel knows it (its name when unsaved or remote)."""
+    try:
+        return book.fullname or book.name
+    except Exception:           # some engines cannot tell; the name still matches 乡镇 by file name
+        return book.name

@@ -1,0 +1,66 @@
+"""The 校验结果 sheet and the alert: what one press found, in Chinese.
+
+The sheet is written in one block: a first line (when, which sheet, how many errors and
+warnings), a header, and one row per finding whose cell is a HYPERLINK formula that jumps to
+the cell (a formula, so the links cost no extra calls). The text columns are formatted as
+text first, so Excel keeps 原值 like "1,000" or " 22" exactly as the clerk typed them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from validators.findings import FileResult
+from xladdin.cells import parse_a1
+from xladdin.marks import SEVERITY_ZH
+
+RESULTS_SHEET = "校验结果"
+COLUMNS = ["单元格", "级别", "规则", "说明", "原值", "建议"]
+ALERT_TITLE = "分解表校验"
+
+
+def counts(result: FileResult) -> str:
+    return f"错误 {result.errors} 处，提醒 {result.warnings} 处"
+
+
+def summary_line(result: FileResult, sheet_name: str, when: datetime) -> str:
+    verdict = "校验通过，没有发现问题" if not result.findings else counts(result)
+    return f"校验时间 {when:%Y-%m-%d %H:%M:%S}　工作表「{sheet_name}」　{verdict}"
+
+
+def link_formula(sheet: str, cell: str) -> str:
+    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    return f'=HYPERLINK("{target.replace(chr(34), chr(34) * 2)}","{cell}")'
+
+
+def result_rows(result: FileResult, sheet_name: str, when: datetime) -> list[list]:
+    rows: list[list] = [[summary_line(result, sheet_name, when), None, None, None, None, None],
+                        list(COLUMNS)]
+    for f in result.findings:
+        linked = parse_a1(f.cell) is not None and f.sheet in (None, sheet_name)
+        cell = link_formula(sheet_name, f.cell) if linked else (f.cell or "")
+        rows.append([cell, SEVERITY_ZH.get(f.severity, f.severity), f.code, f.message,
+                     f.value or "", f.suggestion or ""])
+    return rows
+
+
+def write_results(book, rows: list[list]):
+    """Create 校验结果 (or clear the previous press's) and write `rows` into it."""
+    if RESULTS_SHEET in [s.name for s in book.sheets]:
+        sheet = book.sheets[RESULTS_SHEET]
+        sheet.clear()
+    else:
+        sheet = book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    last_row, last_col = len(rows), len(COLUMNS)
+    sheet.range((2, 2), (last_row, last_col)).number_format = "@"
+    sheet.range((1, 1)).value = rows
+    sheet.range((2, 1), (2, last_col)).font.bold = True
+    sheet.range((2, 1), (last_row, last_col)).columns.autofit()
+    return sheet
+
+
+def alert_text(result: FileResult) -> str:
+    if not result.findings:
+        return "校验通过：没有发现问题。"
+    return (f"发现{counts(result)}。出错的单元格已填红色，需要留意的已填黄色。\n\n"
+            "全部问题列在「校验结果」工作表中，点其中的单元格地址可跳回原处。"
+            "改正后再按一次「校验」，上一次的标记会自动清除。")
