@@ -53,7 +53,7 @@ def _county_template(spec, config, source, out: Path) -> Path:
     from templates.writer import WriteProblem, write_template
     try:
         records = read_records(source, spec) if source else None
-        return write_template(spec, config, out, records)
+        return write_template(spec, config, out, records, keep=source)
     except (RecordsProblem, WriteProblem) as exc:
         raise UsageProblem(str(exc)) from None
 
@@ -73,7 +73,7 @@ def _township_templates(spec, config, source, out: Path) -> list[Path]:
     for township in missing:
         click.echo(f"提醒：县分解表中没有「{township}」的任务数，未生成它的模板。", err=True)
     try:
-        return write_township_templates(spec, config, assigned, out)
+        return write_township_templates(spec, config, assigned, out, keep=source)
     except WriteProblem as exc:
         raise UsageProblem(str(exc)) from None
 

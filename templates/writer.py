@@ -12,6 +12,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -20,8 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from templates.config import BUILTIN_COLLECTIVES, Config
 from templates.identity import IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
-from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, FOOTER_TEXT,
-                              TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
+from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET,
+                              FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
 from templates.plan import TablePlan, county_plan, township_plan
 from templates.xlsx_cache import store_results
@@ -47,20 +48,28 @@ class WriteProblem(Exception):
 
 
 def write_template(kind: TableKind, config: Config, out_dir: str | Path,
-                   records: list[dict] | None = None) -> Path:
-    """The county table of `kind` in `out_dir`: blank, or filled with `records`."""
+                   records: list[dict] | None = None, keep: str | Path | None = None) -> Path:
+    """The county table of `kind` in `out_dir`: blank, or filled with `records`.
+
+    `keep` is an input file (the --from table) that must never be overwritten."""
     plan = county_plan(kind, config, records)
-    return write_plan(plan, Path(out_dir) / plan.file_name)
+    return write_plan(plan, _new_file(Path(out_dir) / plan.file_name, keep))
 
 
 def write_township_templates(kind: TableKind, config: Config, assigned: dict[str, dict[str, float]],
-                             out_dir: str | Path) -> list[Path]:
+                             out_dir: str | Path, keep: str | Path | None = None) -> list[Path]:
     """One workbook per township that has assigned figures, in config order."""
     written = []
     for township, figures in assigned_by_township(config, assigned).items():
         plan = township_plan(kind, config, township, figures)
-        written.append(write_plan(plan, Path(out_dir) / plan.file_name))
+        written.append(write_plan(plan, _new_file(Path(out_dir) / plan.file_name, keep)))
     return written
+
+
+def _new_file(path: Path, keep: str | Path | None) -> Path:
+    if keep is not None and path.exists() and path.resolve() == Path(keep).resolve():
+        raise WriteProblem(f"输出文件 {path} 就是 --from 给出的文件，不能覆盖它；请用 -o 换一个输出文件夹。")
+    return path
 
 
 def assigned_by_township(config: Config, assigned: dict[str, dict[str, float]]) -> dict[str, dict]:
@@ -141,7 +150,7 @@ def _write_header(sheet: Worksheet, layout: Layout) -> None:
     bottom = layout.header_rows[-1]
     parents_done: set[str] = set()
     for index, column in enumerate(layout.columns, start=1):
-        sheet.column_dimensions[_letter(index)].width = column.width
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
         if column.parent:
             if column.parent not in parents_done:
                 parents_done.add(column.parent)
@@ -344,8 +353,3 @@ def _write_identity(book: Workbook, plan: TablePlan) -> None:
         sheet.cell(row, 2, value)
     sheet.sheet_state = "hidden"
     _protect(sheet, plan.config.password)
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(index)

@@ -394,3 +394,12 @@ def test_the_checker_accepts_the_filled_county_table(made, config):
     blank_township = next(p for p in made["townships"] if p.name.startswith("国有场所"))
     result = check_file(blank_township, config=config)
     assert {f.code for f in result.findings} == {"T003"}    # only: 合计 0 is not the assigned figure
+
+
+def test_the_from_table_is_never_overwritten(made, tmp_path):
+    source = tmp_path / made["grain_filled"].name
+    source.write_bytes(made["grain_filled"].read_bytes())
+    before = source.read_bytes()
+    result = run("grain-plan", "--config", CONFIG, "--from", source, "-o", tmp_path)
+    assert result.exit_code == 2 and "不能覆盖" in result.output
+    assert source.read_bytes() == before
