@@ -141,3 +141,39 @@ def test_xlsx_and_xlsm_keep_their_format(tmp_path, name):
     done = annotate_file(grain_result(source), tmp_path / "out" / copy_name(source))
     assert done.copy.suffix == Path(name).suffix and not done.values_only
     assert load_workbook(done.copy)["Sheet1"]["B5"].comment is not None
+
+
+def _ods_notes(path: Path) -> list[tuple[str, float]]:
+    """(text, height in inches) of every note LibreOffice shows in an .ods."""
+    with zipfile.ZipFile(path) as z:
+        content = z.read("content.xml").decode()
+    notes = []
+    for attrs, body in re.findall(r"<office:annotation\b([^>]*)>(.*?)</office:annotation>", content, re.S):
+        height = float(re.search(r'svg:height="([\d.]+)in"', attrs).group(1))
+        notes.append((re.sub(r"<[^>]+>", "", body), height))
+    return notes
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_every_note_at_its_size_and_reads_its_own_files(tmp_path):
+    from tests.badinput import soffice_convert
+    source = write_grain(tmp_path / "新泉镇.xlsx")
+    # a return saved by LibreOffice is annotated like one saved by openpyxl
+    saved_by_lo = soffice_convert([source], "xlsx", tmp_path / "lo")[0]
+    before = saved_by_lo.read_bytes()
+    result = grain_result(saved_by_lo)
+    result.findings.append(RULES["N007"].finding(sheet="Sheet1", cell="C6", column="早稻面积",
+                                                 value="很长的说明" * 20))
+    copy = annotate_file(result, tmp_path / "out" / "新泉镇.xlsx").copy
+    assert saved_by_lo.read_bytes() == before
+    shown = soffice_convert([copy], "ods", tmp_path / "shown")[0]
+    notes = _ods_notes(shown)
+    assert len(notes) == 4
+    texts = " ".join(text for text, _ in notes)
+    assert all(code in texts for code in ("N004", "T001", "P001", "N007"))
+    heights = {code: h for text, h in notes for code in ("N004", "N007") if code in text}
+    assert heights["N007"] > heights["N004"] * 2        # the box grows with its text
+
+    ods = soffice_convert([source], "ods", tmp_path / "ods")[0]
+    done = annotate_file(grain_result(ods), tmp_path / "out" / copy_name(ods))
+    assert done.values_only and load_workbook(done.copy)["Sheet1"]["B5"].comment is not None
