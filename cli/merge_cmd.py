@@ -1,13 +1,151 @@
-"""`fenjie merge`: consolidate the returns."""
+"""`fenjie merge`: check every township's return and consolidate them into one new workbook.
+
+Only option parsing and output live here: checking is validators.engine, consolidating
+validators.merge, writing templates.summary. Exit status: 0 every township sent exactly one
+valid return (on its target) and no file is unaccounted for; 1 otherwise (a township missing,
+a return with errors, a township that sent twice, a file matched to no township);
+2 a usage or config error.
+"""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
-from cli.main import UsageProblem
+from cli.main import UsageProblem, kind_or_exit, load_config_or_exit
+
+EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
 
-@click.command()
+class MergeUsageCommand(click.Command):
+    """click's own parse errors (unknown option, missing argument …) in Chinese, exit 2."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            raise UsageProblem(f"没有选项 {exc.option_name}。运行 fenjie merge --help 查看用法。") from None
+        except click.MissingParameter as exc:
+            what = "报回的文件或文件夹" if exc.param and exc.param.name == "paths" else exc.param.name
+            raise UsageProblem(f"缺少{what}。用法：{EXAMPLE}") from None
+        except click.BadOptionUsage as exc:
+            raise UsageProblem(f"选项 {exc.option_name} 需要一个值。运行 fenjie merge --help 查看用法。") from None
+        except click.UsageError as exc:
+            raise UsageProblem(f"用法有误：{exc.format_message()}。运行 fenjie merge --help 查看用法。") from None
+
+
+@click.command(cls=MergeUsageCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-def merge(paths):
-    """把各乡镇报回的表格汇总成一个工作簿。"""
-    raise UsageProblem("fenjie merge 尚未完成。")
+@click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（必需）。")
+@click.option("--from", "county_table", metavar="COUNTY_TABLE",
+              help="已填好的县分解表：各乡镇的下达数从这里取。不给时只用配置文件中的全县目标。")
+@click.option("--kind", metavar="KIND", help="表格类型；不给时用唯一按乡镇分解的类型（grain-plan）。")
+@click.option("--include-invalid", is_flag=True, help="有错或重复报送的乡镇也计入合计（默认不计入）。")
+@click.option("-o", "--output", metavar="FILE.xlsx", help="汇总工作簿（新文件，必需）。")
+@click.pass_context
+def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
+    """把各乡镇报回的表格核对后汇总成一个新工作簿（汇总表、图表、校验明细）。
+
+    \b
+    例：fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx
+    退出状态：0 每个乡镇都报送了一份无错的表；1 有未报送、有错、重复报送或无法对应的文件；
+    2 用法或配置有误。
+    """
+    if config_path is None:
+        raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
+    config = load_config_or_exit(config_path)
+    spec = merge_kind(kind)
+    inputs = input_files(paths, county_table)
+    out = output_or_exit(output, inputs, county_table)
+    assigned = assigned_or_exit(county_table, spec, config)
+    from cli.check_cmd import _start_log
+    log_path = _start_log()
+    try:
+        code = run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
+    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        import logging
+        logging.getLogger("fenjie").exception("fenjie merge")
+        click.echo(f"错误：fenjie merge 运行时出错（{type(exc).__name__}），这是程序的问题，不是表格的问题。"
+                   f"详细信息已写入 {log_path}，请发给维护人员。", err=True)
+        code = 1
+    ctx.exit(code)
+
+
+# -- options --------------------------------------------------------------------------------
+
+def merge_kind(name: str | None):
+    """The kind to consolidate: --kind, else the only kind whose rows are townships."""
+    from templates.kinds import KINDS
+    by_township = [k for k in KINDS.values() if k.rows_from == "townships" and k.summed_columns]
+    spec = kind_or_exit(name)
+    if spec is None:
+        if len(by_township) != 1:
+            names = "、".join(k.name for k in by_township)
+            raise UsageProblem(f"请用 --kind 指定要汇总的表格类型：{names}。")
+        return by_township[0]
+    if spec not in by_township:
+        raise UsageProblem(f"{spec.title}不按乡镇分解、没有合计，不能汇总；fenjie check 可以核对它。")
+    return spec
+
+
+def input_files(paths, county_table: str | None) -> list[Path]:
+    """The returns under `paths`, without the county table itself when it lies among them."""
+    from validators.reader import find_input_files
+    skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
+    files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
+    if not files:
+        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .ods .csv）。")
+    return files
+
+
+def output_or_exit(output: str | None, inputs: list[Path], county_table: str | None) -> Path:
+    if not output:
+        raise UsageProblem(f"请用 -o 指定汇总工作簿的文件名，例如：\n  {EXAMPLE}")
+    path = Path(output)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"-o 应是一个 .xlsx 文件名，现在是「{output}」。")
+    if path.is_dir():
+        raise UsageProblem(f"-o「{output}」是一个文件夹，请给出文件名，例如 汇总.xlsx。")
+    if path.exists():
+        protected = {p.resolve() for p in inputs if p.exists()}
+        if county_table and Path(county_table).exists():
+            protected.add(Path(county_table).resolve())
+        if path.resolve() in protected:
+            raise UsageProblem(f"-o「{output}」是要汇总的文件之一（或在报送文件夹里），汇总不能覆盖报回的表格；"
+                               f"请把汇总写到别处，例如 -o 汇总/汇总.xlsx。")
+    return path
+
+
+def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[str, float]] | None:
+    if county_table is None:
+        return None
+    from cli.template_cmd import _read_assigned
+    return _read_assigned(county_table, spec, config)
+
+
+# -- running --------------------------------------------------------------------------------
+
+def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
+    from cli.check_cmd import ProgressBar
+    from templates.summary import write_summary
+    from templates.writer import WriteProblem
+    from validators.engine import check_paths
+    from validators.merge import consolidate, summary_lines
+
+    progress = ProgressBar()
+    try:
+        batch = check_paths(inputs, kind=spec.name, config=config, assigned=assigned, progress=progress)
+    finally:
+        progress.close()
+    merged = consolidate(batch, spec, config, assigned, include_invalid)
+    source = Path(county_table).name if county_table else None
+    try:
+        write_summary(merged, batch, out, source=source, base=Path.cwd())
+    except WriteProblem as exc:
+        raise UsageProblem(str(exc)) from None
+    for line in summary_lines(merged):
+        click.echo(line)
+    click.echo(f"汇总工作簿已写入 {out}")
+    return 0 if merged.complete else 1

@@ -74,6 +74,7 @@ class TableKind:
     title_words: tuple[str, ...] = ()  # words that identify the kind from a title line
     description: str = ""
     rule_codes: tuple[str, ...] = field(default=())  # kind-independent rules that apply
+    main: str | None = None        # the headline column (merge's chart, 完成率); default: first summed
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -96,6 +97,13 @@ class TableKind:
     @property
     def summed_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.summed)
+
+    @property
+    def main_column(self) -> Column | None:
+        """The column a consolidation leads with: `main`, else the first summed column."""
+        if self.main:
+            return self.column(self.main)
+        return self.summed_columns[0] if self.summed_columns else None
 
     def column_by_header(self, header: str) -> Column | None:
         """The column whose header (or label) is `header`, compared loosely."""
@@ -143,6 +151,7 @@ GRAIN_PLAN = TableKind(
     ),
     title_words=("粮食生产", "粮食"),
     description="粮食生产计划任务分解表：各乡镇(村)的粮食面积、早稻面积、产量和育秧任务。",
+    main="grain_area",
 )
 
 TASK_BREAKDOWN = TableKind(
