@@ -104,14 +104,14 @@ def expected(findings) -> list[tuple]:
     return [(f.cell, f.code, f.message, f.value or None, f.suggestion or None) for f in findings]
 
 
-def assert_marked_like_engine(book, findings, sheet="粮食"):
-    want = {}
+def assert_marked_like_engine(book, findings, original, sheet="粮食"):
+    """The sheet's fills are the original ones, except exactly the cells the engine flags."""
+    want = fills(openpyxl.load_workbook(original)[sheet])
+    marked = {}
     for f in findings:
-        if f.cell and f.sheet == sheet:
-            colour = FILLS["error"] if f.is_error else FILLS["warning"]
-            if want.get(f.cell) != FILLS["error"]:
-                want[f.cell] = colour
-    assert fills(book[sheet]) == want
+        if f.cell and f.sheet == sheet and marked.get(f.cell) != FILLS["error"]:
+            marked[f.cell] = FILLS["error"] if f.is_error else FILLS["warning"]
+    assert fills(book[sheet]) == {**want, **marked}
 
 
 def assert_table_untouched(actions, original, book, sheet="粮食"):
@@ -166,7 +166,7 @@ def test_each_defect_is_listed_and_marked_like_fenjie_check(code, tmp_path, with
     assert code in {f.code for f in engine}
     outcome, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
     assert listed(book) == expected(engine)
-    assert_marked_like_engine(book, engine)
+    assert_marked_like_engine(book, engine, path)
     assert_table_untouched(actions, path, book)
     errors = sum(f.is_error for f in engine)
     assert f"错误 {errors} 处" in outcome.alert and f"错误 {errors} 处" in book[RESULTS_SHEET]["A1"].value
@@ -192,7 +192,7 @@ def test_table_away_from_a1_keeps_its_addresses(tmp_path, with_config):
     assert any(f.cell == "D7" and f.code == "N004" for f in engine)
     _, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
     assert listed(book) == expected(engine)
-    assert_marked_like_engine(book, engine)
+    assert_marked_like_engine(book, engine, path)
 
 
 def test_findings_without_a_cell_are_listed_but_mark_nothing(tmp_path, with_config):
@@ -201,7 +201,7 @@ def test_findings_without_a_cell_are_listed_but_mark_nothing(tmp_path, with_conf
     assert any(f.cell is None and f.code == "R001" for f in engine)
     _, _, book = press_and_apply(path, tmp_path / "out.xlsx")
     assert listed(book) == expected(engine)
-    assert_marked_like_engine(book, engine)
+    assert_marked_like_engine(book, engine, path)
 
 
 # -- pressing again ---------------------------------------------------------------------------
@@ -316,3 +316,41 @@ def test_config_is_looked_for_in_env_then_beside_the_workbook_then_the_user_fold
     monkeypatch.setenv("FENJIE_CONFIG", str(tmp_path / "county.toml"))
     assert config_candidates(str(book))[0] == tmp_path / "county.toml"
     assert config_candidates("新泉镇.xlsx")[1:] == [tmp_path / "home" / ".fenjie" / "fenjie.toml"]
+
+
+# -- the example county's own template (identity block, SUM formulas with saved results) --------
+
+COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["fenjie.toml", "identity-block-only"])
+def test_the_example_county_table_passes(configured, tmp_path, monkeypatch):
+    if configured:
+        monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+    sheet = openpyxl.load_workbook(COUNTY_TABLE).sheetnames[0]
+    outcome, actions, book = press_and_apply(COUNTY_TABLE, tmp_path / "out.xlsx")
+    assert outcome.result.kind == "grain-plan" and outcome.result.findings == []
+    assert outcome.alert == "校验通过：没有发现问题。"
+    assert fills(book[sheet]) == fills(openpyxl.load_workbook(COUNTY_TABLE)[sheet])
+    assert_table_untouched(actions, COUNTY_TABLE, book, sheet)
+
+
+@pytest.mark.libreoffice
+def test_the_example_table_edited_in_a_spreadsheet_program(tmp_path, with_config):
+    """Typed-in defects, recalculated by LibreOffice as Excel would before the button is pressed."""
+    import shutil
+    import subprocess
+    book = openpyxl.load_workbook(COUNTY_TABLE)
+    sheet = book.sheetnames[0]
+    book[sheet]["B5"], book[sheet]["D6"] = "22万亩", "66,500"
+    book.save(tmp_path / "typed.xlsx")
+    subprocess.run([shutil.which("soffice"), "--headless", "--calc", "--convert-to", "xlsx", "--outdir",
+                    str(tmp_path / "saved"), str(tmp_path / "typed.xlsx")], check=True, capture_output=True,
+                   timeout=180)
+    path = tmp_path / "saved" / "typed.xlsx"
+    engine = check_file(path, config=with_config).findings
+    assert {"N004", "N003", "T001", "T002"} <= {f.code for f in engine}
+    outcome, actions, out = press_and_apply(path, tmp_path / "out.xlsx")
+    assert listed(out) == expected(engine)
+    assert_marked_like_engine(out, engine, path, sheet)
+    assert_table_untouched(actions, path, out, sheet)

@@ -21,7 +21,7 @@ from xladdin.cells import Cell, joined_addresses, parse_a1, rect_address, rect_c
 MARKS_SHEET = "fenjie_marks"
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}     # Excel's own 差 / 中性 fills
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
-MAX_NOTES = 300     # a note costs one call per cell; past this the list in 校验结果 has them all
+MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
 _HEADER = ["sheet", "cell", "fill", "mark", "note"]
 
 
@@ -132,12 +132,11 @@ class Painter:
         """Add a note unless the engine cannot or the clerk already has a note there."""
         if not self.can_note:
             return False
-        rng = sheet.range(cell)
         try:
-            if rng.note is not None:
-                return False
-            rng.add_note(text)
+            sheet.range(cell).add_note(text)
             return True
+        except ValueError:          # xlwings: "This cell already has a note"
+            return False
         except NotImplementedError:
             self.can_note = False
             return False

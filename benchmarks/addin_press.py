@@ -1,0 +1,136 @@
+"""Python-side time of one press of the 校验 button, on a 100-row and a 5 000-row sheet.
+
+    .venv/bin/python benchmarks/addin_press.py [--rows 100 5000] [--repeat 15] [--cold 5]
+
+Writes grain-plan tables with openpyxl (one row per place, ~1 % of the cells typed as text
+with units or commas, a 合计 row that matches), turns each into the JSON xlwings' remote
+engine works from, and times xladdin.main() through that engine (XLWINGS_LICENSE_KEY is set
+to "noncommercial" when unset). Excel's own time (applying the fills, repainting) is not
+included: that is measured only in Excel.
+
+  warm   the module already imported, as with xlwings' "Use UDF Server" (median/min/max of
+         --repeat presses, each on a fresh book object)
+  cold   a fresh Python process per press: the time from interpreter start until main()
+         returns, as without the UDF server (imports of xlwings, pandas and pandera included)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+COLD = """
+import time
+started = time.perf_counter()
+import json, sys
+import xlwings as xw
+book = xw.Book(json=json.load(open(sys.argv[1], encoding="utf-8")))
+book.set_mock_caller()
+import xladdin
+outcome = xladdin.main()
+assert outcome.result is not None, outcome.alert
+print(time.perf_counter() - started)
+"""
+
+
+def write_table(path: Path, rows: int, seed: int = 1) -> Path:
+    import openpyxl
+    from templates.kinds import GRAIN_PLAN
+
+    rng = random.Random(seed)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "粮食"
+    ws.append([GRAIN_PLAN.title_for("湘阴县", 2025)])
+    ws.append([GRAIN_PLAN.unit_line])
+    ws.append([c.label for c in GRAIN_PLAN.columns])
+    totals = [0.0] * 5
+    for i in range(rows):
+        area = round(rng.uniform(2, 20), 1)
+        early = round(area * rng.uniform(0.1, 0.4), 1)
+        line = [area, early, round(area * 4300), round(early * 0.6, 1), round(early * 0.1, 2)]
+        totals = [t + v for t, v in zip(totals, line)]
+        cells = [f"村{i + 1:05d}", *line]
+        if rng.random() < 0.06:           # ~1 % of the number cells typed wrong
+            col = rng.randint(1, 5)
+            cells[col] = f"{cells[col]}万亩" if col != 3 else f"{cells[col]:,}"
+        ws.append(cells)
+    ws.append(["合计", *(round(t, 6) for t in totals)])
+    book.save(path)
+    return path
+
+
+def warm(payload: dict, repeat: int) -> tuple[list[float], object]:
+    import xlwings as xw
+
+    import xladdin
+
+    times, outcome = [], None
+    for index in range(repeat + 1):         # the first press imports the engine: not timed
+        book = xw.Book(json=json.loads(json.dumps(payload)))
+        book.set_mock_caller()
+        started = time.perf_counter()
+        outcome = xladdin.main()
+        if index:
+            times.append(time.perf_counter() - started)
+        del xw.Book._mock_caller
+    return times, outcome
+
+
+def cold(payload_file: Path, repeat: int) -> list[float]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD, str(payload_file)], env=env, check=True,
+                             capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        times.append(wall)
+        last = float(out.stdout.strip().splitlines()[-1])
+        assert last <= wall
+    return times
+
+
+def line(label: str, times: list[float]) -> str:
+    return (f"{label:<34} median {statistics.median(times):7.3f} s   min {min(times):7.3f} s   "
+            f"max {max(times):7.3f} s   (n={len(times)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100, 5000])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--cold", type=int, default=5)
+    args = parser.parse_args()
+
+    from xladdin.payload import payload_from_xlsx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("FENJIE_LOG_DIR", tmp)
+        for rows in args.rows:
+            path = write_table(Path(tmp) / f"press-{rows}.xlsx", rows)
+            payload = payload_from_xlsx(path)
+            payload_file = Path(tmp) / f"press-{rows}.json"
+            payload_file.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+            times, outcome = warm(payload, args.repeat)
+            result = outcome.result
+            print(f"{rows} rows: {result.errors} errors, {result.warnings} warnings, "
+                  f"{len(outcome.marks)} cells marked")
+            print("  " + line("warm (module imported)", times))
+            if args.cold:
+                print("  " + line("cold (fresh process, wall)", cold(payload_file, args.cold)))
+
+
+if __name__ == "__main__":
+    main()
