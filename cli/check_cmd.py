@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -62,18 +63,20 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
     ignored = parse_ignore(ignore)
     report_path = report_or_exit(report, paths)
     copies = copies_or_exit(annotate, paths)
-    log_path = _start_log()
-    try:
-        code = run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,
-                         output_format=output_format, report=report_path, copies=copies)
-    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        import logging
-        logging.getLogger("fenjie").exception("fenjie check")
-        click.echo(f"错误：fenjie check 运行时出错（{type(exc).__name__}），这是程序的问题，不是表格的问题。"
-                   f"详细信息已写入 {log_path}，请发给维护人员。", err=True)
-        code = 1
+    log_path = _log_path()
+    with _errors_logged_to(log_path):
+        try:
+            code = run_check(paths, kind=kind, config=config, targets=target_values,
+                             ignore=ignored, output_format=output_format, report=report_path,
+                             copies=copies)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            import logging
+            logging.getLogger("fenjie").exception("fenjie check")
+            click.echo(f"错误：fenjie check 运行时出错（{type(exc).__name__}），这是程序的问题，"
+                       f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
+            code = 1
     ctx.exit(code)
 
 
@@ -157,27 +160,36 @@ def copies_or_exit(annotate: str | None, paths) -> dict[Path, Path] | None:
     return planned
 
 
-def _start_log() -> Path:
-    """Send the engine's error details to a log file, never to the terminal."""
-    import logging
+def _log_path() -> Path:
     import os
+    return Path(os.environ.get("FENJIE_LOG") or Path.home() / ".cache" / "fenjie" / LOG_NAME)
+
+
+@contextmanager
+def _errors_logged_to(path: Path):
+    """While checking, the engine's error details go to a log file, never to the terminal."""
+    import logging
 
     class QuietFileHandler(logging.FileHandler):
         def handleError(self, record):       # an unwritable log must not print a traceback
             pass
 
-    path = Path(os.environ.get("FENJIE_LOG") or Path.home() / ".cache" / "fenjie" / LOG_NAME)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     logger = logging.getLogger("fenjie")
+    handler = QuietFileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    saved = logger.propagate
+    logger.addHandler(handler)
     logger.propagate = False
-    if not any(getattr(h, "baseFilename", None) == str(path.absolute()) for h in logger.handlers):
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            pass
-        handler = QuietFileHandler(path, encoding="utf-8", delay=True)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-    return path
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+        handler.close()
 
 
 # -- running --------------------------------------------------------------------------------
@@ -222,8 +234,8 @@ class ProgressBar:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
             self._bar = Progress(TextColumn("核对中"), BarColumn(), MofNCompleteColumn(),
                                  console=Console(stderr=True), transient=True)
-            self._bar.start()
             self._task = self._bar.add_task("check", total=total)
+            self._bar.start()
         self._bar.update(self._task, completed=done)
 
     def close(self) -> None:

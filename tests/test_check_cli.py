@@ -265,3 +265,70 @@ def test_check_help_does_not_import_heavy_modules():
             "assert not {'pandas', 'openpyxl', 'rich', 'validators.engine'} & set(sys.modules), 'heavy'")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def run_on_a_terminal(args, cwd, stdout_too=False) -> tuple[int, str, str]:
+    """Run fenjie check with stderr (and stdout) on a pseudo-terminal, as in a clerk's console."""
+    import os
+    import pty
+    import threading
+    exe = str(FENJIE) if FENJIE.exists() else shutil.which("fenjie")
+    master, slave = pty.openpty()
+    chunks = []
+
+    def drain():
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    proc = subprocess.run([exe, "check", *args], cwd=cwd, stderr=slave, env=env, timeout=300,
+                          stdout=slave if stdout_too else subprocess.PIPE)
+    os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    stdout = "" if stdout_too else proc.stdout.decode()
+    return proc.returncode, stdout, b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_for_many_files_never_in_json(returns, tmp_path):
+    folder, clean, _ = returns
+    for n in range(6):
+        shutil.copy(clean, folder / f"copy{n}.xlsx")
+    code, stdout, stderr = run_on_a_terminal(["报送"], tmp_path)
+    assert code == 1 and "核对中" in stderr and "8/8" in stderr
+    assert "核对中" not in stdout and "共 8 个文件" in stdout
+    code, stdout, stderr = run_on_a_terminal(["报送", "--format", "json"], tmp_path)
+    assert json.loads(stdout)["summary"]["files"] == 8 and "核对中" not in stderr
+    code, stdout, stderr = run_on_a_terminal(["报送/bad.xlsx", "报送/clean.xlsx"], tmp_path)
+    assert "核对中" not in stderr                     # two files: no bar
+
+
+def test_an_unexpected_failure_is_a_chinese_message_and_a_log_not_a_traceback(returns, tmp_path,
+                                                                               monkeypatch):
+    import validators.engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+    monkeypatch.setattr(validators.engine, "check_paths", broken)
+    log = tmp_path / "日志" / "check.log"
+    monkeypatch.setenv("FENJIE_LOG", str(log))
+    result = run("报送")
+    assert result.exit_code == 1
+    assert "fenjie check 运行时出错（RuntimeError）" in result.output and str(log) in result.output
+    assert "Traceback" not in result.output
+    assert "simulated bug" in log.read_text(encoding="utf-8")
+
+
+def test_colour_only_on_a_terminal(returns, tmp_path):
+    code, _, screen = run_on_a_terminal(["报送/bad.xlsx"], tmp_path, stdout_too=True)
+    assert code == 1 and "\x1b[" in screen and "N004" in screen and "22万亩" in screen
+    piped = fenjie("报送/bad.xlsx", cwd=tmp_path)
+    assert "\x1b[" not in piped.stdout + piped.stderr
