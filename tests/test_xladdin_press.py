@@ -354,3 +354,26 @@ def test_the_example_table_edited_in_a_spreadsheet_program(tmp_path, with_config
     assert listed(out) == expected(engine)
     assert_marked_like_engine(out, engine, path, sheet)
     assert_table_untouched(actions, path, out, sheet)
+
+
+def test_the_sheets_the_button_adds_do_not_change_what_fenjie_check_says(tmp_path, with_config):
+    bad = write_grain(tmp_path / "bad.xlsx", lambda rows: [put("新泉镇", 1, "22万亩")(rows),
+                                                            put("合计", 3, 500000)(rows)])
+    press_and_apply(bad, tmp_path / "pressed.xlsx")
+    before = [f.to_dict() for f in check_file(bad, config=with_config).findings]
+    after = [f.to_dict() for f in check_file(tmp_path / "pressed.xlsx", config=with_config).findings]
+    assert after == before
+
+
+def test_notes_stop_at_the_cap_but_every_cell_is_filled_and_listed(tmp_path, with_config, monkeypatch):
+    import xladdin.marks
+    monkeypatch.setattr(xladdin.marks, "MAX_NOTES", 2)
+    names = ["新泉镇", "湘滨镇", "南湖洲镇", "岭北镇"]
+    path = write_grain(tmp_path / "many.xlsx", lambda rows: [put(n, 5, f"{table_row(rows, n)[5]}万亩")(rows)
+                                                             for n in names])
+    outcome, _, book = press_and_apply(path, tmp_path / "out.xlsx")
+    ws = book["粮食"]
+    assert {f"F{r}" for r in range(4, 8)} <= set(fills(ws))
+    assert [c.coordinate for row in ws.iter_rows() for c in row if c.comment] == ["F4", "F5"]
+    assert [m.note for m in outcome.marks] == [True, True, False, False]
+    assert len(listed(book)) == 4
