@@ -58,18 +58,19 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
     inputs = input_files(paths, county_table)
     out = output_or_exit(output, inputs, county_table)
     assigned = assigned_or_exit(county_table, spec, config)
-    from cli.check_cmd import _start_log
-    log_path = _start_log()
-    try:
-        code = run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
-    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        import logging
-        logging.getLogger("fenjie").exception("fenjie merge")
-        click.echo(f"错误：fenjie merge 运行时出错（{type(exc).__name__}），这是程序的问题，不是表格的问题。"
-                   f"详细信息已写入 {log_path}，请发给维护人员。", err=True)
-        code = 1
+    from cli.check_cmd import _errors_logged_to, _log_path
+    log_path = _log_path()
+    with _errors_logged_to(log_path):
+        try:
+            code = run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            import logging
+            logging.getLogger("fenjie").exception("fenjie merge")
+            click.echo(f"错误：fenjie merge 运行时出错（{type(exc).__name__}），这是程序的问题，"
+                       f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
+            code = 1
     ctx.exit(code)
 
 
