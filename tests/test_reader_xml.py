@@ -1,0 +1,90 @@
+"""validators.xlsx_xml: the fast scans agree with the streaming parser, and odd XML is safe."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+
+from templates.config import Limits
+from tests.test_reader import _mixed_book
+from validators.reader import UnreadableFile
+from validators.xlsx_xml import SheetExtras, _parse_sheet, inspect_sheet, scan_sheet
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def sheet_xml(body: str, cols: str = "") -> bytes:
+    return f'<?xml version="1.0"?><worksheet {NS}>{cols}<sheetData>{body}</sheetData></worksheet>'.encode()
+
+
+def _as_tuple(extras: SheetExtras):
+    return extras.hidden_rows, extras.unsaved_formulas, extras.errors
+
+
+@pytest.fixture(scope="module")
+def mixed_xml(tmp_path_factory) -> bytes:
+    path = _mixed_book(tmp_path_factory.mktemp("xml") / "mixed.xlsx")
+    with zipfile.ZipFile(path) as package:
+        return package.read("xl/worksheets/sheet1.xml")
+
+
+def test_fast_scan_agrees_with_the_streaming_parser(mixed_xml):
+    fast = scan_sheet(mixed_xml)
+    assert _as_tuple(fast) == _as_tuple(_parse_sheet(mixed_xml)[0])
+    assert fast.hidden_rows == {5}
+    assert fast.unsaved_formulas == {(4, 7): "=SUM(C4:E4)"}
+    assert fast.errors == {(4, 6): "#REF!", (7, 5): "#DIV/0!"}
+
+
+def test_prefixed_xml_goes_through_the_streaming_parser(mixed_xml):
+    text = mixed_xml.decode()
+    prefixed = re.sub(r"<(/?)(?!\?)(\w+)", r"<\1x:\2", text).replace(
+        'xmlns="', 'xmlns:x="', 1).encode()
+    assert b"<x:sheetData>" in prefixed
+    assert _as_tuple(inspect_sheet(prefixed, "s", Limits())) == _as_tuple(scan_sheet(mixed_xml))
+
+
+def test_shared_formula_and_empty_text_result():
+    xml = sheet_xml(
+        '<row r="2"><c r="B2"><f t="shared" ref="B2:B3" si="0">A2*2</f></c></row>'
+        '<row r="3"><c r="B3"><f t="shared" si="0"/></c></row>'
+        '<row r="4"><c r="B4" t="str"><f>IF(A4&gt;0,"x","")</f><v></v></c>'
+        '<c r="C4"><f>A4&amp;"万亩"</f><v>5万亩</v></c><c r="D4"><f>A4+1</f></c></row>')
+    for extras in (scan_sheet(xml), _parse_sheet(xml)[0]):
+        assert extras.unsaved_formulas == {(2, 2): "=A2*2", (3, 2): "=A2*2", (4, 4): "=A4+1"}
+
+
+def test_hidden_columns_are_not_hidden_rows():
+    xml = sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="2" hidden="true"/>'
+                    '<row r="3" hidden="0"><c r="A3"><v>2</v></c></row>',
+                    cols='<cols><col min="2" max="2" hidden="1"/></cols>')
+    assert scan_sheet(xml).hidden_rows == {2}
+    assert _parse_sheet(xml)[0].hidden_rows == {2}
+
+
+@pytest.mark.parametrize("cell", [
+    '<c r="XFD1048576"><v>1</v></c>',
+    '<c\nr="XFD1048576"><v>1</v></c>',           # odd spacing: the streaming parser measures it
+    "<c r='XFD1048576'><v>1</v></c>",
+    '<c r="A1048576"><v>1</v></c><c r="ZZ1"><v>1</v></c>',
+])
+def test_a_far_cell_is_refused_before_loading(cell):
+    xml = sheet_xml(f'<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">{cell}</row>')
+    with pytest.raises(UnreadableFile, match="过大"):
+        inspect_sheet(xml, "表", Limits())
+
+
+def test_a_sheet_within_limits_passes():
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="F{r}"><v>1</v></c></row>'
+                   for r in range(1, 2001))
+    assert _as_tuple(inspect_sheet(sheet_xml(rows), "表", Limits(max_cells=12_000))) == (set(), {}, {})
+    with pytest.raises(UnreadableFile, match="过大"):
+        inspect_sheet(sheet_xml(rows), "表", Limits(max_cells=11_000))
+
+
+def test_dtd_in_sheet_xml_is_refused_by_the_parser():
+    xml = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "lol">]>'
+           + sheet_xml('<row r="1"><c r="A1" t="e"><v>&e;</v></c></row>').split(b"?>", 1)[1])
+    with pytest.raises(UnreadableFile, match="不安全"):
+        _parse_sheet(xml)
