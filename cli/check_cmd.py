@@ -39,7 +39,7 @@ class ChineseUsageCommand(click.Command):
 
 @click.command(cls=ChineseUsageCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--kind", metavar="KIND", help="表格类型（grain-plan、task-breakdown）；不给时自动识别。")
+@click.option("--kind", metavar="KIND", help="表格类型（见 fenjie kinds）；不给时自动识别。")
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（乡镇、单位名单和目标）。")
 @click.option("--target", "targets", multiple=True, metavar="列名=数值",
               help="县下达目标，例如 --target 粮食总面积=118；可重复。")
@@ -55,20 +55,10 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
     \b
     退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
     """
-    if output_format not in FORMATS:
-        raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
-    spec = kind_or_exit(kind)
-    config = load_config_or_exit(config_path)
-    target_values = parse_targets(targets, spec)
-    ignored = parse_ignore(ignore)
-    report_path = report_or_exit(report, paths)
-    copies = copies_or_exit(annotate, paths)
     log_path = _log_path()
     with _errors_logged_to(log_path):
         try:
-            code = run_check(paths, kind=kind, config=config, targets=target_values,
-                             ignore=ignored, output_format=output_format, report=report_path,
-                             copies=copies)
+            code = _check(paths, kind, config_path, targets, output_format, report, annotate, ignore)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -78,6 +68,20 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
                        f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
             code = 1
     ctx.exit(code)
+
+
+def _check(paths, kind, config_path, targets, output_format, report, annotate, ignore) -> int:
+    """Validate every option (UsageProblem, exit 2) before checking anything, then check."""
+    if output_format not in FORMATS:
+        raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
+    spec = kind_or_exit(kind)
+    config = load_config_or_exit(config_path)
+    target_values = parse_targets(targets, spec)
+    ignored = parse_ignore(ignore)
+    report_path = report_or_exit(report, paths)
+    copies = copies_or_exit(annotate, paths)
+    return run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,
+                     output_format=output_format, report=report_path, copies=copies)
 
 
 # -- options --------------------------------------------------------------------------------

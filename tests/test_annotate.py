@@ -177,3 +177,14 @@ def test_libreoffice_shows_every_note_at_its_size_and_reads_its_own_files(tmp_pa
     ods = soffice_convert([source], "ods", tmp_path / "ods")[0]
     done = annotate_file(grain_result(ods), tmp_path / "out" / copy_name(ods))
     assert done.values_only and load_workbook(done.copy)["Sheet1"]["B5"].comment is not None
+
+
+@pytest.mark.libreoffice
+def test_an_xls_renamed_xlsx_gets_a_copy_of_its_values(tmp_path):
+    from tests.badinput import soffice_convert
+    xls = soffice_convert([write_grain(tmp_path / "a.xlsx")], "xls", tmp_path / "xls")[0]
+    renamed = xls.rename(xls.with_name("改名.xlsx"))
+    done = annotate_file(grain_result(renamed), tmp_path / "out" / copy_name(renamed))
+    assert done.values_only and done.copy.name == "改名.xlsx"
+    ws = load_workbook(done.copy)["Sheet1"]
+    assert ws["A5"].value == "新泉镇" and "N004" in ws["B5"].comment.text

@@ -223,13 +223,18 @@ def annotate_file(result: FileResult, copy: Path) -> Annotated:
     source = Path(result.path)
     copy.parent.mkdir(parents=True, exist_ok=True)
     suffix = source.suffix.lower()
+    wb = None
     if suffix in COPIED_AS_IS:
-        wb = load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=True)
-    else:
+        try:
+            wb = load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=True)
+        except Exception:      # e.g. an .xls renamed .xlsx: the reader copes, openpyxl does not
+            wb = None
+    values_only = wb is None
+    if values_only:
         wb = _values_workbook(source)
     annotate_workbook(wb, result)
     _save(wb, copy)
-    return Annotated(source, copy, suffix not in COPIED_AS_IS)
+    return Annotated(source, copy, values_only)
 
 
 def _save(wb, copy: Path) -> None:
