@@ -3,7 +3,7 @@ import random
 
 from validators.findings import Finding
 from xladdin.cells import (MAX_ADDRESS, joined_addresses, parse_a1, rect_address, rect_cells,
-                           rectangles)
+                           rectangles, rows_in)
 from xladdin.marks import Mark, bad_cells, decode, encode
 from xladdin.report import link_formula
 
@@ -70,3 +70,9 @@ def test_bad_cells_keep_only_cells_of_the_checked_sheet():
 def test_link_formula_quotes_sheet_names():
     assert link_formula("粮食", "C7") == '=HYPERLINK("#\'粮食\'!C7","C7")'
     assert link_formula("张三's 表", "A1") == '=HYPERLINK("#\'张三\'\'s 表\'!A1","A1")'
+
+
+def test_rows_in_an_excel_address():
+    # what SpecialCells(xlCellTypeVisible).Address gives when rows 4 and 6:9 are hidden
+    assert rows_in("$A$1:$F$3,$A$5:$F$5,$A$10:$F$20") == {1, 2, 3, 5, *range(10, 21)}
+    assert rows_in("B7") == {7} and rows_in("") == set()

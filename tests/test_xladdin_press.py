@@ -377,3 +377,23 @@ def test_notes_stop_at_the_cap_but_every_cell_is_filled_and_listed(tmp_path, wit
     assert [c.coordinate for row in ws.iter_rows() for c in row if c.comment] == ["F4", "F5"]
     assert [m.note for m in outcome.marks] == [True, True, False, False]
     assert len(listed(book)) == 4
+
+
+def test_cells_excel_refuses_to_colour_are_listed_and_named_in_the_alert(tmp_path, with_config, monkeypatch):
+    """Our templates lock the 合计 row; on a protected sheet Excel refuses to fill those cells."""
+    from xlwings.pro import _xlremote
+    plain = _xlremote.Range.color
+
+    def protected_total_row(rng, value):
+        last = rng.arg2[0] if rng.arg2 else rng.row
+        if rng.sheet.name == "粮食" and rng.row <= 20 <= last:
+            raise RuntimeError("The cell you're trying to change is on a protected sheet.")
+        plain.fset(rng, value)
+    monkeypatch.setattr(_xlremote.Range, "color", property(plain.fget, protected_total_row))
+    path = write_grain(tmp_path / "locked.xlsx", lambda rows: [put("新泉镇", 1, "22万亩")(rows),
+                                                               put("合计", 1, 120)(rows)])
+    outcome, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert fills(book["粮食"]) == {"B4": FILLS["error"]}
+    assert {c for c, *_ in listed(book)} == {"B4", "B20"}
+    assert "1 个单元格在工作表受保护的区域" in outcome.alert
+    assert [m.cell for m in outcome.marks] == [(4, 2)]

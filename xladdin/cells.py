@@ -76,18 +76,35 @@ def rect_cells(rect: Rect) -> list[Cell]:
     return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
-def joined_addresses(rects: Iterable[Rect], limit: int = MAX_ADDRESS) -> list[str]:
-    """Multi-area addresses ("C7,D9:D12") covering `rects`, each at most `limit` characters."""
-    chunks: list[str] = []
-    current = ""
+def chunks(rects: Iterable[Rect], limit: int = MAX_ADDRESS) -> list[list[Rect]]:
+    """`rects` in groups whose multi-area address ("C7,D9:D12") is at most `limit` characters."""
+    groups: list[list[Rect]] = []
+    length = 0
     for rect in rects:
-        address = rect_address(rect)
-        if current and len(current) + 1 + len(address) <= limit:
-            current += "," + address
+        size = len(rect_address(rect))
+        if groups and length + 1 + size <= limit:
+            groups[-1].append(rect)
+            length += 1 + size
         else:
-            if current:
-                chunks.append(current)
-            current = address
-    if current:
-        chunks.append(current)
-    return chunks
+            groups.append([rect])
+            length = size
+    return groups
+
+
+def joined_address(rects: Iterable[Rect]) -> str:
+    return ",".join(rect_address(r) for r in rects)
+
+
+def joined_addresses(rects: Iterable[Rect], limit: int = MAX_ADDRESS) -> list[str]:
+    """Multi-area addresses covering `rects`, each at most `limit` characters."""
+    return [joined_address(group) for group in chunks(rects, limit)]
+
+
+def rows_in(address: str) -> set[int]:
+    """The rows an Excel address covers: "$A$1:$F$3,$A$5:$F$5" -> {1, 2, 3, 5}."""
+    rows: set[int] = set()
+    for area in address.replace("$", "").split(","):
+        ends = [parse_a1(end) for end in area.split(":")]
+        if ends and all(ends):
+            rows.update(range(min(e[0] for e in ends), max(e[0] for e in ends) + 1))
+    return rows

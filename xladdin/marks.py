@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from validators.findings import Finding
 from validators.sheet import a1
-from xladdin.cells import Cell, joined_addresses, parse_a1, rect_address, rect_cells, rectangles
+from xladdin.cells import Cell, chunks, joined_address, parse_a1, rect_cells, rectangles
 
 MARKS_SHEET = "fenjie_marks"
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}     # Excel's own 差 / 中性 fills
@@ -104,13 +104,28 @@ class Painter:
         self.can_read_fill = engine != "remote"
         self.can_note = True
         self.calls = 0
+        self.refused: list[Cell] = []    # bad cells Excel would not fill (protected sheet)
 
-    def fill(self, sheet, cells, color: str | None) -> None:
-        rects = rectangles(cells)
-        addresses = joined_addresses(rects) if self.multi_area else [rect_address(r) for r in rects]
-        for address in addresses:
-            sheet.range(address).color = color
-            self.calls += 1
+    def fill(self, sheet, cells, color: str | None) -> set[Cell]:
+        """Fill `cells`; the cells Excel refused (a protected sheet's locked cells)."""
+        groups = chunks(rectangles(cells)) if self.multi_area else [[r] for r in rectangles(cells)]
+        refused: set[Cell] = set()
+        for group in groups:
+            try:
+                sheet.range(joined_address(group)).color = color
+                self.calls += 1
+            except Exception:
+                refused |= self._fill_one_by_one(sheet, [c for r in group for c in rect_cells(r)], color)
+        return refused
+
+    def _fill_one_by_one(self, sheet, cells, color) -> set[Cell]:
+        refused = set()
+        for cell in cells:
+            try:
+                sheet.range(cell).color = color
+            except Exception:
+                refused.add(cell)
+        return refused
 
     def read_fills(self, sheet, cells) -> dict[Cell, str | None]:
         fills: dict[Cell, str | None] = {cell: None for cell in cells}
@@ -118,7 +133,7 @@ class Painter:
             return fills
         for rect in rectangles(cells):
             try:
-                color = _hex(sheet.range(rect_address(rect)).color)
+                color = _hex(sheet.range(joined_address([rect])).color)
                 fills.update({cell: color for cell in rect_cells(rect)})
             except NotImplementedError:
                 self.can_read_fill = False
@@ -198,10 +213,13 @@ def remark(book, sheet, findings: list[Finding], previous: list[Mark], painter: 
     fills = painter.read_fills(sheet, [c for c in bad if c not in known])
     fills.update(known)
     severity = {cell: "error" if any(f.is_error for f in fs) else "warning" for cell, fs in bad.items()}
+    refused: set[Cell] = set()
     for level, color in FILLS.items():
         cells = [c for c, s in severity.items() if s == level]
         if cells:
-            painter.fill(sheet, cells, color)
+            refused |= painter.fill(sheet, cells, color)
+    painter.refused = sorted(refused)
+    marked = [cell for cell in sorted(bad) if cell not in refused]
     return [Mark(sheet.name, cell, fills[cell], severity[cell],
                  index < MAX_NOTES and painter.add_note(sheet, cell, note_text(bad[cell])))
-            for index, cell in enumerate(sorted(bad))]
+            for index, cell in enumerate(marked)]

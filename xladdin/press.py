@@ -88,14 +88,15 @@ def _check(book) -> Press:
     if desktop:                 # one repaint at the end instead of one per call
         book.app.screen_updating = False
     try:
-        new_marks = marks.remark(book, sheet, result.findings, previous, marks.Painter(book))
+        painter = marks.Painter(book)
+        new_marks = marks.remark(book, sheet, result.findings, previous, painter)
         report.write_results(book, report.result_rows(result, sheet.name, datetime.now()))
         marks.write_record(book, sheet.name, new_marks)
         sheet.activate()
     finally:
         if desktop:
             book.app.screen_updating = True
-    return Press(sheet.name, result, new_marks, report.alert_text(result))
+    return Press(sheet.name, result, new_marks, report.alert_text(result, len(painter.refused)))
 
 
 def _sheet_to_check(book, last_checked: str | None):

@@ -7,8 +7,11 @@ engine sees the same data from Excel as from the saved file.
 """
 from __future__ import annotations
 
+import sys
+
 from templates.identity import IDENTITY_SHEET
 from validators.sheet import CellError, SheetData, WorkbookData
+from xladdin.cells import rows_in
 
 ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
                          "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
@@ -30,7 +33,25 @@ def read_sheet(sheet, max_cells: int) -> SheetData:
     if rows * cols > max_cells:
         raise TooLarge(sheet.name, rows * cols, max_cells)
     values = used.options(ndim=2, err_to_str=True).value or []
-    return sheet_data(sheet.name, values, used.row, used.column)
+    data = sheet_data(sheet.name, values, used.row, used.column)
+    data.hidden_rows = hidden_rows(sheet, used)
+    return data
+
+
+def hidden_rows(sheet, used) -> frozenset[int]:
+    """Hidden rows of the used range, in one call; desktop Excel on Windows only.
+
+    Elsewhere (Excel for Mac, the remote engine) none are reported: rule F003 then comes only
+    from `fenjie check` on the saved file.
+    """
+    if sys.platform != "win32" or sheet.book.app.engine.name != "excel":
+        return frozenset()
+    rows = set(range(used.row, used.row + used.shape[0]))
+    try:
+        visible = used.api.SpecialCells(12).Address         # 12 = xlCellTypeVisible
+    except Exception:           # no visible cell at all, or COM trouble: report none
+        return frozenset()
+    return frozenset(rows - rows_in(visible))
 
 
 def sheet_data(name: str, values: list[list], first_row: int, first_col: int) -> SheetData:

@@ -58,9 +58,13 @@ def write_results(book, rows: list[list]):
     return sheet
 
 
-def alert_text(result: FileResult) -> str:
+def alert_text(result: FileResult, refused: int = 0) -> str:
     if not result.findings:
         return "校验通过：没有发现问题。"
-    return (f"发现{counts(result)}。出错的单元格已填红色，需要留意的已填黄色。\n\n"
+    text = (f"发现{counts(result)}。出错的单元格已填红色，需要留意的已填黄色。\n\n"
             "全部问题列在「校验结果」工作表中，点其中的单元格地址可跳回原处。"
             "改正后再按一次「校验」，上一次的标记会自动清除。")
+    if refused:
+        text += (f"\n\n其中 {refused} 个单元格在工作表受保护的区域，Excel 不允许改颜色，没有标出，"
+                 "请按「校验结果」逐个核对。")
+    return text
