@@ -41,8 +41,8 @@ class ChineseUsageCommand(click.Command):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", metavar="KIND", help="表格类型（见 fenjie kinds）；不给时自动识别。")
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（乡镇、单位名单和目标）。")
-@click.option("--target", "targets", multiple=True, metavar="列名=数值",
-              help="县下达目标，例如 --target 粮食总面积=118；可重复。")
+@click.option("--target", "targets", multiple=True, metavar="COLUMN=N",
+              help="县下达目标（列名=数值），例如 --target 粮食总面积=118；可重复。")
 @click.option("--format", "output_format", default="text", metavar="text|json",
               help="输出格式：text（默认）或 json。")
 @click.option("--report", metavar="FILE.xlsx", help="把结果写成 Excel 报告（汇总 + 问题清单）。")
