@@ -397,3 +397,26 @@ def test_cells_excel_refuses_to_colour_are_listed_and_named_in_the_alert(tmp_pat
     assert {c for c, *_ in listed(book)} == {"B4", "B20"}
     assert "1 个单元格在工作表受保护的区域" in outcome.alert
     assert [m.cell for m in outcome.marks] == [(4, 2)]
+
+
+def test_the_example_task_table_with_the_gazettes_real_gaps(tmp_path, with_config):
+    """目标任务分解表 as the gazette printed it: two-row header, missing 责任人 and the like."""
+    path = EXAMPLE / "县分解表" / "湘阴县2025年目标任务分解表.xlsx"
+    sheet = openpyxl.load_workbook(path).sheetnames[0]
+    engine = check_file(path, config=with_config).findings
+    assert engine, "the gazette's task table has known gaps"
+    outcome, actions, book = press_and_apply(path, tmp_path / "out.xlsx")
+    assert outcome.result.kind == "task-breakdown"
+    assert listed(book) == expected(engine)
+    assert_marked_like_engine(book, engine, path, sheet)
+    assert_table_untouched(actions, path, book, sheet)
+
+
+def test_a_clerks_own_sheet_called_results_is_never_cleared(tmp_path, with_config):
+    path = write_grain(tmp_path / "t.xlsx", put("新泉镇", 1, "22万亩"))
+    book = openpyxl.load_workbook(path)
+    book.create_sheet(RESULTS_SHEET)["A1"] = "乡里自己的核对记录"
+    book.save(path)
+    outcome, actions = run_press(path)
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "请先把它改名" in actions[0]["args"][0]

@@ -71,6 +71,9 @@ def _check(book) -> Press:
 
     checked, previous = marks.read_record(book)
     sheet = _sheet_to_check(book, checked)
+    if report.foreign_results_sheet(book):
+        raise AddinProblem(f"工作簿里已有一张名为「{report.RESULTS_SHEET}」的工作表，不是「校验」按钮写的。"
+                           "为免覆盖其中的内容，请先把它改名，再按「校验」。")
     path = workbook_path(book)
     try:
         config = settings.find_config(path)

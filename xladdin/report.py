@@ -16,6 +16,7 @@ from xladdin.marks import SEVERITY_ZH
 RESULTS_SHEET = "校验结果"
 COLUMNS = ["单元格", "级别", "规则", "说明", "原值", "建议"]
 ALERT_TITLE = "分解表校验"
+SUMMARY_START = "校验时间"
 
 
 def counts(result: FileResult) -> str:
@@ -24,7 +25,7 @@ def counts(result: FileResult) -> str:
 
 def summary_line(result: FileResult, sheet_name: str, when: datetime) -> str:
     verdict = "校验通过，没有发现问题" if not result.findings else counts(result)
-    return f"校验时间 {when:%Y-%m-%d %H:%M:%S}　工作表「{sheet_name}」　{verdict}"
+    return f"{SUMMARY_START} {when:%Y-%m-%d %H:%M:%S}　工作表「{sheet_name}」　{verdict}"
 
 
 def link_formula(sheet: str, cell: str) -> str:
@@ -41,6 +42,14 @@ def result_rows(result: FileResult, sheet_name: str, when: datetime) -> list[lis
         rows.append([cell, SEVERITY_ZH.get(f.severity, f.severity), f.code, f.message,
                      f.value or "", f.suggestion or ""])
     return rows
+
+
+def foreign_results_sheet(book) -> bool:
+    """A sheet called 校验结果 that this add-in did not write (it would be cleared)."""
+    if RESULTS_SHEET not in [s.name for s in book.sheets]:
+        return False
+    first = book.sheets[RESULTS_SHEET].range("A1").value
+    return not (isinstance(first, str) and first.startswith(SUMMARY_START))
 
 
 def write_results(book, rows: list[list]):
