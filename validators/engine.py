@@ -11,7 +11,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from templates.config import Config, Limits
@@ -44,6 +44,7 @@ class Context:
     township: str | None = None            # the township this sheet is for (township scope)
     targets: dict[str, float] = field(default_factory=dict)   # column key -> expected 合计
     target_rule: str = "T002"
+    own_row: bool = False                  # a county-layout sheet a township filled for itself
 
     @property
     def sheet(self) -> str:
@@ -112,7 +113,10 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     result.kind, result.sheet = table.kind.name, table.sheet.name
     township = match_township(book, config)
     result.scope = township
-    ctx = _context(table, book.identity, config, township, targets, assigned)
+    if _is_own_row_return(table, book.identity, township):
+        ctx = _own_row_context(table, config, township, assigned)
+    else:
+        ctx = _context(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
     result.findings = sorted(_drop_ignored(findings, ignore), key=_reading_order)
     return result
@@ -174,6 +178,21 @@ def _context(table, identity: Identity | None, config, township, targets, assign
     return Context(table, config, None, expected, "T002")
 
 
+def _is_own_row_return(table: LocatedTable, identity: Identity | None, township: str | None) -> bool:
+    """A county-layout table (乡镇 rows) that the 填报单位 line or file name says is one township's."""
+    return (township is not None and table.scope == "county" and table.kind.rows_from == "townships"
+            and not (identity and identity.is_township))
+
+
+def _own_row_context(table: LocatedTable, config, township: str, assigned) -> Context:
+    """Only the township's own row counts: it is checked, and its figures are the return's 合计."""
+    own = [row for row in table.rows
+           if row.key and (config.resolve(row.key) if config else None) == township]
+    table = replace(table, rows=own, total_row=None)
+    return Context(table, config, township, dict((assigned or {}).get(township) or {}), "T003",
+                   own_row=True)
+
+
 def _drop_ignored(findings: list[Finding], ignore) -> list[Finding]:
     ignored = {code.upper() for code in ignore}
     return [f for f in findings if f.code not in ignored]
@@ -223,7 +242,9 @@ def _directory(ctx: Context) -> dict[str, str] | None:
     config = ctx.config
     if config is None or ctx.table.kind.rows_from != "townships":
         return None
-    if ctx.table.scope == "township" or ctx.township:
+    if ctx.own_row:
+        names = [ctx.township]
+    elif ctx.table.scope == "township" or ctx.township:
         names = config.villages.get(ctx.township or "")
         if not names:
             return None
@@ -321,7 +342,7 @@ def _stem(name: str) -> str:
 def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Finding]:
     table, kind = ctx.table, ctx.table.kind
     total_row, findings = table.total_row, []
-    if total_row is None and kind.total_labels:
+    if total_row is None and kind.total_labels and not ctx.own_row:
         findings.append(ctx.finding("T004"))
     for col in kind.summed_columns:
         if col.key not in table.columns:
@@ -330,6 +351,8 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
         rows_sum = round(math.fsum(meant), 9)
         places = column_decimals(meant)
         total, cell = rows_sum, None
+        if ctx.own_row and table.rows:     # the township's own row is its 合计
+            cell = ctx.cell(table.rows[0], col.key)
         if total_row is not None:
             cell = ctx.cell(total_row, col.key)
             shown = _total_value(ctx, total_row, col, findings)
