@@ -332,3 +332,11 @@ def test_colour_only_on_a_terminal(returns, tmp_path):
     assert code == 1 and "\x1b[" in screen and "N004" in screen and "22万亩" in screen
     piped = fenjie("报送/bad.xlsx", cwd=tmp_path)
     assert "\x1b[" not in piped.stdout + piped.stderr
+
+
+def test_absolute_paths_under_the_cwd_are_shown_relative(returns, tmp_path):
+    _, _, bad = returns
+    result = run(bad.absolute())
+    assert result.output.startswith("报送/bad.xlsx:B5: N004 ")
+    elsewhere = write_book(tmp_path.parent / f"{tmp_path.name}-other" / "bad.xlsx", grain(B5="22万亩"))
+    assert run(elsewhere).output.startswith(f"{elsewhere}:B5: N004 ")
