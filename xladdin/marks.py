@@ -140,8 +140,15 @@ class Painter:
                 return fills
             except Exception:       # a rectangle of mixed fills: read its cells one by one
                 for cell in rect_cells(rect):
-                    fills[cell] = _hex(sheet.range(cell).color)
+                    fills[cell] = self._read_one(sheet, cell)
         return fills
+
+    @staticmethod
+    def _read_one(sheet, cell: Cell) -> str | None:
+        try:
+            return _hex(sheet.range(cell).color)
+        except Exception:           # unreadable: restored as no fill
+            return None
 
     def add_note(self, sheet, cell: Cell, text: str) -> bool:
         """Add a note unless the engine cannot or the clerk already has a note there."""
@@ -155,11 +162,16 @@ class Painter:
         except NotImplementedError:
             self.can_note = False
             return False
+        except Exception:           # e.g. a protected sheet that forbids editing objects
+            return False
 
     def delete_note(self, sheet, cell: Cell) -> None:
-        note = sheet.range(cell).note
-        if note is not None:
-            note.delete()
+        try:
+            note = sheet.range(cell).note
+            if note is not None:
+                note.delete()
+        except Exception:           # protected since; the note stays, nothing else depends on it
+            pass
 
 
 def _hex(color) -> str | None:
