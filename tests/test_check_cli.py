@@ -340,3 +340,24 @@ def test_absolute_paths_under_the_cwd_are_shown_relative(returns, tmp_path):
     assert result.output.startswith("报送/bad.xlsx:B5: N004 ")
     elsewhere = write_book(tmp_path.parent / f"{tmp_path.name}-other" / "bad.xlsx", grain(B5="22万亩"))
     assert run(elsewhere).output.startswith(f"{elsewhere}:B5: N004 ")
+
+
+def test_the_readme_example_is_what_fenjie_prints(tmp_path, monkeypatch):
+    """README's `fenjie check` example block, re-run on the files it describes."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ fenjie check 报送/ --config fenjie.toml")
+    block = readme[start:readme.index("$ echo $?", start)].splitlines()[1:]
+    monkeypatch.chdir(tmp_path)
+    write_book(tmp_path / "报送" / "新泉镇.xlsx", grain(B5="22万亩", C5=23))
+    write_book(tmp_path / "报送" / "湘滨镇.xlsx", grain(D6=166500))
+    write_book(tmp_path / "报送" / "南湖洲镇.xlsx", grain(D7="６０６００"))
+    (tmp_path / "报送" / "扫描件.xlsx").write_bytes(b"PK\x03\x04 broken")
+    result = run("报送/", "--config", CONFIG, "--report", "核对报告.xlsx", "--annotate", "标注/")
+    assert result.exit_code == 1
+    printed = result.output.splitlines()
+    assert len(printed) == len(block), result.output
+    for ours, documented in zip(printed, block):
+        if " F001 " in documented:      # the reader's wording of the reason may be refined
+            assert ours.split("：")[0] == documented.split("：")[0]
+        else:
+            assert ours == documented
