@@ -51,18 +51,11 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
     退出状态：0 每个乡镇都报送了一份无错的表；1 有未报送、有错、重复报送或无法对应的文件；
     2 用法或配置有误。
     """
-    if config_path is None:
-        raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
-    config = load_config_or_exit(config_path)
-    spec = merge_kind(kind)
-    inputs = input_files(paths, county_table)
-    out = output_or_exit(output, inputs, county_table)
-    assigned = assigned_or_exit(county_table, spec, config)
     from cli.check_cmd import _errors_logged_to, _log_path
     log_path = _log_path()
     with _errors_logged_to(log_path):
         try:
-            code = run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
+            code = _merge(paths, config_path, county_table, kind, include_invalid, output)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -72,6 +65,17 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
                        f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
             code = 1
     ctx.exit(code)
+
+
+def _merge(paths, config_path, county_table, kind, include_invalid, output) -> int:
+    if config_path is None:
+        raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
+    config = load_config_or_exit(config_path)
+    spec = merge_kind(kind)
+    inputs = input_files(paths, county_table)
+    out = output_or_exit(output, inputs, county_table)
+    assigned = assigned_or_exit(county_table, spec, config)
+    return run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
 
 
 # -- options --------------------------------------------------------------------------------

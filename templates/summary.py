@@ -173,7 +173,7 @@ def _stray_reason(result) -> str:
 def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str | None = None,
                   base: Path | None = None) -> Path:
     """Write the 汇总 workbook to `path` (a new file) and return the path."""
-    from validators.report import _findings_sheet
+    from validators.report import fill_findings_sheet
 
     path = Path(path)
     layout = layout_for(merged)
@@ -182,7 +182,7 @@ def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str
     sheet.title = SUMMARY_SHEET
     results = _write_summary_sheet(sheet, merged, layout, source)
     _write_chart_sheet(book.create_sheet(CHART_SHEET), merged, layout)
-    _findings_sheet(book.create_sheet(FINDINGS_SHEET), batch, path.parent, base)
+    fill_findings_sheet(book.create_sheet(FINDINGS_SHEET), batch, path.parent, base)
     book.properties.title = summary_title(merged)
     book.properties.creator = "fenjie"
     book.active = 0
