@@ -171,6 +171,35 @@ def write_zip_bomb(path: Path, uncompressed_mb: int = 260) -> Path:
     return path
 
 
+def write_ods(path: Path, table_body: str, name: str = "Sheet1") -> Path:
+    """A minimal OpenDocument spreadsheet with one table holding `table_body` (rows)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{name}">{table_body}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+_ODS_FAR = ('<table:table-row><table:table-cell office:value-type="string"><text:p>乡镇</text:p>'
+            '</table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1048575">'
+            '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+            'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>')
+
+
 def write_encrypted(path: Path, source: Path, password: str = "123456") -> Path:
     from msoffcrypto.format.ooxml import OOXMLFile
     with source.open("rb") as handle:
@@ -275,6 +304,7 @@ UNREADABLE_CASES = [
     _unreadable("external_entity", "external_entity.xlsx", "不安全"),
     _unreadable("no_sheets", "no_sheets.xlsx", "没有工作表"),
     _unreadable("far_cell", "far_cell.xlsx", "过大"),
+    _unreadable("repeated_cells_ods", "repeated_cells_ods.ods", "过大"),
     _unreadable("too_big", "too_big.xlsx", "太大", limits=Limits(max_bytes=4096)),
     _unreadable("too_many_cells", "too_many_cells.xlsx", "过大", limits=Limits(max_cells=50)),
     _unreadable("too_many_cells_csv", "too_many_cells_csv.csv", "过大", limits=Limits(max_cells=50)),
@@ -332,6 +362,7 @@ def build(case: Case, directory: Path) -> Path:
             "xl/worksheets/sheet1.xml": _with_entity(_XXE, b"xxe")}),
         "no_sheets": lambda: rewrite_xlsx(clean, path, {"xl/workbook.xml": _no_sheets}),
         "far_cell": lambda: rewrite_xlsx(clean, path, {"xl/worksheets/sheet1.xml": _far_cell}),
+        "repeated_cells_ods": lambda: write_ods(path, _ODS_FAR),
         "too_big": lambda: shutil.copyfile(clean, path),
         "too_many_cells": lambda: shutil.copyfile(clean, path),
         "too_many_cells_csv": lambda: write_csv(path, grain_table()),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from templates.config import Limits
 from templates.identity import IDENTITY_SHEET, Identity
 from tests.badinput import grain_table, soffice_convert, write_csv, write_xlsx
 from validators.reader import UnreadableFile, find_input_files, read_workbook
@@ -97,18 +98,21 @@ def test_hidden_rows_and_unsaved_formulas(mixed):
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_saved_xlsx_reads_like_openpyxl(mixed, tmp_path):
+@pytest.mark.parametrize("target", ["xlsx", "ods", "xls"])
+def test_libreoffice_saved_file_reads_like_openpyxl(mixed, tmp_path, target):
     """LibreOffice saves formula results, keeps errors and hidden rows, and the same values."""
-    converted = soffice_convert([mixed], "xlsx", tmp_path)[0]
+    converted = soffice_convert([mixed], target, tmp_path)[0]
     ours, theirs = read_workbook(mixed).sheets[0], read_workbook(converted).sheets[0]
     assert theirs.hidden_rows == frozenset({5})
     assert theirs.unsaved_formulas == {}
     assert theirs.value(4, 7) == 44.5                 # SUM skipped the text "22"
     for row in range(3, 10):
         for col in range(3, 10):
-            if (row, col) != (4, 7):
+            if (row, col) not in ((4, 7), (4, 9)):      # .ods/.xls store TRUE as the number 1
                 assert theirs.value(row, col) == ours.value(row, col), (row, col)
-    assert isinstance(theirs.value(4, 6), CellError)
+    assert isinstance(theirs.value(4, 6), CellError) and theirs.value(4, 6) == "#REF!"
+    assert isinstance(theirs.value(7, 5), CellError) and theirs.value(7, 5) == "#DIV/0!"
+    assert theirs.value(4, 9) in (True, 1)
 
 
 @pytest.mark.libreoffice
@@ -238,3 +242,14 @@ def test_find_input_files(tmp_path):
                      "in/e.csv", "in/f.xlsm", "single.txt", "nowhere.xlsx"]
     with pytest.raises(UnreadableFile, match="不存在"):
         read_workbook(found[-1])
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("target", ["xls", "ods"])
+def test_far_cell_in_legacy_formats_is_refused_before_loading(tmp_path, target):
+    source = write_xlsx(tmp_path / "far.xlsx", [["乡镇"]],
+                        edit=lambda book, ws: ws.cell(65536, 256, 1))
+    converted = soffice_convert([source], target, tmp_path / target)[0]
+    with pytest.raises(UnreadableFile, match="过大"):
+        read_workbook(converted)
+    assert read_workbook(converted, limits=Limits(max_cells=20_000_000)).sheets[0].value(65536, 256) == 1

@@ -199,6 +199,9 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
     if container == "zip":
         from validators import xlsx_xml
         extras = xlsx_xml.inspect_package(path, limits)
+    else:
+        from validators import xls_biff
+        extras = xls_biff.inspect_xls(path, limits, _ENCRYPTED)
     try:
         with path.open("rb") as handle, pc.CalamineWorkbook.from_filelike(handle) as book:
             sheets = []

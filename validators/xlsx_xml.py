@@ -162,11 +162,100 @@ def check_prolog(data: bytes) -> None:
 
 # -- .ods ------------------------------------------------------------------------
 
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+
+
 def _inspect_ods(package, parts: dict, cap: int, limits: Limits) -> dict[str, SheetExtras]:
+    """Every table of content.xml, streamed: its used area (rows and cells may be "repeated"
+    a million times in a few bytes), hidden rows and error values."""
     for name in parts:
-        if name.endswith(".xml"):
+        if name.endswith(".xml") and name != "content.xml":
             _read_part(package, name, cap)
-    return {}
+    if "content.xml" not in parts:
+        raise _unreadable(_CORRUPT)
+    return _parse_ods_content(_read_part(package, "content.xml", cap), limits)
+
+
+@dataclass
+class _OdsTable:
+    name: str
+    row: int = 0                 # rows seen so far
+    max_row: int = 0             # last row with content
+    max_col: int = 0
+    hidden: list[tuple[int, int]] = field(default_factory=list)
+    extras: SheetExtras = field(default_factory=SheetExtras)
+
+
+def _parse_ods_content(xml: bytes, limits: Limits) -> dict[str, SheetExtras]:
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+    from xml.etree.ElementTree import ParseError
+
+    tables: dict[str, SheetExtras] = {}
+    table: _OdsTable | None = None
+    row_start = row_repeat = col = 0
+    row_has_content = False
+    try:
+        for event, element in iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == _TABLE + "table":
+                    table = _OdsTable(element.get(_TABLE + "name") or "")
+                elif tag == _TABLE + "table-row" and table is not None:
+                    row_start, col, row_has_content = table.row + 1, 0, False
+                    row_repeat = _repeat(element, "number-rows-repeated")
+                    if element.get(_TABLE + "visibility") in ("collapse", "filter"):
+                        table.hidden.append((row_start, row_start + row_repeat - 1))
+                continue
+            if table is None:
+                continue
+            if tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
+                repeat = _repeat(element, "number-columns-repeated")
+                if element.get(_OFFICE + "value-type") or len(element):
+                    row_has_content = True
+                    table.max_col = max(table.max_col, col + repeat)
+                    if element.get(_CALCEXT + "value-type") == "error":
+                        text = "".join(element.itertext()).strip()
+                        for offset in range(min(repeat, 16)):
+                            table.extras.errors[(row_start, col + 1 + offset)] = text or "#VALUE!"
+                col += repeat
+                element.clear()
+            elif tag == _TABLE + "table-row":
+                table.row += row_repeat
+                if row_has_content:
+                    table.max_row = table.row
+                    if table.max_row * max(table.max_col, 1) > limits.max_cells:
+                        _refuse(table.name, table.max_row * table.max_col, limits)
+                element.clear()
+            elif tag == _TABLE + "table":
+                _finish_ods_table(table, limits)
+                tables[table.name] = table.extras
+                table = None
+                element.clear()
+    except DefusedXmlException:
+        raise _unreadable(_DTD) from None
+    except ParseError:
+        raise _unreadable(_CORRUPT) from None
+    return tables
+
+
+def _repeat(element, attribute: str) -> int:
+    raw = element.get(_TABLE + attribute)
+    return int(raw) if raw and raw.isdigit() and int(raw) > 0 else 1
+
+
+def _finish_ods_table(table: _OdsTable, limits: Limits) -> None:
+    if table.max_row * table.max_col > limits.max_cells:
+        _refuse(table.name, table.max_row * table.max_col, limits)
+    for first, last in table.hidden:           # trailing hidden filler rows hold nothing
+        table.extras.hidden_rows.update(range(first, min(last, table.max_row) + 1))
+
+
+def _refuse(name: str, cells: int, limits: Limits):
+    from validators.reader import _too_many_cells
+    raise _unreadable(_too_many_cells(name, cells, limits))
 
 
 # -- .xlsx -----------------------------------------------------------------------
@@ -248,7 +337,6 @@ _CLOSED_FORMULA = re.compile(rb"</f>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)
 _EMPTY_FORMULA = re.compile(rb"<f\b[^>]*/>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
 _TAG_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
 _TAG_ROW = re.compile(rb'\sr="([0-9]+)"')
-_HIDDEN_VALUE = re.compile(rb'\shidden="(1|true)"')
 _STR_RESULT = re.compile(rb'\st="str"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 
@@ -275,8 +363,7 @@ def _check_size(name: str, area: int, cells: int, limits: Limits) -> None:
     """calamine allocates the rectangle up to the farthest cell, so one cell at XFD1048576 in a
     6 KB file would take tens of gigabytes: the farthest reference counts, not the file size."""
     if area > limits.max_cells or cells > limits.max_cells:
-        from validators.reader import _too_many_cells
-        raise _unreadable(_too_many_cells(name, max(area, cells), limits))
+        _refuse(name, max(area, cells), limits)
 
 
 def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
@@ -300,7 +387,7 @@ def column_number(letters: str) -> int:
 
 def scan_sheet(xml: bytes) -> SheetExtras:
     """Hidden rows, formulas without a saved result, and error values of regular sheet XML."""
-    has_hidden = b"hidden=" in xml
+    has_hidden = any(mark in xml for mark in _HIDDEN_MARKS)
     has_formula = b"<f" in xml
     has_error = b't="e"' in xml
     if not (has_hidden or has_formula or has_error):
@@ -325,16 +412,20 @@ def _start_tag(xml: bytes, inside: int) -> tuple[int, bytes]:
     return start, xml[start:end + 1]
 
 
+_HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')     # LibreOffice writes hidden="false" on every row
+
+
 def _fast_hidden_rows(xml: bytes, extras: SheetExtras) -> None:
-    at = xml.find(b"hidden=")
-    while at >= 0:
-        _, tag = _start_tag(xml, at)
-        if tag.startswith(b"<row") and tag[4:5].isspace() and _HIDDEN_VALUE.search(tag):
-            number = _TAG_ROW.search(tag)
-            if number is None:
-                raise _Irregular
-            extras.hidden_rows.add(int(number.group(1)))
-        at = xml.find(b"hidden=", at + 7)
+    for mark in _HIDDEN_MARKS:
+        at = xml.find(mark)
+        while at >= 0:
+            _, tag = _start_tag(xml, at)
+            if tag.startswith(b"<row") and tag[4:5].isspace() and xml[at - 1:at].isspace():
+                number = _TAG_ROW.search(tag)
+                if number is None:
+                    raise _Irregular
+                extras.hidden_rows.add(int(number.group(1)))
+            at = xml.find(mark, at + len(mark))
 
 
 _CELL_WINDOW = 65536     # a cell's start tag is this close before its formula or value
