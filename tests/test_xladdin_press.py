@@ -420,3 +420,25 @@ def test_a_clerks_own_sheet_called_results_is_never_cleared(tmp_path, with_confi
     outcome, actions = run_press(path)
     assert [a["func"] for a in actions] == ["alert"]
     assert "请先把它改名" in actions[0]["args"][0]
+
+
+def test_a_sheet_without_a_table_says_so_in_the_alert(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active["A1"] = "请在下一页填写"
+    book.save(tmp_path / "notes.xlsx")
+    engine = check_file(tmp_path / "notes.xlsx").findings
+    outcome, actions, out = press_and_apply(tmp_path / "notes.xlsx", tmp_path / "out.xlsx")
+    assert [f.code for f in engine] == ["F005"] and listed(out) == expected(engine)
+    assert engine[0].message in outcome.alert and "已填红色" not in outcome.alert
+    assert fills(out["说明"]) == {}
+
+
+def test_the_alert_shows_the_first_findings_and_the_count():
+    from validators.findings import FileResult, Finding
+    from xladdin.report import alert_text
+    findings = [Finding("N004", "error", f"第 {i} 处", sheet="粮食", cell=f"B{i}") for i in range(4, 9)]
+    text = alert_text(FileResult("t.xlsx", findings=findings), marked=5)
+    assert text.startswith("发现错误 5 处，提醒 0 处：")
+    assert "B4 第 4 处" in text and "B6 第 6 处" in text and "B7" not in text and "共 5 处" in text
+    assert "已填红色" in text

@@ -99,7 +99,7 @@ def _check(book) -> Press:
     finally:
         if desktop:
             book.app.screen_updating = True
-    return Press(sheet.name, result, new_marks, report.alert_text(result, len(painter.refused)))
+    return Press(sheet.name, result, new_marks, report.alert_text(result, len(new_marks), len(painter.refused)))
 
 
 def _sheet_to_check(book, last_checked: str | None):

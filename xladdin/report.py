@@ -67,13 +67,24 @@ def write_results(book, rows: list[list]):
     return sheet
 
 
-def alert_text(result: FileResult, refused: int = 0) -> str:
+ALERT_LINES = 3
+
+
+def alert_text(result: FileResult, marked: int = 0, refused: int = 0) -> str:
+    """The alert: the counts, the first few findings, and what to do next."""
     if not result.findings:
         return "校验通过：没有发现问题。"
-    text = (f"发现{counts(result)}。出错的单元格已填红色，需要留意的已填黄色。\n\n"
-            "全部问题列在「校验结果」工作表中，点其中的单元格地址可跳回原处。"
-            "改正后再按一次「校验」，上一次的标记会自动清除。")
+    lines = [f"发现{counts(result)}："]
+    for f in result.findings[:ALERT_LINES]:
+        where = f"{f.cell} " if f.cell else ""
+        lines.append(f"· {where}{f.message}")
+    if len(result.findings) > ALERT_LINES:
+        lines.append(f"……共 {len(result.findings)} 处")
+    lines.append("")
+    if marked:
+        lines.append("出错的单元格已填红色，需要留意的已填黄色。")
     if refused:
-        text += (f"\n\n其中 {refused} 个单元格在工作表受保护的区域，Excel 不允许改颜色，没有标出，"
-                 "请按「校验结果」逐个核对。")
-    return text
+        lines.append(f"其中 {refused} 个单元格在工作表受保护的区域，Excel 不允许改颜色，没有标出。")
+    lines.append("全部问题列在「校验结果」工作表中，点其中的单元格地址可跳回原处。"
+                 "改正后再按一次「校验」，上一次的标记会自动清除。")
+    return "\n".join(lines)
