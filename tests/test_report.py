@@ -107,6 +107,8 @@ def test_report_summary_and_findings_sheets(tmp_path, monkeypatch):
     assert [r[1] for r in rows[4:]] == ["岭北镇", "东塘镇"] and {r[3] for r in rows[4:]} == {"未报送"}
     assert summary.freeze_panes == "A2" and summary.auto_filter.ref == "A1:G6"
     assert summary["A1"].font.bold and summary.column_dimensions["A"].width == 40
+    assert summary.print_title_rows == "$1:$1" and summary.page_setup.orientation == "landscape"
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.page_setup.fitToHeight == 0
 
     frows = rows_of(findings)
     assert tuple(frows[0]) == FINDINGS_HEADERS

@@ -83,6 +83,12 @@ def _header(ws, headers, widths):
 
 def _finish(ws, ncols):
     ws.auto_filter.ref = f"A1:{get_column_letter(ncols)}{max(ws.max_row, 2)}"
+    # printed: landscape, one page wide, the header repeated on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
 
 
 def _kind_title(kind: str | None) -> str:
