@@ -15,9 +15,12 @@ CUSTOMUI14 = "{http://schemas.microsoft.com/office/2009/07/customui}"
 RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
-def ribbon_root(path=XLAM):
+CUSTOMUI2006 = "{http://schemas.microsoft.com/office/2006/01/customui}"
+
+
+def ribbon_root(path=XLAM, part=build_xlam.RIBBON_PART):
     with zipfile.ZipFile(path) as z:
-        return ElementTree.fromstring(z.read(build_xlam.RIBBON_PART))
+        return ElementTree.fromstring(z.read(part))
 
 
 def vba_modules(path=XLAM) -> dict[str, str]:
@@ -34,19 +37,21 @@ def test_xlam_is_a_valid_package_with_the_customui14_part():
         assert z.testzip() is None
         names = z.namelist()
         rels = ElementTree.fromstring(z.read("_rels/.rels"))
-    assert build_xlam.RIBBON_PART in names and "customUI/customUI.xml" not in names
-    assert "xl/vbaProject.bin" in names
+    assert {build_xlam.RIBBON_PART, build_xlam.FALLBACK_PART, "xl/vbaProject.bin"} <= set(names)
     ui = [r for r in rels.iter(f"{RELS}Relationship") if r.get("Type").endswith("/ui/extensibility")]
-    assert [(r.get("Type"), r.get("Target")) for r in ui] == [(build_xlam.UI_REL_TYPE, build_xlam.RIBBON_PART)]
+    assert sorted((r.get("Type"), r.get("Target")) for r in ui) == [
+        (build_xlam.FALLBACK_REL_TYPE, build_xlam.FALLBACK_PART), (build_xlam.UI_REL_TYPE, build_xlam.RIBBON_PART)]
     assert len({r.get("Id") for r in rels.iter(f"{RELS}Relationship")}) == len(list(rels))
 
 
-def test_ribbon_has_the_chinese_tab_and_a_large_check_button():
-    root = ribbon_root()
-    assert root.tag == f"{CUSTOMUI14}customUI"
-    tab = root.find(f".//{CUSTOMUI14}tab")
+@pytest.mark.parametrize("part, ns", [(build_xlam.RIBBON_PART, CUSTOMUI14),
+                                      (build_xlam.FALLBACK_PART, CUSTOMUI2006)])
+def test_ribbon_has_the_chinese_tab_and_a_large_check_button(part, ns):
+    root = ribbon_root(part=part)
+    assert root.tag == f"{ns}customUI"
+    tab = root.find(f".//{ns}tab")
     assert tab.get("label") == "分解表"
-    button = tab.find(f".//{CUSTOMUI14}button")
+    button = tab.find(f".//{ns}button")
     assert button.get("label") == "校验" and button.get("size") == "large"
     assert "校验" in button.get("screentip") and "校验结果" in button.get("supertip")
     assert len(button.get("supertip")) <= 1024          # Office's limit for supertip
@@ -86,11 +91,11 @@ def test_build_script_rebuilds_the_committed_file(tmp_path):
             assert new.read(name) == committed.read(name), name
 
 
-def test_build_keeps_one_ribbon_relationship_when_run_on_its_own_output(tmp_path):
+def test_build_keeps_two_ribbon_relationships_when_run_on_its_own_output(tmp_path):
     twice = build_xlam.build(XLAM, build_xlam.RIBBON, tmp_path / "again.xlam")
     with zipfile.ZipFile(twice) as z:
         rels = z.read("_rels/.rels").decode()
-    assert rels.count("ui/extensibility") == 1
+    assert rels.count("ui/extensibility") == 2
 
 
 def test_quickstart_gives_the_stock_addin_the_build_starts_from(tmp_path):
