@@ -118,11 +118,18 @@ def test_duplicates_and_stray_files_are_flagged_and_left_out(county, tmp_path):
     written = write_returns(folder, config, assigned, skip={"岭北镇"})
     shutil.copy(written["新泉镇"], folder / "新泉镇-报送(1).xlsx")
     (folder / "看不懂.xlsx").write_bytes(b"not a workbook")
+    anonymous = openpyxl.Workbook()                   # no identity block, no 填报单位, no name in it
+    for row in (["2025年粮食生产计划任务分解表"], [c.label for c in GRAIN.columns],
+                ["某村", 1, 0.5, 400, 0.2, 0.1], ["合计", 1, 0.5, 400, 0.2, 0.1]):
+        anonymous.active.append(row)
+    anonymous.active["A2"] = "村(社区)"
+    anonymous.save(folder / "报表.xlsx")
     out = tmp_path / "out" / "汇总.xlsx"
     result = run(folder, "--config", CONFIG, "--from", table, "-o", out)
     assert result.exit_code == 1
     assert "通过 14，有错 0，重复报送 1，未报送 1" in result.output
     assert "未能对应到乡镇：看不懂.xlsx" in result.output
+    assert "未能对应到乡镇：报表.xlsx" in result.output
     expected = 118 - assigned["新泉镇"]["grain_area"] - assigned["岭北镇"]["grain_area"]
     assert f"粮食总面积：报送合计 {expected:g}，下达 118" in result.output
 
@@ -133,10 +140,12 @@ def test_duplicates_and_stray_files_are_flagged_and_left_out(county, tmp_path):
     assert sheet.cell(row, layout.counted_col).value == "否"
     assert sheet.cell(row, layout.note_col).value == "报送了 2 份：新泉镇-报送(1).xlsx、新泉镇-报送.xlsx"
     notes = [sheet.cell(r, 1).value or "" for r in range(layout.total_row + 1, sheet.max_row + 1)]
-    assert any(n.startswith("未能对应到乡镇的文件（1）：看不懂.xlsx（无法读取）") for n in notes)
+    assert "未能对应到乡镇的文件（2）：报表.xlsx（无法确定报送乡镇）、看不懂.xlsx（无法读取）" in notes
     findings = openpyxl.load_workbook(out)[FINDINGS_SHEET]
-    codes = [r[3] for r in findings.iter_rows(min_row=2, values_only=True)]
+    rows = list(findings.iter_rows(min_row=2, values_only=True))
+    codes = [r[3] for r in rows]
     assert codes.count("S002") == 2 and "F001" in codes and "S001" in codes
+    assert [r[0] for r in rows if r[3] == "S003"] == [str(folder / "报表.xlsx")]
 
     included = run(folder, "--config", CONFIG, "--from", table, "--include-invalid", "-o", tmp_path / "all.xlsx")
     assert f"粮食总面积：报送合计 {118 - assigned['岭北镇']['grain_area']:g}" in included.output
@@ -228,3 +237,42 @@ def test_consolidate_statuses_counting_and_notes(county):
     lines = {line.township: line for line in everything.lines}
     assert lines["新泉镇"].status == DUPLICATE and lines["新泉镇"].counted
     assert everything.reported_total("grain_area") == 37.0
+
+
+def test_summary_sheet_has_the_county_templates_look(county, tmp_path):
+    from templates.writer import FONT_HEADER, FONT_TITLE
+    config, table, assigned = county
+    write_returns(tmp_path / "报送", config, assigned, skip=config.townships[3:])
+    out = tmp_path / "汇总.xlsx"
+    run(tmp_path / "报送", "--config", CONFIG, "--from", table, "-o", out)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [SUMMARY_SHEET, "图表", FINDINGS_SHEET]
+    sheet = book[SUMMARY_SHEET]
+    layout = layout_for(_merged(tmp_path / "报送", config, assigned))
+    assert sheet["A1"].value == "附件"
+    assert sheet["A2"].value == "湘阴县2025年粮食生产计划任务汇总表" and sheet["A2"].font.name == FONT_TITLE
+    assert sheet["A3"].value == GRAIN.unit_line
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {f"A2:{layout.last_letter}2", "A4:A5", "B4:D4"} <= merged
+    assert [sheet.cell(5, c).value for c in range(2, 5)] == ["报送", "下达", "差额"]
+    assert sheet["B4"].value == "粮食总面积(万亩)" and sheet["B4"].font.name == FONT_HEADER
+    assert sheet.cell(4, layout.rate_col).value == "粮食总面积\n完成率"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.print_title_rows == "$4:$5"
+    assert sheet.freeze_panes == "A6"
+    assert sheet.cell(layout.total_row, 1).value == "合计"
+
+
+def test_merge_as_a_real_process(county, tmp_path):
+    import subprocess
+    import sys
+    config, table, assigned = county
+    write_returns(tmp_path / "报送", config, assigned)
+    out = tmp_path / "汇总.xlsx"
+    exe = Path(sys.executable).parent / "fenjie"
+    done = subprocess.run([str(exe) if exe.exists() else shutil.which("fenjie"), "merge", "报送",
+                           "--config", str(CONFIG), "--from", str(table), "-o", "汇总.xlsx"],
+                          capture_output=True, text=True, encoding="utf-8", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "汇总工作簿已写入" in done.stdout
+    assert out.is_file()
