@@ -361,3 +361,17 @@ def test_the_readme_example_is_what_fenjie_prints(tmp_path, monkeypatch):
             assert ours.split("：")[0] == documented.split("：")[0]
         else:
             assert ours == documented
+
+
+def test_a_csv_return_gets_an_xlsx_annotated_copy_and_says_so(returns, tmp_path):
+    rows = grain(B5="22万亩")
+    lines = [",".join("" if v is None else str(v) for v in row) for row in rows]
+    csv = tmp_path / "报送" / "东塘镇.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = csv.read_bytes()
+    result = run(csv.relative_to(tmp_path), "--annotate", "标注")
+    assert result.exit_code == 1 and "报送/东塘镇.csv:B5: N004" in result.output
+    assert "原文件为 .csv 格式，标注副本另存为 标注/东塘镇.xlsx（只含数值）" in result.output
+    assert csv.read_bytes() == before
+    copy = load_workbook(tmp_path / "标注" / "东塘镇.xlsx").worksheets[0]
+    assert copy["B5"].value == "22万亩" and "N004" in copy["B5"].comment.text
