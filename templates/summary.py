@@ -23,7 +23,7 @@ from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
                               WriteProblem, _font, _header_cell, _lines_needed, _set_print)
 from templates.xlsx_cache import store_results
-from validators.merge import DUPLICATE, INVALID, MISSING, STATUS_ZH, Consolidation, TownshipLine
+from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
 from validators.sheet import column_letter
 
 SUMMARY_SHEET = "汇总表"
@@ -48,7 +48,7 @@ class SummaryLayout:
     note_count: int                    # lines under the table
 
     unit_row = TITLE_ROW + 1
-    header_rows = [TITLE_ROW + 2, TITLE_ROW + 3]
+    header_rows = (TITLE_ROW + 2, TITLE_ROW + 3)
 
     def part(self, key: str, part: str) -> int:
         """The column of 报送 / 下达 / 差额 of summed column `key`."""
@@ -233,7 +233,7 @@ def _write_header(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout
     _spanning_header(sheet, layout, 1, kind.key_headers["county"], kind.key_column.width)
     for column in layout.columns:
         first = layout.part(column.key, PARTS[0])
-        _header_cell(sheet, top, first, f"{column.header}({column.unit})" if column.unit else column.header)
+        _header_cell(sheet, top, first, column.label)
         for part in PARTS:
             col = layout.part(column.key, part)
             if col != first:
@@ -276,26 +276,30 @@ def _body_cell(sheet: Worksheet, row: int, col: int, value, *, bold=False, color
 
 def _write_line(sheet: Worksheet, line: TownshipLine, row: int, layout: SummaryLayout,
                 merged: Consolidation) -> dict[str, object]:
+    """One township's row; returns what its formulas evaluate to."""
     fill = MISSING_FILL if line.status == MISSING else (
         FLAGGED_FILL if line.status in (INVALID, DUPLICATE) else None)
     color = MISSING_FONT_COLOR if line.status == MISSING else None
-    cell = lambda col, value, **kw: _body_cell(sheet, row, col, value, fill=fill, color=color, **kw)  # noqa: E731
+
+    def cell(col, value, **options):
+        return _body_cell(sheet, row, col, value, fill=fill, color=color, **options)
+
     cell(1, line.township)
     results = {}
     for column in layout.columns:
-        reported, assigned = (layout.letter(column.key, p) + str(row) for p in PARTS[:2])
+        reported, assigned, diff = (f"{layout.letter(column.key, p)}{row}" for p in PARTS)
         cell(layout.part(column.key, "报送"), line.reported.get(column.key))
         cell(layout.part(column.key, "下达"), line.assigned.get(column.key))
-        diff = layout.letter(column.key, "差额") + str(row)
         cell(layout.part(column.key, "差额"),
              f'=IF(OR({reported}="",{assigned}=""),"",ROUND({reported}-{assigned},6))', formula=True)
         results[diff] = _blank_if_none(line.difference(column.key))
     main = merged.kind.main_column.key
-    reported, assigned = (layout.letter(main, p) + str(row) for p in PARTS[:2])
-    rate = cell(layout.rate_col, f'=IF(OR({reported}="",{assigned}="",{assigned}=0),"",{reported}/{assigned})', formula=True)
+    reported, assigned = (f"{layout.letter(main, p)}{row}" for p in PARTS[:2])
+    rate = cell(layout.rate_col, f'=IF(OR({reported}="",{assigned}="",{assigned}=0),"",{reported}/{assigned})',
+                formula=True)
     rate.number_format = RATE_FORMAT
-    results[f"{column_letter(layout.rate_col)}{row}"] = _blank_if_none(line.rate(main))
-    cell(layout.status_col, STATUS_ZH[line.status], bold=line.status != "ok")
+    results[rate.coordinate] = _blank_if_none(line.rate(main))
+    cell(layout.status_col, STATUS_ZH[line.status], bold=line.status != OK)
     cell(layout.counted_col, COUNTED[line.counted])
     cell(layout.note_col, line.note, horizontal="left")
     sheet.row_dimensions[row].height = max(22, 16 * _lines_needed(line.note, NOTE_WIDTH) + 4)
