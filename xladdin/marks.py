@@ -68,25 +68,31 @@ def write_record(book, checked: str, marks: list[Mark]) -> None:
     if MARKS_SHEET in sheet_names(book):
         sheet = book.sheets[MARKS_SHEET]
         sheet.clear_contents()
+        sheet.range("A1").value = encode(checked, marks)
     else:
         sheet = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
+        sheet.range("A1").value = encode(checked, marks)
         _hide(book, sheet)
-    sheet.range("A1").value = encode(checked, marks)
 
 
 def _hide(book, sheet) -> None:
     """Very hidden where the engine allows it (not listed under 取消隐藏), else hidden."""
+    desktop = book.app.engine.name == "excel"
     try:
-        if book.app.engine.name == "excel" and sys.platform == "win32":
+        if desktop and sys.platform == "win32":
             sheet.api.Visible = 2                       # xlSheetVeryHidden
             return
-        if book.app.engine.name == "excel" and sys.platform == "darwin":
+        if desktop and sys.platform == "darwin":
             from appscript import k
             sheet.api.visible.set(k.sheet_very_hidden)
             return
     except Exception:           # fall back to plain hidden
         pass
-    sheet.visible = False
+    try:
+        sheet.visible = False
+    except Exception:           # a visible record is untidy, not wrong: the press goes on
+        from xladdin.settings import logger
+        logger().warning("无法隐藏 %s 工作表", MARKS_SHEET, exc_info=True)
 
 
 def sheet_names(book) -> list[str]:
