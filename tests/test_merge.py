@@ -276,3 +276,11 @@ def test_merge_as_a_real_process(county, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and "汇总工作簿已写入" in done.stdout
     assert out.is_file()
+
+
+def test_the_main_column_is_declared_once_in_the_kind():
+    assert GRAIN.main_column.key == "grain_area"
+    assert KINDS["task-breakdown"].main_column is None          # nothing summed, nothing to merge
+    result = CliRunner().invoke(main, ["merge", ".", "--config", str(CONFIG), "--kind", "task-breakdown",
+                                       "-o", "x.xlsx"])
+    assert result.exit_code == 2 and "不能汇总" in result.output
