@@ -301,8 +301,15 @@ def _write_copies(batch, copies: dict[Path, Path]) -> list[str]:
             continue
         written += 1
         if done.values_only:
-            notices.append(f"{result.path}：原文件为 {done.source.suffix} 格式，标注副本另存为 {copy}（只含数值）")
+            notices.append(f"{result.path}：{_why_values_only(done.source)}，标注副本另存为 {copy}（只含数值）")
     if copies:
         folder = next(iter(copies.values())).parent
         notices.append(f"标注副本 {written} 份已写入 {folder}")
     return notices
+
+
+def _why_values_only(source: Path) -> str:
+    from validators.annotate import COPIED_AS_IS
+    if source.suffix.lower() in COPIED_AS_IS:
+        return "原文件的内容与扩展名不符，无法按原样复制"
+    return f"原文件为 {source.suffix} 格式"

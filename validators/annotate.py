@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,7 +227,9 @@ def annotate_file(result: FileResult, copy: Path) -> Annotated:
     wb = None
     if suffix in COPIED_AS_IS:
         try:
-            wb = load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=True)
+            with warnings.catch_warnings():    # "extension not supported" etc.: not for clerks
+                warnings.simplefilter("ignore")
+                wb = load_workbook(source, keep_vba=suffix == ".xlsm", rich_text=True)
         except Exception:      # e.g. an .xls renamed .xlsx: the reader copes, openpyxl does not
             wb = None
     values_only = wb is None
