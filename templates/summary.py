@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from templates.kinds import Column
 from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
-                              WriteProblem, _font, _header_cell, _lines_needed, _set_print)
+                              WriteProblem, font, header_cell, lines_needed, set_print)
 from templates.xlsx_cache import store_results
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
 from validators.sheet import column_letter
@@ -206,22 +206,22 @@ def _write_summary_sheet(sheet: Worksheet, merged: Consolidation, layout: Summar
     results.update(_write_total(sheet, merged, layout))
     _add_difference_colours(sheet, layout)
     _write_notes(sheet, merged, layout, source)
-    _set_print(sheet, layout)
+    set_print(sheet, layout)
     return results
 
 
 def _write_top(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout) -> None:
     from validators.report import put
     last = layout.last_letter
-    put(sheet.cell(ANNEX_ROW, 1), "附件").font = _font(FONT_ANNEX, 14)
+    put(sheet.cell(ANNEX_ROW, 1), "附件").font = text_font(FONT_ANNEX, 14)
     title = put(sheet.cell(TITLE_ROW, 1), summary_title(merged))
-    title.font = _font(FONT_TITLE, 18)
+    title.font = text_font(FONT_TITLE, 18)
     title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
     sheet.row_dimensions[TITLE_ROW].height = 40
     if merged.kind.unit_line:
         unit = put(sheet.cell(layout.unit_row, 1), merged.kind.unit_line)
-        unit.font = _font(FONT_BODY, BODY_SIZE)
+        unit.font = text_font(FONT_BODY, BODY_SIZE)
         unit.alignment = Alignment(horizontal="right", vertical="center")
         sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
 
@@ -233,12 +233,12 @@ def _write_header(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout
     _spanning_header(sheet, layout, 1, kind.key_headers["county"], kind.key_column.width)
     for column in layout.columns:
         first = layout.part(column.key, PARTS[0])
-        _header_cell(sheet, top, first, column.label)
+        header_cell(sheet, top, first, column.label)
         for part in PARTS:
             col = layout.part(column.key, part)
             if col != first:
-                _header_cell(sheet, top, col, None)
-            _header_cell(sheet, bottom, col, part)
+                header_cell(sheet, top, col, None)
+            header_cell(sheet, bottom, col, part)
             sheet.column_dimensions[column_letter(col)].width = max(column.width - 2, 10)
         sheet.merge_cells(start_row=top, start_column=first, end_row=top, end_column=first + 2)
     _spanning_header(sheet, layout, layout.rate_col, f"{main.header}\n完成率", 11)
@@ -251,8 +251,8 @@ def _write_header(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout
 
 def _spanning_header(sheet: Worksheet, layout: SummaryLayout, col: int, text: str, width: float) -> None:
     top, bottom = layout.header_rows
-    _header_cell(sheet, top, col, text)
-    _header_cell(sheet, bottom, col, None)
+    header_cell(sheet, top, col, text)
+    header_cell(sheet, bottom, col, None)
     sheet.merge_cells(start_row=top, start_column=col, end_row=bottom, end_column=col)
     sheet.column_dimensions[column_letter(col)].width = width
 
@@ -266,7 +266,7 @@ def _body_cell(sheet: Worksheet, row: int, col: int, value, *, bold=False, color
         cell.value = value
     else:
         put(cell, value)
-    cell.font = _font(FONT_BODY, BODY_SIZE, bold=bold, color=color)
+    cell.font = text_font(FONT_BODY, BODY_SIZE, bold=bold, color=color)
     cell.border = BORDER
     cell.alignment = Alignment(horizontal=horizontal, vertical="center", wrap_text=True)
     if fill is not None:
@@ -302,7 +302,7 @@ def _write_line(sheet: Worksheet, line: TownshipLine, row: int, layout: SummaryL
     cell(layout.status_col, STATUS_ZH[line.status], bold=line.status != OK)
     cell(layout.counted_col, COUNTED[line.counted])
     cell(layout.note_col, line.note, horizontal="left")
-    sheet.row_dimensions[row].height = max(22, 16 * _lines_needed(line.note, NOTE_WIDTH) + 4)
+    sheet.row_dimensions[row].height = max(22, 16 * lines_needed(line.note, NOTE_WIDTH) + 4)
     return results
 
 
@@ -378,11 +378,11 @@ def _write_notes(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout,
 def _note(sheet: Worksheet, layout: SummaryLayout, row: int, style: str, text: str) -> None:
     from validators.report import put
     cell = put(sheet.cell(row, 1), text)
-    cell.font = _font(FONT_BODY, BODY_SIZE, bold=style != "plain", color=NOTE_COLOR[style])
+    cell.font = text_font(FONT_BODY, BODY_SIZE, bold=style != "plain", color=NOTE_COLOR[style])
     cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
     sheet.merge_cells(f"A{row}:{layout.last_letter}{row}")
     width = sum(sheet.column_dimensions[column_letter(c)].width for c in range(1, layout.width + 1))
-    sheet.row_dimensions[row].height = max(22, 16 * _lines_needed(text, width) + 4)
+    sheet.row_dimensions[row].height = max(22, 16 * lines_needed(text, width) + 4)
 
 
 # -- the chart ------------------------------------------------------------------------------------
@@ -392,9 +392,9 @@ def _write_chart_sheet(sheet: Worksheet, merged: Consolidation, layout: SummaryL
     main = merged.kind.main_column
     summary = sheet.parent[SUMMARY_SHEET]
     title = f"各乡镇{main.header}：报送与下达" if merged.has_assigned else f"各乡镇{main.header}（报送）"
-    put(sheet.cell(1, 1), summary_title(merged)).font = _font(FONT_TITLE, 16)
+    put(sheet.cell(1, 1), summary_title(merged)).font = text_font(FONT_TITLE, 16)
     put(sheet.cell(2, 1), f"数据来自“{SUMMARY_SHEET}”工作表，改动汇总表后图表随之更新。").font = \
-        _font(FONT_BODY, BODY_SIZE - 1, color="595959")
+        text_font(FONT_BODY, BODY_SIZE - 1, color="595959")
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"

@@ -94,7 +94,7 @@ def write_plan(plan: TablePlan, path: str | Path) -> Path:
     _add_number_guards(sheet, layout)
     if any(c.type == NAMES for c in layout.columns):
         _add_directory(book, sheet, plan.config, layout)
-    _set_print(sheet, layout)
+    set_print(sheet, layout)
     _protect(sheet, plan.config.password)
     _write_identity(book, plan)
     book.properties.title = plan.title
@@ -125,22 +125,22 @@ def formula_results(plan: TablePlan) -> dict[str, object]:
 
 
 # -- top, header, rows -------------------------------------------------------
-def _font(name: str, size: float, bold: bool = False, color: str | None = None) -> Font:
+def text_font(name: str, size: float, bold: bool = False, color: str | None = None) -> Font:
     return Font(name=name, size=size, bold=bold, color=color, charset=GB2312)
 
 
 def _write_top(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     last = layout.last_letter
     annex = sheet.cell(ANNEX_ROW, 1, "附件")
-    annex.font = _font(FONT_ANNEX, 14)
+    annex.font = text_font(FONT_ANNEX, 14)
     title = sheet.cell(TITLE_ROW, 1, plan.title)
-    title.font = _font(FONT_TITLE, 18)
+    title.font = text_font(FONT_TITLE, 18)
     title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
     sheet.row_dimensions[TITLE_ROW].height = 40
     if layout.unit_row:
         unit = sheet.cell(layout.unit_row, 1, plan.kind.unit_line)
-        unit.font = _font(FONT_BODY, BODY_SIZE)
+        unit.font = text_font(FONT_BODY, BODY_SIZE)
         unit.alignment = Alignment(horizontal="right", vertical="center")
         sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
 
@@ -155,21 +155,21 @@ def _write_header(sheet: Worksheet, layout: Layout) -> None:
             if column.parent not in parents_done:
                 parents_done.add(column.parent)
                 span = [i for i, c in enumerate(layout.columns, start=1) if c.parent == column.parent]
-                _header_cell(sheet, top, index, column.parent)
+                header_cell(sheet, top, index, column.parent)
                 sheet.merge_cells(start_row=top, start_column=span[0], end_row=top, end_column=span[-1])
-            _header_cell(sheet, bottom, index, column.header)
+            header_cell(sheet, bottom, index, column.header)
         else:
-            _header_cell(sheet, top, index, layout.header_text(column))
+            header_cell(sheet, top, index, layout.header_text(column))
             if bottom != top:
-                _header_cell(sheet, bottom, index, None)
+                header_cell(sheet, bottom, index, None)
                 sheet.merge_cells(start_row=top, start_column=index, end_row=bottom, end_column=index)
     for row in layout.header_rows:
         sheet.row_dimensions[row].height = 40 if len(layout.header_rows) == 1 else 22
 
 
-def _header_cell(sheet: Worksheet, row: int, col: int, text) -> None:
+def header_cell(sheet: Worksheet, row: int, col: int, text) -> None:
     cell = sheet.cell(row, col, text)
-    cell.font = _font(FONT_HEADER, BODY_SIZE)
+    cell.font = text_font(FONT_HEADER, BODY_SIZE)
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     cell.border = BORDER
 
@@ -180,7 +180,7 @@ def _alignment(column: Column) -> Alignment:
 
 
 def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
-    body = _font(FONT_BODY, BODY_SIZE)
+    body = text_font(FONT_BODY, BODY_SIZE)
     key = plan.kind.key
     for planned, row in zip(plan.rows, layout.data_rows):
         lines = 1
@@ -193,11 +193,11 @@ def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
             if not (column.key == key and planned.key_locked):
                 cell.protection = UNLOCKED
             if value is not None:
-                lines = max(lines, _lines_needed(value, column.width))
+                lines = max(lines, lines_needed(value, column.width))
         sheet.row_dimensions[row].height = max(20, 16 * lines + 4)
 
 
-def _lines_needed(value, width: float) -> int:
+def lines_needed(value, width: float) -> int:
     """Wrapped lines a text needs at the body font: a CJK character is about 2.2 width units."""
     units = sum(2.2 if ord(ch) > 0x2E80 else 1.1 for ch in str(value))
     per_line = max(width - 1.5, 1)
@@ -206,8 +206,8 @@ def _lines_needed(value, width: float) -> int:
 
 def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     key_col = layout.col(plan.kind.key)
-    bold = _font(FONT_BODY, BODY_SIZE, bold=True)
-    body = _font(FONT_BODY, BODY_SIZE)
+    bold = text_font(FONT_BODY, BODY_SIZE, bold=True)
+    body = text_font(FONT_BODY, BODY_SIZE)
     labels = {layout.total_row: TOTAL_LABEL, layout.diff_row: DIFF_LABEL,
               layout.target_row: TARGET_LABEL["township" if layout.is_township else "county"]}
     for row, label in labels.items():
@@ -221,7 +221,7 @@ def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) ->
         sheet.cell(row, key_col, label)
         sheet.row_dimensions[row].height = 22
     note = sheet.cell(layout.check_note_row, 1, CHECK_NOTE)
-    note.font = _font(FONT_BODY, BODY_SIZE - 2, color="595959")
+    note.font = text_font(FONT_BODY, BODY_SIZE - 2, color="595959")
     note.alignment = Alignment(horizontal="left", vertical="center")
     sheet.merge_cells(f"A{layout.check_note_row}:{layout.last_letter}{layout.check_note_row}")
     for column in plan.kind.summed_columns:
@@ -245,7 +245,7 @@ def _add_live_check_colours(sheet: Worksheet, layout: Layout, plan: TablePlan) -
 def _write_footer(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     filler = plan.scope if layout.is_township else ""
     cell = sheet.cell(layout.footer_row, 1, FOOTER_TEXT.format(filler=filler))
-    cell.font = _font(FONT_BODY, BODY_SIZE)
+    cell.font = text_font(FONT_BODY, BODY_SIZE)
     cell.alignment = Alignment(horizontal="left", vertical="center")
     cell.protection = UNLOCKED          # clerks complete the line
     sheet.merge_cells(f"A{layout.footer_row}:{layout.last_letter}{layout.footer_row}")
@@ -330,7 +330,7 @@ def _protect(sheet: Worksheet, password: str | None) -> None:
         protection.password = password
 
 
-def _set_print(sheet: Worksheet, layout: Layout) -> None:
+def set_print(sheet: Worksheet, layout: Layout) -> None:
     setup = sheet.page_setup
     setup.orientation = "landscape"
     setup.paperSize = sheet.PAPERSIZE_A4
