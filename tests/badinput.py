@@ -310,6 +310,8 @@ UNREADABLE_CASES = [
     _unreadable("too_many_cells_csv", "too_many_cells_csv.csv", "过大", limits=Limits(max_cells=50)),
     _unreadable("garbage_csv", "garbage_csv.csv", "编码"),
     _unreadable("missing", "missing.xlsx", "不存在"),
+    _unreadable("xls_dimensions_inverted", "xls_dimensions_inverted.xls", "损坏", soffice=True),
+    _unreadable("xls_dimensions_huge", "xls_dimensions_huge.xls", "过大", soffice=True),
 ]
 
 # One malformed number per file, in 新泉镇's row (row 5): column B 粮食总面积, C 早稻面积, D 粮食总产量.
@@ -335,7 +337,7 @@ CASES = UNREADABLE_CASES + NUMBER_CASES
 
 
 def _number_file(case: Case) -> list[list]:
-    return grain_table({case.cell: case.value})
+    return grain_table({case.cell: case.value} if case.cell else None)
 
 
 def build(case: Case, directory: Path) -> Path:
@@ -397,7 +399,33 @@ def build_all(directory: Path, *, with_soffice: bool = True) -> dict[str, Path]:
             out_dir = staging / target
             for case, converted in zip(cases, soffice_convert(sources, target, out_dir)):
                 paths[case.name] = Path(shutil.move(converted, directory / case.filename))
+                if case.name in _AFTER_SOFFICE:
+                    _AFTER_SOFFICE[case.name](paths[case.name])
     return paths
+
+
+def patch_xls_dimensions(path: Path, first_row: int, end_row: int) -> Path:
+    """Rewrite the row bounds of every sheet's DIMENSIONS record in a real .xls (same size)."""
+    import olefile
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+    position = 0
+    while position + 4 <= len(stream):
+        rtype, length = struct.unpack_from("<HH", stream, position)
+        if rtype == 0x0200 and length >= 12:
+            struct.pack_into("<II", stream, position + 4, first_row, end_row)
+        position += 4 + length
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        ole.write_stream("Workbook", bytes(stream))
+    return path
+
+
+# LibreOffice-made files damaged afterwards, as a disk or a mail gateway might
+_AFTER_SOFFICE: dict[str, Callable[[Path], object]] = {
+    # calamine sizes the grid as end - first: a first row past the end wraps to terabytes
+    "xls_dimensions_inverted": lambda path: patch_xls_dimensions(path, 0xC1000000, 1),
+    "xls_dimensions_huge": lambda path: patch_xls_dimensions(path, 0, 0xAC000001),
+}
 
 
 if __name__ == "__main__":

@@ -9,12 +9,19 @@ the clerk what to do; the file is opened read-only and never changed.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
+import sys
+import tempfile
 from pathlib import Path
 
 from templates.config import Limits
 from templates.identity import IDENTITY_SHEET, parse_identity
 from validators.sheet import SheetData, WorkbookData
+
+log = logging.getLogger(__name__)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -203,7 +210,8 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
         from validators import xls_biff
         extras = xls_biff.inspect_xls(path, limits, _ENCRYPTED)
     try:
-        with path.open("rb") as handle, pc.CalamineWorkbook.from_filelike(handle) as book:
+        with _native_errors_quiet(), path.open("rb") as handle, \
+                pc.CalamineWorkbook.from_filelike(handle) as book:
             sheets = []
             for meta in book.sheets_metadata:
                 if meta.typ != pc.SheetTypeEnum.WorkSheet:
@@ -219,21 +227,52 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
         raise
     except pc.PasswordError:
         raise UnreadableFile(_ENCRYPTED) from None
-    except (pc.CalamineError, ValueError, TypeError, OverflowError, OSError) as exc:
-        raise UnreadableFile(f"文件已损坏或格式不对，无法打开（{_short(exc)}）：请用 Excel 或 WPS "
-                             "打开后另存为 .xlsx 再报送。") from None
+    except BaseException as exc:
+        if not _is_reader_failure(exc):
+            raise
+        log.info("calamine could not read %s: %s: %s", path, type(exc).__name__, exc)
+        raise UnreadableFile(_DAMAGED) from None
     if not sheets:
         raise UnreadableFile("工作簿中没有工作表：请确认是否选错了文件。")
     return sheets
 
 
+_DAMAGED = "文件已损坏或格式不对，无法打开：请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。"
+
+
+def _is_reader_failure(exc: BaseException) -> bool:
+    """calamine's errors, and the Rust panics pyo3 raises (PanicException is a BaseException)."""
+    if isinstance(exc, Exception):
+        return True
+    return type(exc).__name__ == "PanicException"
+
+
+@contextlib.contextmanager
+def _native_errors_quiet():
+    """Send native stderr (a Rust panic prints its message and backtrace there) to a scratch
+    file while calamine runs, so a damaged file never shows a trace in the terminal; the
+    panic itself still arrives as an exception and becomes UnreadableFile."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile() as scratch:
+        os.dup2(scratch.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            scratch.seek(0)
+            noise = scratch.read(2000)
+            if noise:
+                log.debug("native stderr while reading: %s", noise.decode("utf-8", "replace"))
+
+
 _ENCRYPTED = ("文件设置了打开密码（已加密），无法读取：请在 Excel/WPS 中取消密码"
               "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后重新保存再报送。")
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
 
 
 def _check_cells(sheet, name: str, limits: Limits) -> None:

@@ -17,6 +17,7 @@ from validators.xlsx_xml import SheetExtras, _refuse, _unreadable
 BOF, EOF, FILEPASS, BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0085
 ROW, BOOLERR, FORMULA = 0x0208, 0x0205, 0x0006
 MULRK = 0x00BD
+DIMENSIONS = 0x0200     # calamine sizes its cell grid from this record, so it must be believable
 # records holding one cell with a value: rw, col first
 VALUE_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x00D6, BOOLERR, FORMULA}
 ROW_HIDDEN = 0x0020
@@ -113,6 +114,13 @@ def _sheet(stream: bytes, offset: int, name: str, limits: Limits) -> SheetExtras
             row, = unpack("<H", stream, at)
             last_col, = unpack("<H", stream, at + length - 2)
             max_row, max_col = max(max_row, row + 1), max(max_col, last_col + 1)
+        elif rtype == DIMENSIONS and length >= 12:
+            first_row, end_row, first_col, end_col = unpack("<IIHH", stream, at)
+            if first_row > end_row or first_col > end_col:
+                from validators.reader import _DAMAGED
+                raise _unreadable(_DAMAGED)
+            if end_row * end_col > limits.max_cells:
+                _refuse(name, end_row * end_col, limits)
         elif rtype == ROW and length >= 14:
             if unpack("<H", stream, at + 12)[0] & ROW_HIDDEN:
                 hidden.append(unpack("<H", stream, at)[0] + 1)

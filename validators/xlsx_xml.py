@@ -14,7 +14,9 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +93,8 @@ def inspect_package(path: Path, limits: Limits) -> dict[str, SheetExtras]:
             if kind == ODS:
                 return _inspect_ods(package, parts, cap, limits)
             return _inspect_xlsx(package, parts, cap, limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, KeyError, ValueError,
+            OSError, struct.error):
         raise _unreadable(_CORRUPT) from None
     except NotImplementedError:
         raise _unreadable("文件使用了不支持的压缩方式，无法打开：请用 Excel 或 WPS 另存为 .xlsx 再报送。") from None
