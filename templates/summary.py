@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from templates.kinds import Column
 from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
-                              WriteProblem, font, header_cell, lines_needed, set_print)
+                              WriteProblem, header_cell, lines_needed, set_print, text_font)
 from templates.xlsx_cache import store_results
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
 from validators.sheet import column_letter
