@@ -442,3 +442,42 @@ def test_the_alert_shows_the_first_findings_and_the_count():
     assert text.startswith("发现错误 5 处，提醒 0 处：")
     assert "B4 第 4 处" in text and "B6 第 6 处" in text and "B7" not in text and "共 5 处" in text
     assert "已填红色" in text
+
+
+def recalculated(path, out_dir):
+    """The workbook as a spreadsheet program saves it: formulas with their results."""
+    import shutil
+    import subprocess
+    subprocess.run([shutil.which("soffice"), "--headless", "--calc", "--convert-to", "xlsx", "--outdir",
+                    str(out_dir), str(path)], check=True, capture_output=True, timeout=180)
+    return out_dir / path.name
+
+
+@pytest.mark.libreoffice
+def test_a_township_fills_its_own_template_and_presses(tmp_path, with_config):
+    """新泉镇's template (township scope: its villages, the county's figures in the identity block)."""
+    from templates.kinds import GRAIN_PLAN
+    from templates.writer import write_township_templates
+    from validators.engine import read_assigned
+    assigned = read_assigned(COUNTY_TABLE, GRAIN_PLAN, with_config)
+    template = next(p for p in write_township_templates(GRAIN_PLAN, with_config, assigned, tmp_path / "t")
+                    if p.name.startswith("新泉镇"))
+    book = openpyxl.load_workbook(template)
+    ws = book.worksheets[0]
+    villages = set(with_config.villages["新泉镇"])
+    rows = [c.row for c in ws["A"] if c.value in villages]
+    figures = [22, 9, 95000, 6, 0.7]                   # what the county assigned to 新泉镇
+    for index, row in enumerate(rows):
+        share = [v / len(rows) for v in figures] if index else [v - v / len(rows) * (len(rows) - 1) for v in figures]
+        for col, value in enumerate(share, start=2):
+            ws.cell(row, col, round(value, 6))
+    ws.cell(rows[0], 2, "1.1万亩")                      # a unit typed into a cell: N004, and 合计 off
+    book.save(tmp_path / "新泉镇.xlsx")
+    path = recalculated(tmp_path / "新泉镇.xlsx", tmp_path / "saved")
+    engine = check_file(path, config=with_config)
+    assert engine.scope == "新泉镇" and "N004" in {f.code for f in engine.findings}
+    outcome, actions, out = press_and_apply(path, tmp_path / "out.xlsx")
+    assert outcome.result.scope == "新泉镇"
+    assert listed(out) == expected(engine.findings)
+    assert_marked_like_engine(out, engine.findings, path, ws.title)
+    assert_table_untouched(actions, path, out, ws.title)
