@@ -155,3 +155,9 @@ def test_report_links_are_relative_across_folders(tmp_path):
     out = write_report(batch, tmp_path / "deep" / "er" / "r.xlsx")
     link = load_workbook(out)["问题清单"]["C2"].hyperlink
     assert link.target == "../../a/b.xlsx" and link.location == "S!B5"
+
+
+def test_a_hash_in_a_file_name_does_not_cut_the_link(tmp_path):
+    batch = BatchResult([FileResult(str(tmp_path / "新泉镇#2.xlsx"), sheet="S", findings=[n004(sheet="S")])])
+    link = load_workbook(write_report(batch, tmp_path / "r.xlsx"))["问题清单"]["C2"].hyperlink
+    assert link.target == "新泉镇%232.xlsx" and link.location == "S!B5"

@@ -61,9 +61,10 @@ def link_target(file_path: str, report_dir: Path) -> str:
     """The file as a hyperlink target: relative to the report's folder when possible."""
     path = Path(file_path).absolute()
     try:
-        return Path(os.path.relpath(path, report_dir.absolute())).as_posix()
+        target = Path(os.path.relpath(path, report_dir.absolute())).as_posix()
     except ValueError:          # another drive on Windows
-        return path.as_posix()
+        target = path.as_posix()
+    return target.replace("#", "%23")    # a bare # would start the in-file location
 
 
 def link(cell, target: str | None, location: str | None = None):
