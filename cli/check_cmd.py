@@ -78,6 +78,10 @@ def _check(paths, kind, config_path, targets, output_format, report, annotate, i
     config = load_config_or_exit(config_path)
     target_values = parse_targets(targets, spec)
     ignored = parse_ignore(ignore)
+    if not _inputs(paths):
+        from validators.reader import SPREADSHEET_SUFFIXES
+        raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
+                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。")
     report_path = report_or_exit(report, paths)
     copies = copies_or_exit(annotate, paths)
     return run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,

@@ -375,3 +375,10 @@ def test_a_csv_return_gets_an_xlsx_annotated_copy_and_says_so(returns, tmp_path)
     assert csv.read_bytes() == before
     copy = load_workbook(tmp_path / "标注" / "东塘镇.xlsx").worksheets[0]
     assert copy["B5"].value == "22万亩" and "N004" in copy["B5"].comment.text
+
+
+def test_a_folder_with_no_spreadsheet_is_a_usage_error(tmp_path):
+    (tmp_path / "空").mkdir()
+    (tmp_path / "空" / "说明.txt").write_text("无", encoding="utf-8")
+    result = run(tmp_path / "空", "--config", CONFIG)
+    assert result.exit_code == 2 and "没有找到要核对的表格（.xlsx .xlsm .xls .ods .csv）" in result.output
