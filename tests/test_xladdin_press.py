@@ -481,3 +481,17 @@ def test_a_township_fills_its_own_template_and_presses(tmp_path, with_config):
     assert listed(out) == expected(engine.findings)
     assert_marked_like_engine(out, engine.findings, path, ws.title)
     assert_table_untouched(actions, path, out, ws.title)
+
+
+def test_a_hidden_sheet_is_reported_as_fenjie_check_does(tmp_path, with_config):
+    path = write_grain(tmp_path / "hidden.xlsx", put("新泉镇", 1, "22万亩"))
+    book = openpyxl.load_workbook(path)
+    old = book.create_sheet("旧数据", 0)
+    old["A1"], old.sheet_state = "上一年的数", "hidden"
+    book.save(path)
+    engine = check_file(path, config=with_config).findings
+    assert [f.sheet for f in engine if f.code == "F002"] == ["旧数据"]
+    outcome, actions, out = press_and_apply(path, tmp_path / "out.xlsx", active="粮食")
+    assert listed(out) == expected(engine)
+    assert_marked_like_engine(out, engine, path)
+    assert_table_untouched(actions, path, out)

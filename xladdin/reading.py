@@ -2,7 +2,7 @@
 
 The active sheet's used range is read once, as values, so unsaved edits are checked too; the
 hidden identity sheet (fenjie_id), when present, is read once more for the template's kind
-and targets. The values are shaped exactly as validators.reader shapes a file's, so the
+and targets, and so is any other hidden sheet (rare), which `fenjie check` warns about. The values are shaped exactly as validators.reader shapes a file's, so the
 engine sees the same data from Excel as from the saved file.
 """
 from __future__ import annotations
@@ -16,6 +16,9 @@ from xladdin.cells import rows_in
 ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
                          "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+OUR_PREFIX = "fenjie_"      # sheets fenjie writes (fenjie_id, fenjie_marks); the engine skips them
 
 
 class TooLarge(Exception):
@@ -90,15 +93,18 @@ def cell_value(value):
 
 
 def read_workbook(book, sheet, max_cells: int) -> WorkbookData:
-    """The active sheet plus fenjie's identity sheet, built like validators.reader builds a file."""
+    """The active sheet, fenjie's identity sheet and any hidden sheets, as validators.reader
+    builds a file: hidden sheets are read too because `fenjie check` warns about them (F002)."""
     from validators.reader import build_workbook
 
     sheets = [read_sheet(sheet, max_cells)]
-    names = [s.name for s in book.sheets]
-    if IDENTITY_SHEET in names and sheet.name != IDENTITY_SHEET:
-        identity = read_sheet(book.sheets[IDENTITY_SHEET], max_cells)
-        identity.hidden = True
-        sheets.append(identity)
+    for other in book.sheets:
+        if other.name == sheet.name or (other.name.startswith(OUR_PREFIX) and other.name != IDENTITY_SHEET):
+            continue
+        if other.name == IDENTITY_SHEET or not other.visible:
+            data = read_sheet(other, max_cells)
+            data.hidden = not other.visible
+            sheets.append(data)
     return build_workbook(workbook_path(book), sheets)
 
 
