@@ -88,3 +88,14 @@ def test_dtd_in_sheet_xml_is_refused_by_the_parser():
            + sheet_xml('<row r="1"><c r="A1" t="e"><v>&e;</v></c></row>').split(b"?>", 1)[1])
     with pytest.raises(UnreadableFile, match="不安全"):
         _parse_sheet(xml)
+
+
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/workbook.xml", "[Content_Types].xml"])
+def test_dtd_in_any_part_is_refused_before_calamine(tmp_path, part):
+    from tests.badinput import _XXE, _strip_declaration, grain_table, rewrite_xlsx, write_xlsx
+    from validators.reader import read_workbook
+    clean = write_xlsx(tmp_path / "clean.xlsx", grain_table())
+    hostile = rewrite_xlsx(clean, tmp_path / "hostile.xlsx",
+                           {part: lambda xml: _XXE + _strip_declaration(xml)})
+    with pytest.raises(UnreadableFile, match="不安全"):
+        read_workbook(hostile)

@@ -278,18 +278,16 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
         for rel in _parse_small(package, rels_name, cap, SafeET).iter():
             if rel.get("Id") and rel.get("Target"):
                 targets[rel.get("Id")] = _resolve(workbook_name, rel.get("Target"))
+    sheets = [(element.get("name"), targets.get(element.get(f"{{{_REL_NS}}}id") or ""))
+              for element in workbook.iter() if _local(element.tag) == "sheet"]
+    sheet_parts = {target for _, target in sheets}
     for name in parts:      # every other XML part calamine may read: bounded and DTD-free
-        if name.endswith((".xml", ".rels")) and not name.startswith("xl/worksheets/"):
+        if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
             _read_part(package, name, cap)
     extras: dict[str, SheetExtras] = {}
-    for element in workbook.iter():
-        if _local(element.tag) != "sheet":
-            continue
-        name = element.get("name")
-        target = targets.get(element.get(f"{{{_REL_NS}}}id") or "")
-        if name is None or target not in parts:
-            continue
-        extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
+    for name, target in sheets:
+        if name is not None and target in parts:
+            extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
     return extras
 
 
