@@ -61,6 +61,9 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
             code = _check(paths, kind, config_path, targets, output_format, report, annotate, ignore)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:          # `fenjie check … | head`: the reader has gone
+            _silence_stdout()
+            code = 1
         except Exception as exc:
             import logging
             logging.getLogger("fenjie").exception("fenjie check")
@@ -68,6 +71,12 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
                        f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
             code = 1
     ctx.exit(code)
+
+
+def _silence_stdout() -> None:
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _check(paths, kind, config_path, targets, output_format, report, annotate, ignore) -> int:

@@ -382,3 +382,20 @@ def test_a_folder_with_no_spreadsheet_is_a_usage_error(tmp_path):
     (tmp_path / "空" / "说明.txt").write_text("无", encoding="utf-8")
     result = run(tmp_path / "空", "--config", CONFIG)
     assert result.exit_code == 2 and "没有找到要核对的表格（.xlsx .xlsm .xls .ods .csv）" in result.output
+
+
+def test_output_cut_short_by_a_pipe_is_quiet(tmp_path):
+    """`fenjie check … | head -1`: more output than a pipe holds, the reader leaves after one line."""
+    rows = grain_rows()
+    for row in rows[4:20]:
+        row[1:] = [f"{v}万亩" for v in row[1:]]
+    for n in range(12):
+        write_book(tmp_path / "报送" / f"{n:02}.xlsx", rows)
+    exe = str(FENJIE) if FENJIE.exists() else shutil.which("fenjie")
+    proc = subprocess.Popen([exe, "check", "报送"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith("报送/00.xlsx:B5: N004".encode())
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 1
+    assert stderr == ""
