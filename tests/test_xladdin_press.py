@@ -495,3 +495,18 @@ def test_a_hidden_sheet_is_reported_as_fenjie_check_does(tmp_path, with_config):
     assert listed(out) == expected(engine)
     assert_marked_like_engine(out, engine, path)
     assert_table_untouched(actions, path, out)
+
+
+def test_pressing_on_another_sheet_clears_the_marks_on_the_first(tmp_path, with_config):
+    path = write_grain(tmp_path / "two.xlsx", put("新泉镇", 1, "22万亩"))
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["粮食"])
+    copy.title = "粮食(修改)"
+    copy["B4"] = 22.0
+    book.save(path)
+    _, _, first = press_and_apply(path, tmp_path / "once.xlsx", active="粮食")
+    assert fills(first["粮食"]) == {"B4": FILLS["error"]}
+    outcome, _, second = press_and_apply(tmp_path / "once.xlsx", tmp_path / "twice.xlsx", active="粮食(修改)")
+    assert outcome.sheet == "粮食(修改)" and outcome.result.findings == []
+    assert fills(second["粮食"]) == {} and fills(second["粮食(修改)"]) == {}
+    assert second["粮食"]["B4"].comment is None
