@@ -161,3 +161,9 @@ def test_a_hash_in_a_file_name_does_not_cut_the_link(tmp_path):
     batch = BatchResult([FileResult(str(tmp_path / "新泉镇#2.xlsx"), sheet="S", findings=[n004(sheet="S")])])
     link = load_workbook(write_report(batch, tmp_path / "r.xlsx"))["问题清单"]["C2"].hyperlink
     assert link.target == "新泉镇%232.xlsx" and link.location == "S!B5"
+
+
+def test_a_line_break_in_a_cell_keeps_one_finding_on_one_line():
+    finding = RULES["N004"].finding(sheet="S", cell="B5", value="22\n万亩", suggestion="22", number="22")
+    lines = text_lines(BatchResult([FileResult("a.xlsx", sheet="S", findings=[finding])]))
+    assert plain(lines[0]) == "a.xlsx:B5: N004 单元格中写了单位「22↵万亩」，应只填数字 22 [原值 22↵万亩 → 建议 22]"

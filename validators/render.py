@@ -53,15 +53,21 @@ def value_note(finding: Finding) -> str:
     return f" [{' → '.join(parts)}]" if parts else ""
 
 
+def one_line(text: str) -> str:
+    """Line breaks typed into a cell shown as ↵, so that one finding stays one line."""
+    return text.replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵")
+
+
 def finding_line(result: FileResult, finding: Finding, base: Path | None = None) -> Line:
     where = location(result, finding)
     head = f"{display_path(result.path, base)}:{where + ':' if where else ''} "
     code_style = "bold red" if finding.is_error else "bold yellow"
     code = finding.code if finding.is_error else f"{finding.code}（提醒）"
-    spans: list[Span] = [(head, "bold"), (code, code_style), (" " + finding.message, None)]
+    spans: list[Span] = [(one_line(head), "bold"), (code, code_style),
+                         (" " + one_line(finding.message), None)]
     note = value_note(finding)
     if note:
-        spans.append((note, "dim"))
+        spans.append((one_line(note), "dim"))
     return tuple(spans)
 
 
