@@ -65,13 +65,17 @@ def read_record(book) -> tuple[str | None, list[Mark]]:
 
 
 def write_record(book, checked: str, marks: list[Mark]) -> None:
-    if MARKS_SHEET in sheet_names(book):
+    rows = encode(checked, marks)
+    new = MARKS_SHEET not in sheet_names(book)
+    if new:
+        sheet = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    else:
         sheet = book.sheets[MARKS_SHEET]
         sheet.clear_contents()
-        sheet.range("A1").value = encode(checked, marks)
-    else:
-        sheet = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
-        sheet.range("A1").value = encode(checked, marks)
+    # text format, so Excel keeps a sheet called "2025" as text, not the number 2025
+    sheet.range((1, 1), (len(rows), 2)).number_format = "@"
+    sheet.range("A1").value = rows
+    if new:
         _hide(book, sheet)
 
 
