@@ -253,3 +253,21 @@ def test_far_cell_in_legacy_formats_is_refused_before_loading(tmp_path, target):
     with pytest.raises(UnreadableFile, match="过大"):
         read_workbook(converted)
     assert read_workbook(converted, limits=Limits(max_cells=20_000_000)).sheets[0].value(65536, 256) == 1
+
+
+def test_native_stderr_is_kept_off_the_terminal(capfd):
+    """A Rust panic inside calamine prints to fd 2 before it becomes an exception."""
+    import os
+    from validators.reader import _is_reader_failure, _native_errors_quiet
+
+    class PanicException(BaseException):    # how pyo3 names it; not an Exception subclass
+        pass
+
+    with pytest.raises(PanicException):
+        with _native_errors_quiet():
+            os.write(2, b"thread '<unnamed>' panicked at src/cfb.rs:345:44\n")
+            raise PanicException("range end index 64 out of range")
+    os.write(2, b"after\n")
+    assert capfd.readouterr().err == "after\n"
+    assert _is_reader_failure(PanicException("x")) and _is_reader_failure(ValueError("x"))
+    assert not _is_reader_failure(KeyboardInterrupt())

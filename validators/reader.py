@@ -1,8 +1,10 @@
 """The file edge: a returned spreadsheet on disk -> validators.sheet.WorkbookData.
 
 Values come from python-calamine (fast, never runs macros or formulas). What calamine does
-not report — hidden rows, formulas saved without a result, error values — is read from the
-.xlsx/.xlsm sheet XML by validators.xlsx_xml, only when the raw XML shows there is any.
+not report — hidden rows, formulas saved without a result, error values — and what would make
+it exhaust memory (zip bombs, a far cell that makes it allocate a huge grid) are found first:
+.xlsx/.xlsm/.ods by validators.xlsx_xml, .xls by validators.xls_biff. CSV is read by
+validators.csv_reader. The file's content, not its name, decides how it is read.
 
 Every way a file can fail to be read ends in UnreadableFile with a Chinese reason that tells
 the clerk what to do; the file is opened read-only and never changed.
@@ -253,9 +255,12 @@ def _native_errors_quiet():
     file while calamine runs, so a damaged file never shows a trace in the terminal; the
     panic itself still arrives as an exception and becomes UnreadableFile."""
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
+        saved = None                # no usable fd 2 (a windowed Python): nothing to keep quiet
+    if saved is None:
         yield
         return
     with tempfile.TemporaryFile() as scratch:
@@ -322,7 +327,7 @@ _FILLER_EDGE = 60       # the line sits above or below the table, not among 100 
 
 def find_filler(sheets: list[SheetData]) -> str | None:
     """The clerk's text after 填报单位 on a "填报单位：xxx镇" line; None when left blank."""
-    for sheet in sheets:
+    for sheet in sorted(sheets, key=lambda s: s.hidden):     # visible sheets first
         rows = sheet.rows
         edges = rows if len(rows) <= 2 * _FILLER_EDGE else rows[:_FILLER_EDGE] + rows[-_FILLER_EDGE:]
         for row in edges:
