@@ -326,6 +326,7 @@ def _protect(sheet: Worksheet, password: str | None) -> None:
     protection.sheet = True
     protection.formatColumns = False     # False = allowed: clerks may widen columns
     protection.formatRows = False
+    protection.formatCells = False       # so the 校验 button can colour a locked 合计 cell
     if password:
         protection.password = password
 

@@ -130,6 +130,7 @@ def test_grain_numeric_cells_are_validated(made):
 def test_grain_protection_locks_all_but_inputs(made):
     book, sheet = main_sheet(made["grain_blank"])
     assert sheet.protection.sheet and not sheet.protection.password
+    assert sheet.protection.formatCells is False           # allowed: the 校验 button colours cells
     for address in ("A1", "A2", "A4", "B4", "A5", "A20", "B21", "B23", "B24"):
         assert sheet[address].protection.locked, address
     for address in ("B5", "F20", "D12"):
