@@ -55,8 +55,8 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
     \b
     退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
     """
-    log_path = _log_path()
-    with _errors_logged_to(log_path):
+    log_file = log_path()
+    with errors_logged_to(log_file):
         try:
             code = _check(paths, kind, config_path, targets, output_format, report, annotate, ignore)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
@@ -68,7 +68,7 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
             import logging
             logging.getLogger("fenjie").exception("fenjie check")
             click.echo(f"错误：fenjie check 运行时出错（{type(exc).__name__}），这是程序的问题，"
-                       f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
+                       f"不是表格的问题。详细信息已写入 {log_file}，请发给维护人员。", err=True)
             code = 1
     ctx.exit(code)
 
@@ -177,13 +177,14 @@ def copies_or_exit(annotate: str | None, paths) -> dict[Path, Path] | None:
     return planned
 
 
-def _log_path() -> Path:
+def log_path() -> Path:
+    """Where error details go: $FENJIE_LOG, else ~/.cache/fenjie/fenjie-check.log."""
     import os
     return Path(os.environ.get("FENJIE_LOG") or Path.home() / ".cache" / "fenjie" / LOG_NAME)
 
 
 @contextmanager
-def _errors_logged_to(path: Path):
+def errors_logged_to(path: Path):
     """While checking, the engine's error details go to a log file, never to the terminal."""
     import logging
 
@@ -207,6 +208,9 @@ def _errors_logged_to(path: Path):
         logger.removeHandler(handler)
         logger.propagate = saved
         handler.close()
+
+
+_log_path, _errors_logged_to = log_path, errors_logged_to   # names cli/merge_cmd.py imports
 
 
 # -- running --------------------------------------------------------------------------------
