@@ -399,3 +399,10 @@ def test_output_cut_short_by_a_pipe_is_quiet(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 1
     assert stderr == ""
+
+
+def test_an_annotated_copy_checks_the_same_as_its_original(returns, tmp_path):
+    _, _, bad = returns
+    assert run(bad, "--annotate", "标注").exit_code == 1
+    original, copy = check_file(bad), check_file(tmp_path / "标注" / "bad.xlsx")
+    assert copy.findings == original.findings and copy.findings
