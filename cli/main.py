@@ -109,6 +109,3 @@ def run():
         click.echo("已中断。", err=True)
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    run()

@@ -1,0 +1,4 @@
+"""`python -m cli` runs fenjie, as the console script does."""
+from cli.main import run
+
+run()
