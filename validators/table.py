@@ -132,35 +132,56 @@ def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTabl
 
 
 def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> None:
-    """Data rows below the header. Written for speed: this loop sees every row of the sheet."""
+    """Data rows below the header.
+
+    Written for speed: this loop sees every row of the sheet (100 000 on a big county table).
+    Counting is left to list methods in C and the rare cases (notes, repeated headers, 合计) are
+    only looked at when a row's text could be one.
+    """
     sheet, kind = table.sheet, table.kind
     totals = {normalize_name(t) for t in kind.total_labels}
     key_index = found.get(kind.key)
     keys, indexes = list(found), list(found.values())
     width = max(indexes) + 1
-    hidden = sheet.hidden_rows
-    for index in range(start, len(sheet.rows)):
-        row = sheet.rows[index]
-        filled = [v for v in row if v is not None and v != ""]
-        texts = [v for v in filled if isinstance(v, str)]
-        if not filled or (len(texts) == len(filled) and not any(t.strip() for t in texts)):
+    hidden, origin = sheet.hidden_rows, sheet.origin_row
+    all_rows = sheet.rows
+    for index in range(start, len(all_rows)):
+        row = all_rows[index]
+        size = len(row)
+        nones = row.count(None)
+        if nones == size:
             continue
-        if len(texts) >= 2 and (len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES
-                                or _is_sub_header(texts, kind)):
-            table.repeated_headers.append(sheet.origin_row + index)
-            continue
-        if texts and _is_note(row, filled, indexes):
-            if table.rows or table.total_row:
-                break
-            continue
-        if len(row) < width:
-            row = row + [None] * (width - len(row))
-        cells = dict(zip(keys, [row[i] for i in indexes]))
+        texts = [v for v in row if isinstance(v, str)]
+        first = None
+        if texts:
+            empties = texts.count("")
+            if empties:
+                texts = [t for t in texts if t != ""]
+            filled = size - nones - empties
+            if not filled or (len(texts) == filled and not any(t.strip() for t in texts)):
+                continue
+            if len(texts) >= 2 and (len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES
+                                    or _is_sub_header(texts, kind)):
+                table.repeated_headers.append(origin + index)
+                continue
+            first = next(v for v in row if v is not None and v != "")
+            if _is_note(row, first, filled, indexes):
+                if table.rows or table.total_row:
+                    break
+                continue
+        if size < width:
+            row = row + [None] * (width - size)
         key_value = row[key_index] if key_index is not None else None
-        key_text = None if key_value is None or is_blank(key_value) else _key_text(key_value)
-        excel_row = sheet.origin_row + index
-        entry = TableRow(excel_row, key_text, cells, excel_row in hidden)
-        if texts and _is_total(row, key_index, filled, totals):
+        if key_value is None:
+            key_text = None
+        elif isinstance(key_value, str):
+            key_text = str(key_value).strip() or None
+        else:
+            key_text = _key_text(key_value)
+        excel_row = origin + index
+        entry = TableRow(excel_row, key_text, dict(zip(keys, [row[i] for i in indexes])),
+                         excel_row in hidden)
+        if first is not None and _is_total(key_value, first, totals):
             if table.total_row is None:
                 table.total_row = entry
             if table.rows:
@@ -175,11 +196,12 @@ def _key_text(value) -> str:
     return str(value).strip()
 
 
-def _is_total(row: list, key_index: int | None, filled: list, totals: set[str]) -> bool:
+def _is_total(key_value, first, totals: set[str]) -> bool:
     """合计 in the key cell, or in the first filled cell when the key column is elsewhere."""
-    cells = [row[key_index]] if key_index is not None else []
-    cells.append(filled[0])
-    return any(isinstance(v, str) and "计" in v and normalize_name(v) in totals for v in cells)
+    for value in (key_value, first):
+        if isinstance(value, str) and "计" in value and normalize_name(value) in totals:
+            return True
+    return False
 
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
@@ -189,11 +211,13 @@ def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
 
-def _is_note(row: list, filled: list, indexes: list[int]) -> bool:
-    first = filled[0]
-    if isinstance(first, str) and first.strip().startswith(NOTE_PREFIXES):
+def _is_note(row: list, first, filled: int, indexes: list[int]) -> bool:
+    """A note line: it starts with 注/说明/填报…, or is a lone long text outside the columns."""
+    if not isinstance(first, str):
+        return False
+    if first.strip().startswith(NOTE_PREFIXES):
         return True
-    if len(filled) != 1 or not isinstance(first, str) or len(first.strip()) <= 8:
+    if filled != 1 or len(first.strip()) <= 8:
         return False
     # a lone long text outside the table's columns is a note, not a row
     return row.index(first) not in indexes
