@@ -271,3 +271,10 @@ def test_native_stderr_is_kept_off_the_terminal(capfd):
     assert capfd.readouterr().err == "after\n"
     assert _is_reader_failure(PanicException("x")) and _is_reader_failure(ValueError("x"))
     assert not _is_reader_failure(KeyboardInterrupt())
+
+
+def test_csv_with_a_runaway_field_is_unreadable(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text('乡镇,面积\n新泉镇,"22\n' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="CSV 文件格式有误"):
+        read_workbook(path)

@@ -35,8 +35,9 @@ def read_csv(path: Path, limits: Limits) -> SheetData:
                 from validators.reader import _too_many_cells
                 raise UnreadableFile(_too_many_cells(path.stem, cells, limits))
             rows.append([csv_value(v) for v in record])
-    except csv.Error as exc:
-        raise UnreadableFile(f"CSV 文件格式有误（{exc}）：请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。") from None
+    except csv.Error:
+        raise UnreadableFile("CSV 文件格式有误（某个单元格过长，或引号不成对）：请用 Excel 或 WPS 打开后"
+                             "另存为 .xlsx 再报送。") from None
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     for row in rows:
@@ -67,7 +68,10 @@ def guess_delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:30] if line.strip()]
     best, best_score = ",", (0, 0)
     for delimiter in _DELIMITERS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        try:
+            counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
+        except csv.Error:
+            continue
         if not counts:
             continue
         modal = max(set(counts), key=counts.count)
