@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
 from tests.sheets import grain_rows
-from validators.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, annotate_file, copy_name,
+from validators.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
 from validators.rules import RULES
@@ -76,10 +76,30 @@ def test_note_is_sized_for_excel_and_wps(tmp_path):
     assert len(shapes) == 3
     for shape in shapes:      # Excel reads the CSS size, WPS and LibreOffice the anchor
         assert re.search(r"width:\d+px;\s*height:\d+px", shape)
-        assert re.search(r"<x:Anchor>\d+, 15, \d+, 10, \d+, 15, \d+, 4</x:Anchor>", shape)
+        assert re.search(r"<x:Anchor>\d+, 15, \d+, 10, \d+, \d+, \d+, \d+</x:Anchor>", shape)
     long_text = "很长的说明" * 30
     assert note_size(long_text)[1] > note_size("短")[1]
-    assert note_anchor(4, 1, 320, 40) == "2, 15, 3, 10, 7, 15, 5, 4"
+
+
+def test_note_anchor_spans_the_box_over_the_sheets_real_columns_and_rows():
+    # default 64 px columns, 20 px rows: 15 + 320 px from column 2 ends 15 px into column 7
+    assert note_anchor(4, 1, 320, 40) == "2, 15, 3, 10, 7, 15, 5, 10"
+    wide = Grid(columns={3: 200, 4: 200}, rows={4: 40})
+    assert note_anchor(4, 1, 320, 40, wide) == "2, 15, 3, 10, 3, 135, 4, 10"   # Grid is 1-based
+    hidden = Grid(columns={3: 0, 4: 0}, rows={})
+    assert note_anchor(4, 1, 100, 40, hidden) == "2, 15, 3, 10, 5, 51, 5, 10"
+
+
+def test_anchor_uses_the_column_widths_of_the_annotated_sheet(tmp_path):
+    source = write_grain(tmp_path / "a.xlsx")
+    wb = load_workbook(source)
+    for letter in "BCDEFGH":
+        wb["Sheet1"].column_dimensions[letter].width = 40          # 285 px each
+    wb.save(source)
+    copy = annotate_file(grain_result(source), tmp_path / "out" / "a.xlsx").copy
+    anchors = re.findall(r"<x:Anchor>([^<]+)</x:Anchor>", vml_of(copy))
+    spans = [int(a.split(", ")[4]) - int(a.split(", ")[0]) for a in anchors]
+    assert spans and max(spans) <= 1      # 335 px fit in two wide columns, not six default ones
 
 
 def test_an_existing_note_is_kept_and_merged_cells_take_the_note_on_their_first_cell(tmp_path):

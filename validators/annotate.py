@@ -246,7 +246,9 @@ def _save(wb, copy: Path) -> None:
     os.close(fd)
     try:
         wb.save(tmp)
-        add_note_anchors(Path(tmp))
+        # after save, each worksheet with notes knows the VML part openpyxl wrote them to
+        grids = {ws.legacy_drawing: grid_of(ws) for ws in wb.worksheets if ws.legacy_drawing}
+        add_note_anchors(Path(tmp), grids)
         os.replace(tmp, copy)
     finally:
         if os.path.exists(tmp):
@@ -254,26 +256,66 @@ def _save(wb, copy: Path) -> None:
 
 
 # -- note anchors ----------------------------------------------------------------------------
-# openpyxl sizes a note only through the VML shape's CSS (width/height), which Excel reads.
-# WPS and LibreOffice place and size the box from <x:Anchor> (columns/rows it spans), which
-# openpyxl does not write; Excel writes both, so we add it.
+# openpyxl sizes a note only through the VML shape's CSS (width/height). Excel itself writes
+# an <x:Anchor> too (the columns and rows the box spans) and other programs, WPS among them,
+# size the box from it; openpyxl writes none, so we add one that spans the same pixels.
 
 _VML = re.compile(r"xl/drawings/.*\.vml$")
 VML_NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
           "x": "urn:schemas-microsoft-com:office:excel"}
 _SIZE = re.compile(r"width:(\d+(?:\.\d+)?)px;\s*height:(\d+(?:\.\d+)?)px")
+LEFT_OFFSET, TOP_OFFSET = 15, 10     # px: the box starts a little right of and above its cell
+MAX_SPAN = 200                       # columns or rows a box may span (hidden ones are 0 px)
 
 
-def note_anchor(row: int, column: int, width: float, height: float) -> str:
-    """x:Anchor for a note next to the 0-based (row, column) cell: LeftColumn, LeftOffset,
-    TopRow, TopOffset, RightColumn, RightOffset, BottomRow, BottomOffset."""
+@dataclass
+class Grid:
+    """A sheet's column widths and row heights in pixels (1-based), default where unset."""
+    columns: dict[int, float]
+    rows: dict[int, float]
+
+    def column_px(self, col: int) -> float:
+        return self.columns.get(col, COLUMN_PX)
+
+    def row_px(self, row: int) -> float:
+        return self.rows.get(row, ROW_PX)
+
+
+def grid_of(ws) -> Grid:
+    from openpyxl.utils import column_index_from_string
+    columns = {}
+    for letter, dim in ws.column_dimensions.items():
+        first = dim.min or column_index_from_string(letter)
+        px = 0 if dim.hidden else (dim.width * 7 + 5 if dim.width else COLUMN_PX)
+        for col in range(first, max(dim.max or first, first) + 1):
+            columns[col] = px
+    rows = {r: (0 if dim.hidden else dim.height * 4 / 3) for r, dim in ws.row_dimensions.items()
+            if dim.hidden or dim.height}
+    return Grid(columns, rows)
+
+
+def _span(start: int, need: float, size) -> tuple[int, int]:
+    """(last 0-based index, px into it) for a run of `need` px from 0-based index `start`."""
+    index, used = start, 0.0
+    for index in range(start, start + MAX_SPAN):
+        px = size(index + 1)
+        if used + px >= need:
+            return index, max(0, round(need - used))
+        used += px
+    return index, 0
+
+
+def note_anchor(row: int, column: int, width: float, height: float, grid: Grid | None = None) -> str:
+    """x:Anchor for a note by the 0-based (row, column) cell: LeftColumn, LeftOffset, TopRow,
+    TopOffset, RightColumn, RightOffset, BottomRow, BottomOffset (offsets in pixels)."""
+    grid = grid or Grid({}, {})
     left, top = column + 1, max(row - 1, 0)
-    right = left + max(1, math.ceil(width / COLUMN_PX))
-    bottom = top + max(2, math.ceil(height / ROW_PX))
-    return f"{left}, 15, {top}, 10, {right}, 15, {bottom}, 4"
+    right, right_px = _span(left, LEFT_OFFSET + width, grid.column_px)
+    bottom, bottom_px = _span(top, TOP_OFFSET + height, grid.row_px)
+    return f"{left}, {LEFT_OFFSET}, {top}, {TOP_OFFSET}, {right}, {right_px}, {bottom}, {bottom_px}"
 
 
-def _anchored_vml(data: bytes) -> bytes:
+def _anchored_vml(data: bytes, grid: Grid | None) -> bytes:
     """The VML with an x:Anchor on every note lacking one, written with the usual v/o/x
     prefixes (openpyxl writes ns0/ns1/ns2, which some readers do not accept)."""
     import xml.etree.ElementTree as ET
@@ -297,13 +339,15 @@ def _anchored_vml(data: bytes) -> bytes:
             continue
         anchor = ET.Element(x + "Anchor")
         anchor.text = note_anchor(int(row.text), int(column.text),
-                                  float(size.group(1)), float(size.group(2)))
+                                  float(size.group(1)), float(size.group(2)), grid)
         data_el.insert(2, anchor)
     return ET.tostring(root)
 
 
-def add_note_anchors(xlsx: Path) -> None:
-    """Rewrite `xlsx` (our own output) so that every note carries its size as an anchor."""
+def add_note_anchors(xlsx: Path, grids: dict[str, Grid] | None = None) -> None:
+    """Rewrite `xlsx` (our own output) so that every note carries its size as an anchor;
+    `grids` gives each VML part's sheet geometry (default column widths otherwise)."""
+    grids = grids or {}
     with zipfile.ZipFile(xlsx) as zin:
         entries = [(info, zin.read(info)) for info in zin.infolist()]
     if not any(_VML.match(info.filename) for info, _ in entries):
@@ -311,5 +355,5 @@ def add_note_anchors(xlsx: Path) -> None:
     with zipfile.ZipFile(xlsx, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, data in entries:
             if _VML.match(info.filename):
-                data = _anchored_vml(data)
+                data = _anchored_vml(data, grids.get(info.filename))
             zout.writestr(info, data)
