@@ -99,3 +99,17 @@ def test_dtd_in_any_part_is_refused_before_calamine(tmp_path, part):
                            {part: lambda xml: _XXE + _strip_declaration(xml)})
     with pytest.raises(UnreadableFile, match="不安全"):
         read_workbook(hostile)
+
+
+def test_far_cell_is_found_whatever_names_the_sheet_relationship(tmp_path):
+    """Strict OOXML names r:id in another namespace; the size guard must still see the sheet."""
+    from tests.badinput import _far_cell, grain_table, rewrite_xlsx, write_xlsx
+    from validators.reader import read_workbook
+    clean = write_xlsx(tmp_path / "clean.xlsx", grain_table())
+    strict = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    hostile = rewrite_xlsx(clean, tmp_path / "strict.xlsx", {
+        "xl/workbook.xml": lambda xml: xml.replace(
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships", strict),
+        "xl/worksheets/sheet1.xml": _far_cell})
+    with pytest.raises(UnreadableFile, match="过大"):
+        read_workbook(hostile)

@@ -263,7 +263,6 @@ def _refuse(name: str, cells: int, limits: Limits):
 
 # -- .xlsx -----------------------------------------------------------------------
 
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, SheetExtras]:
@@ -278,17 +277,27 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
         for rel in _parse_small(package, rels_name, cap, SafeET).iter():
             if rel.get("Id") and rel.get("Target"):
                 targets[rel.get("Id")] = _resolve(workbook_name, rel.get("Target"))
-    sheets = [(element.get("name"), targets.get(element.get(f"{{{_REL_NS}}}id") or ""))
+    sheets = [(element.get("name"), targets.get(_relationship_id(element) or ""))
               for element in workbook.iter() if _local(element.tag) == "sheet"]
     sheet_parts = {target for _, target in sheets}
     for name in parts:      # every other XML part calamine may read: bounded and DTD-free
         if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
-            _read_part(package, name, cap)
+            data = _read_part(package, name, cap)
+            if "worksheets/" in name.lower() and name.endswith(".xml"):
+                inspect_sheet(data, posixpath.basename(name), limits)   # found by another route
     extras: dict[str, SheetExtras] = {}
     for name, target in sheets:
         if name is not None and target in parts:
             extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
     return extras
+
+
+def _relationship_id(element) -> str | None:
+    """r:id in any namespace (transitional and strict OOXML name it differently)."""
+    for key, value in element.attrib.items():
+        if key.startswith("{") and key.endswith("}id"):
+            return value
+    return None
 
 
 def _workbook_part(package, parts, cap) -> str:
