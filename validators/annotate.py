@@ -45,7 +45,7 @@ COLUMN_PX, ROW_PX = 64, 20    # default column width and row height, for the not
 class Annotated:
     source: Path
     copy: Path
-    values_only: bool            # the source was .xls/.ods/.csv: the copy holds its values only
+    values_only: bool            # .xls/.ods/.csv, or openpyxl could not open it: values only
 
 
 def copy_name(source: Path) -> str:
