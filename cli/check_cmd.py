@@ -87,12 +87,13 @@ def _check(paths, kind, config_path, targets, output_format, report, annotate, i
     config = load_config_or_exit(config_path)
     target_values = parse_targets(targets, spec)
     ignored = parse_ignore(ignore)
-    if not _inputs(paths):
+    inputs = _inputs(paths)
+    if not inputs:
         from validators.reader import SPREADSHEET_SUFFIXES
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。")
-    report_path = report_or_exit(report, paths)
-    copies = copies_or_exit(annotate, paths)
+    report_path = report_or_exit(report, inputs)
+    copies = copies_or_exit(annotate, inputs)
     return run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,
                      output_format=output_format, report=report_path, copies=copies)
 
@@ -146,7 +147,9 @@ def _inputs(paths) -> list[Path]:
     return find_input_files(paths)
 
 
-def report_or_exit(report: str | None, paths) -> Path | None:
+def report_or_exit(report: str | None, inputs: list[Path]) -> Path | None:
+    """The report's path; UsageProblem when it is no .xlsx name or would overwrite a return
+    (an input, or any existing file in an input's folder)."""
     if report is None:
         return None
     path = Path(report)
@@ -154,12 +157,14 @@ def report_or_exit(report: str | None, paths) -> Path | None:
         raise UsageProblem(f"--report 应是一个 .xlsx 文件名，现在是「{report}」。")
     if path.is_dir():
         raise UsageProblem(f"--report「{report}」是一个文件夹，请给出文件名，例如 核对报告.xlsx。")
-    if path.exists() and path.resolve() in {p.resolve() for p in _inputs(paths) if p.exists()}:
-        raise UsageProblem(f"--report「{report}」是要核对的文件之一，报告不能覆盖报回的表格。")
+    from validators.annotate import unsafe_copies
+    if unsafe_copies({path: path}, inputs):
+        raise UsageProblem(f"--report「{report}」会覆盖报回的表格。请把报告写到报送文件夹以外，"
+                           f"例如 --report 核对报告.xlsx。")
     return path
 
 
-def copies_or_exit(annotate: str | None, paths) -> dict[Path, Path] | None:
+def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path] | None:
     """Input file -> its annotated copy; UsageProblem if a copy would overwrite a return."""
     if annotate is None:
         return None
@@ -167,7 +172,6 @@ def copies_or_exit(annotate: str | None, paths) -> dict[Path, Path] | None:
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")
-    inputs = _inputs(paths)
     planned = plan_copies(inputs, out_dir)
     clashes = unsafe_copies(planned, inputs)
     if clashes:

@@ -135,7 +135,8 @@ def test_target_option_checks_the_total_against_it(returns):
     (["--ignore", "Q123"], "没有规则 Q123"),
     (["--format", "xml"], "--format 只能是 text 或 json"),
     (["--report", "out.csv"], "--report 应是一个 .xlsx 文件名"),
-    (["--report", "报送/bad.xlsx"], "报告不能覆盖报回的表格"),
+    (["--report", "报送/bad.xlsx"], "会覆盖报回的表格"),
+    (["--report", "报送/clean.xlsx"], "会覆盖报回的表格"),
     (["--frobnicate"], "没有选项 --frobnicate"),
     (["--report"], "选项 --report 需要一个值"),
 ])
