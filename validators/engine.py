@@ -29,6 +29,7 @@ log = logging.getLogger("fenjie")
 
 PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
 PARALLEL_FROM = 8            # files; below this a process pool costs more than it saves
+CHUNK_FILES = 8              # files handed to a worker at a time
 OUR_SHEETS_PREFIX = "fenjie_"
 
 
@@ -525,9 +526,22 @@ def _unreadable(path, reason: str) -> FileResult:
                       findings=[RULES["F001"].finding(reason=reason)])
 
 
-def _check_one(args) -> FileResult:
-    path, options = args
-    return check_file(path, **options)
+_worker_options: dict = {}
+
+
+def _start_worker(options: dict) -> None:
+    _worker_options.update(options)
+
+
+def _check_in_worker(path: str) -> FileResult:
+    return check_file(path, **_worker_options)
+
+
+def _pool_context():
+    """fork where there is one: workers start at once and inherit the log handler the CLI set
+    up; the parent has not imported numpy yet, so no thread is forked."""
+    import multiprocessing
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
 def check_paths(paths, *, kind=None, config: Config | None = None, targets=None, assigned=None,
@@ -535,22 +549,24 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
     """Check every file under `paths` in input order; both cores for many files."""
     from validators.reader import find_input_files
 
-    files = find_input_files(paths)
+    files = [str(f) for f in find_input_files(paths)]
     options = dict(kind=kind, config=config, targets=targets, assigned=assigned, ignore=ignore)
-    jobs = [(str(f), options) for f in files]
     workers = workers or min(2, os.cpu_count() or 1)
     results: list[FileResult] = []
-    if workers > 1 and len(jobs) >= PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_check_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+    if workers > 1 and len(files) >= PARALLEL_FROM:
+        # options go to each worker once; small chunks keep both workers busy to the end
+        chunk = max(1, min(CHUNK_FILES, len(files) // (workers * 4)))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                 initializer=_start_worker, initargs=(options,)) as pool:
+            for result in pool.map(_check_in_worker, files, chunksize=chunk):   # in input order
                 results.append(result)
                 if progress:
-                    progress(len(results), len(jobs))
+                    progress(len(results), len(files))
     else:
-        for job in jobs:
-            results.append(_check_one(job))
+        for path in files:
+            results.append(check_file(path, **options))
             if progress:
-                progress(len(results), len(jobs))
+                progress(len(results), len(files))
     return _batch(results, config, ignore)
 
 

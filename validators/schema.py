@@ -69,9 +69,28 @@ def _parse_column(raw: list) -> tuple[list, list]:
     return numbers, problems
 
 
+_SCHEMAS: dict[tuple, tuple[TableKind, pa.DataFrameSchema]] = {}
+_SCHEMAS_KEPT = 64
+
+
 def build_schema(kind: TableKind, present: set[str], known_keys: set[str] | None = None,
                  ) -> pa.DataFrameSchema:
-    """The schema for a table of `kind` whose located columns are `present`."""
+    """The schema for a table of `kind` whose located columns are `present`.
+
+    Built once per (kind, columns, names): pandera copies every check when a schema is made,
+    which cost more than checking a small return; a batch of returns shares a few schemas."""
+    key = (kind.name, frozenset(present), None if known_keys is None else frozenset(known_keys))
+    cached = _SCHEMAS.get(key)
+    if cached is not None and cached[0] is kind:
+        return cached[1]
+    if len(_SCHEMAS) >= _SCHEMAS_KEPT:
+        _SCHEMAS.clear()
+    schema = _new_schema(kind, present, known_keys)
+    _SCHEMAS[key] = (kind, schema)
+    return schema
+
+
+def _new_schema(kind: TableKind, present: set[str], known_keys: set[str] | None) -> pa.DataFrameSchema:
     columns: dict[str, pa.Column] = {}
     for col in kind.columns:
         if col.key not in present:
