@@ -113,3 +113,52 @@ def test_far_cell_is_found_whatever_names_the_sheet_relationship(tmp_path):
         "xl/worksheets/sheet1.xml": _far_cell})
     with pytest.raises(UnreadableFile, match="过大"):
         read_workbook(hostile)
+
+
+ODS_TRICKY = (
+    '<table:table-row table:number-rows-repeated="2"><table:table-cell '
+    'table:number-columns-repeated="3"/></table:table-row>'                       # rows 1-2 empty
+    '<table:table-row table:visibility="collapse" table:number-rows-repeated="2">'  # rows 3-4 hidden
+    '<table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="float" '
+    'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+    '<table:table-row><table:table-cell office:value-type="string" table:number-columns-spanned="2">'
+    '<text:p>合并</text:p></table:table-cell><table:covered-table-cell/>'
+    '<table:table-cell office:value-type="string" office:string-value="" '
+    'calcext:value-type="error"><text:p>#DIV/0!</text:p></table:table-cell>'
+    '<table:table-cell table:number-columns-repeated="1000"/></table:table-row>'   # row 5
+    '<table:table-row table:visibility="filter"><table:table-cell table:number-columns-repeated="40"/>'
+    '<table:table-cell office:value-type="float" office:value="2"><text:p>2</text:p>'
+    '</table:table-cell></table:table-row>'                                        # row 6: AO6
+    '<table:table-row table:visibility="collapse" table:number-rows-repeated="1048570">'
+    '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+
+
+def _ods_content(body: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+            'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0">'
+            f'<office:body><office:spreadsheet><table:table table:name="表一">{body}</table:table>'
+            '</office:spreadsheet></office:body></office:document-content>').encode()
+
+
+def test_ods_scan_agrees_with_the_streaming_parser():
+    from validators.xlsx_xml import _parse_ods_content, scan_ods_content
+    xml = _ods_content(ODS_TRICKY)
+    fast, slow = scan_ods_content(xml, Limits()), _parse_ods_content(xml, Limits())
+    assert {k: _as_tuple(v) for k, v in fast.items()} == {k: _as_tuple(v) for k, v in slow.items()}
+    assert fast["表一"].hidden_rows == {3, 4, 6}            # the trailing hidden filler holds nothing
+    assert fast["表一"].errors == {(5, 3): "#DIV/0!"}
+
+
+@pytest.mark.parametrize("limit, refused", [(6 * 41, False), (6 * 41 - 1, True)])
+def test_ods_area_counts_repeated_gaps(limit, refused):
+    from validators.xlsx_xml import _parse_ods_content, scan_ods_content
+    xml = _ods_content(ODS_TRICKY)
+    for scan in (scan_ods_content, _parse_ods_content):
+        if refused:
+            with pytest.raises(UnreadableFile, match="过大"):
+                scan(xml, Limits(max_cells=limit))
+        else:
+            scan(xml, Limits(max_cells=limit))

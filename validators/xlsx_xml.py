@@ -178,7 +178,113 @@ def _inspect_ods(package, parts: dict, cap: int, limits: Limits) -> dict[str, Sh
             _read_part(package, name, cap)
     if "content.xml" not in parts:
         raise _unreadable(_CORRUPT)
-    return _parse_ods_content(_read_part(package, "content.xml", cap), limits)
+    content = _read_part(package, "content.xml", cap)
+    if b"<table:table-row" in content or b"<table:table " not in content:
+        return scan_ods_content(content, limits)
+    return _parse_ods_content(content, limits)      # other namespace prefixes: stream-parse
+
+
+# content.xml is walked row by row with bytes.find: a row whose cells carry no repeat before
+# its last value (the usual case: LibreOffice only repeats the empty cells after it) is measured
+# by counting its cell tags; other rows, and rows with error values, are walked cell by cell.
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])([^>]*)>")
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'table:number-rows-repeated="([0-9]+)"')
+_ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="([0-9]+)"')
+_ODS_HIDDEN = re.compile(rb'table:visibility="(?:collapse|filter)"')
+_ODS_ERROR = b'calcext:value-type="error"'
+_ODS_TEXT = re.compile(rb"<text:p\b[^>]*>(.*?)</text:p>", re.S)
+_ANY_TAG = re.compile(rb"<[^>]*>")
+_ROW_END = b"</table:table-row>"
+
+
+def scan_ods_content(xml: bytes, limits: Limits) -> dict[str, SheetExtras]:
+    """Used area, hidden rows and error values of every table in an ODS content.xml."""
+    import html
+
+    tables: dict[str, SheetExtras] = {}
+    position = 0
+    while (start := _find_tag(xml, b"<table:table", position, len(xml))) >= 0:
+        tag_end = xml.find(b">", start)
+        end = xml.find(b"</table:table>", tag_end)
+        end = len(xml) if end < 0 else end
+        name = _ODS_NAME.search(xml, start, tag_end)
+        table = _OdsTable(html.unescape(name.group(1).decode("utf-8", "replace")) if name else "")
+        _scan_ods_rows(xml, tag_end + 1, end, table, limits)
+        _finish_ods_table(table, limits)
+        tables[table.name] = table.extras
+        position = end + 1
+    return tables
+
+
+def _find_tag(xml: bytes, opening: bytes, start: int, end: int) -> int:
+    """Offset of the next tag named exactly `opening` (not a longer name starting with it)."""
+    while (at := xml.find(opening, start, end)) >= 0:
+        if xml[at + len(opening):at + len(opening) + 1] in (b" ", b">", b"/", b"\n", b"\t", b"\r"):
+            return at
+        start = at + 1
+    return -1
+
+
+def _scan_ods_rows(xml: bytes, position: int, table_end: int, table: _OdsTable, limits: Limits) -> None:
+    while (start := _find_tag(xml, b"<table:table-row", position, table_end)) >= 0:
+        tag_end = xml.find(b">", start)
+        attrs = xml[start + 16:tag_end]
+        row_start = table.row + 1
+        row_repeat = _ods_repeat(_ODS_ROWS, attrs)
+        if b"visibility" in attrs and _ODS_HIDDEN.search(attrs):
+            table.hidden.append((row_start, row_start + row_repeat - 1))
+        table.row += row_repeat
+        if attrs.endswith(b"/"):
+            position = tag_end + 1
+            continue
+        end = xml.find(_ROW_END, tag_end, table_end)
+        end = table_end if end < 0 else end
+        width = _ods_row_width(xml, tag_end + 1, end, row_start, table.extras)
+        if width:
+            table.max_row = table.row
+            table.max_col = max(table.max_col, width)
+            if table.max_row * table.max_col > limits.max_cells:
+                _refuse(table.name, table.max_row * table.max_col, limits)
+        position = end
+
+
+def _ods_row_width(xml: bytes, start: int, end: int, row: int, extras: SheetExtras) -> int:
+    """The column of the row's last cell with content (0: none); records error values."""
+    last_value = xml.rfind(b"value-type=", start, end)
+    if last_value < 0:
+        return 0
+    tag_end = xml.find(b">", last_value, end)
+    if xml.find(b"repeated", start, tag_end) < 0 and xml.find(_ODS_ERROR, start, end) < 0:
+        return (xml.count(b"<table:table-cell", start, last_value)
+                + xml.count(b"<table:covered-table-cell", start, last_value))
+    return _ods_walk_cells(xml, start, end, row, extras)
+
+
+def _ods_walk_cells(xml: bytes, start: int, end: int, row: int, extras: SheetExtras) -> int:
+    import html
+
+    col = width = 0
+    for cell in _ODS_CELL.finditer(xml, start, end):
+        attrs = cell.group(1)
+        repeat = _ods_repeat(_ODS_COLUMNS, attrs)
+        if b"value-type=" in attrs or not attrs.endswith(b"/"):
+            width = col + repeat
+            if _ODS_ERROR in attrs:
+                text = _ODS_TEXT.search(xml, cell.end(), min(end, cell.end() + 4096))
+                shown = html.unescape(_ANY_TAG.sub(b"", text.group(1)).decode("utf-8", "replace")
+                                      ).strip() if text else ""
+                for offset in range(min(repeat, 16)):
+                    extras.errors[(row, col + 1 + offset)] = shown or "#VALUE!"
+        col += repeat
+    return width
+
+
+def _ods_repeat(pattern: re.Pattern, attrs: bytes) -> int:
+    if b"repeated" not in attrs:
+        return 1
+    found = pattern.search(attrs)
+    return max(int(found.group(1)), 1) if found else 1
 
 
 @dataclass
