@@ -11,7 +11,7 @@ system python3 with python3-uno (scripts/setup.sh installs both).
 The village figures are not random: each township's assigned figures are shared among its
 villages ([villages] in fenjie.toml) in proportion to fixed weights (WEIGHT_CYCLE, a 社区
 counting for little and growing no early rice; YIELD_CYCLE), rounded to 0.01 万亩 and whole 吨 so that
-they add up exactly to the assigned figure. The planted defects (PLANTED below):
+they add up exactly to the assigned figure. The planted defects:
 
     湘滨镇    one village 0.5 万亩 short of the assigned 粮食总面积
     南湖洲镇  a village's 粮食总面积 typed as text with its unit, e.g. 「2.24万亩」
@@ -55,8 +55,7 @@ UNO_PYTHON = "/usr/bin/python3"
 WEIGHT_CYCLE = (6, 4, 7, 3, 5, 8, 2, 5, 4, 6, 3, 7)
 COMMUNITY_WEIGHT = 1
 YIELD_CYCLE = (1.00, 0.97, 1.03, 0.99, 1.04, 0.98, 1.01)   # yield per 亩 varies a little by village
-PLACES = {"grain_output": 0}            # whole 吨; areas to 0.01 万亩
-AREA_PLACES = 2
+AREA_PLACES, OUTPUT_PLACES = 2, 0      # 0.01 万亩, whole 吨
 # 国有场所 has no villages in fenjie.toml: the clerk types its farms (the third has no early rice)
 FARMS = (("一分场", 6, True), ("二分场", 5, True), ("三分场", 3, False))
 
@@ -70,9 +69,6 @@ TWICE = "新泉镇"
 REVISED_SUFFIX = "(修改)"
 # Clerks rename files; the identity block of the template still says whose return it is.
 RENAMED = {"湘滨镇": "湘滨镇粮食生产计划任务分解到村.xlsx", "静河镇": "静河镇2025年粮食生产计划（定稿）.xlsx"}
-PLANTED = {SHORT: "0.5 万亩 short", UNIT_TEXT: "number typed with its unit", FULL_WIDTH: "full-width digits",
-           OUTSIDE_SUM: "row outside the SUM range", MISSPELT: "misspelt village",
-           TWICE: "sent twice", MISSING: "not sent"}
 
 FULL_WIDTH_DIGITS = str.maketrans("0123456789.", "０１２３４５６７８９．")
 
@@ -100,7 +96,7 @@ def village_figures(places: list[tuple[str, float, bool]], assigned: dict[str, f
     little apart), early rice only where it is grown, seedlings within the early rice."""
     area = share(assigned["grain_area"], [w for _, w, _ in places], AREA_PLACES)
     output = share(assigned["grain_output"], [a * YIELD_CYCLE[i % len(YIELD_CYCLE)] for i, a in enumerate(area)],
-                   PLACES["grain_output"])
+                   OUTPUT_PLACES)
     early = share(assigned["early_rice_area"], [a if grows else 0 for a, (_, _, grows) in zip(area, places)],
                   AREA_PLACES)
     seedling = share(assigned["early_rice_seedling"], early, AREA_PLACES)
@@ -133,19 +129,9 @@ def clerk_edits(township: str, config: Config, assigned: dict[str, float], layou
     """The operations of each file a township sends (two files for TWICE), in order."""
     places = places_of(township, config)
     rows = village_figures(places, assigned)
-    first = layout.first_row
-    typed: dict[str, object] = {}
-    typed_now = len(places) - 1 if township == OUTSIDE_SUM else len(places)
-    for offset, ((name, _, _), row) in enumerate(zip(places[:typed_now], rows)):
-        if not config.villages.get(township):
-            typed[f"A{first + offset}"] = name
-        for key, value in row.items():
-            typed[f"{layout.letter(key)}{first + offset}"] = value
-    footer = FOOTER_TEXT.format(filler=f"{township}人民政府").replace("填报日期：", f"填报日期：{date}")
-    typed[f"A{layout.footer_row}"] = footer
+    typed = clean_typing(township, config, places, rows, layout, date)
+    first, ops = layout.first_row, []
     area, output = layout.letter("grain_area"), layout.letter("grain_output")
-    ops: list[dict] = []
-
     if township == SHORT:
         i = largest(rows, "grain_area")
         typed[f"{area}{first + i}"] = round(rows[i]["grain_area"] - SHORT_BY, AREA_PLACES)
@@ -166,8 +152,22 @@ def clerk_edits(township: str, config: Config, assigned: dict[str, float], layou
     i = next(i for i, r in enumerate(rows) if len(set(f"{r['grain_output']:g}"[1:3])) == 2)
     digits = f"{rows[i]['grain_output']:g}"
     swapped = float(digits[0] + digits[2] + digits[1] + digits[3:])      # 6567 typed as 6657
-    first_try = {**typed, f"{output}{first + i}": swapped}
-    return [[{"op": "type", "cells": first_try}], ops]
+    return [[{"op": "type", "cells": {**typed, f"{output}{first + i}": swapped}}], ops]
+
+
+def clean_typing(township: str, config: Config, places, rows: list[dict], layout: Layout,
+                 date: str) -> dict[str, object]:
+    """Cell -> value of a correct return: every village's figures (farm names too, where the
+    config lists no villages; OUTSIDE_SUM's last farm comes later) and the footer's date."""
+    typed: dict[str, object] = {}
+    count = len(places) - 1 if township == OUTSIDE_SUM else len(places)
+    for row, (name, _, _), figures in zip(range(layout.first_row, layout.first_row + count), places, rows):
+        if not config.villages.get(township):
+            typed[f"A{row}"] = name
+        typed.update({f"{layout.letter(key)}{row}": value for key, value in figures.items()})
+    footer = FOOTER_TEXT.format(filler=f"{township}人民政府").replace("填报日期：", f"填报日期：{date}")
+    typed[f"A{layout.footer_row}"] = footer
+    return typed
 
 
 def outside_sum_edits(layout: Layout, last: dict) -> list[dict]:
