@@ -5,12 +5,14 @@ files. Nothing here writes a file or talks to Excel.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
 import re
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -501,6 +503,28 @@ def _owner_findings(ctx: Context) -> list[Finding]:
 def check_file(path, *, kind=None, config: Config | None = None, targets=None, assigned=None,
                ignore=()) -> FileResult:
     """Check one file; never raises: an unreadable file is a result with an F001 finding."""
+    with _collector_paused():
+        return _check_file(path, kind=kind, config=config, targets=targets, assigned=assigned,
+                           ignore=ignore)
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while one file is read and checked.
+
+    A check makes a few objects per cell and drops them all at the end; meanwhile the collector
+    walked the whole sheet over and over (a third of the time of a 100 000-row check). Reference
+    counting still frees everything as usual; only cycles wait until the file is done."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _check_file(path, *, kind, config, targets, assigned, ignore) -> FileResult:
     from validators.reader import UnreadableFile, read_workbook
 
     limits = config.limits if config else Limits()

@@ -37,9 +37,10 @@ class Failure:
 
 def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
     kind, rows = table.kind, table.rows
-    data: dict[str, list] = {}
+    cells = [r.cells for r in rows]
+    data: dict[str, object] = {}
     for col in kind.columns:
-        raw = [r.cells.get(col.key) for r in rows]
+        raw = [c.get(col.key) for c in cells]
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
             data[col.key], data[col.key + PROBLEM] = _parse_column(raw)
         else:
@@ -47,26 +48,22 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
                              for v in raw]
     if normalise_key is not None:
         data[kind.key + NORMALISED] = [None if r.key is None else normalise_key(r.key) for r in rows]
-    frame = pd.DataFrame(data, index=range(len(rows)))
-    for col in kind.columns:
-        if col.key + PROBLEM in frame:
-            frame[col.key] = frame[col.key].astype(float)
-    return frame
+    return pd.DataFrame(data, index=range(len(rows)))
 
 
-def _parse_column(raw: list) -> tuple[list, list]:
-    """Numbers meant and problems of one column; real numbers take the fast path."""
-    numbers, problems = [], []
-    for value in raw:
-        kind = type(value)
-        if kind is float or kind is int:
-            numbers.append(value)
-            problems.append(None)
-        else:
-            parsed = parse_number(value)
-            numbers.append(parsed.number)
-            problems.append(parsed.code)
-    return numbers, problems
+_PLAIN_NUMBERS = frozenset((float, int))
+
+
+def _parse_column(raw: list) -> tuple[np.ndarray, list]:
+    """Numbers meant (float array, NaN for none) and problems of one column.
+
+    Real number cells, nearly all of a big table, are taken as they are; only the others go
+    through parse_number."""
+    numbers, problems = list(raw), [None] * len(raw)
+    for index in [i for i, v in enumerate(raw) if type(v) not in _PLAIN_NUMBERS]:
+        parsed = parse_number(raw[index])
+        numbers[index], problems[index] = parsed.number, parsed.code
+    return np.array(numbers, dtype=float), problems
 
 
 _SCHEMAS: dict[tuple, tuple[TableKind, pa.DataFrameSchema]] = {}

@@ -18,7 +18,7 @@ HEADER_SEARCH_ROWS = 60      # a header further down than this is not a header
 MIN_HEADER_MATCHES = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class TableRow:
     row: int                            # Excel row number
     key: str | None                     # the key cell's text (township, village, 序号)
