@@ -162,3 +162,10 @@ def test_ods_area_counts_repeated_gaps(limit, refused):
                 scan(xml, Limits(max_cells=limit))
         else:
             scan(xml, Limits(max_cells=limit))
+
+
+def test_an_empty_formatted_last_row_is_not_a_far_cell():
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="F{r}"><v>1</v></c></row>'
+                   for r in range(1, 11))
+    xml = sheet_xml(rows + '<row r="1048576" s="3" customFormat="1" hidden="1"/>')
+    assert inspect_sheet(xml, "表", Limits()).hidden_rows == {1048576}
