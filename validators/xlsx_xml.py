@@ -563,6 +563,7 @@ def _cell_position(xml: bytes, before: int) -> tuple[int, bytes, tuple[int, int]
 
 
 def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras) -> None:
+    masters: dict[bytes, str] | None = None       # shared formula index -> text, read once
     for pattern in (_CLOSED_FORMULA, _EMPTY_FORMULA):
         for match in pattern.finditer(xml):
             start, tag, position = _cell_position(xml, match.start())
@@ -574,16 +575,16 @@ def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras) -> None:
             if pattern is _CLOSED_FORMULA:
                 text = _unescape(xml[formula_at + len(formula_tag):match.start()])
             if not text:
-                text = _shared_formula(xml, formula_tag)
+                index = _SHARED_INDEX.search(formula_tag)
+                if index is not None:
+                    if masters is None:
+                        masters = {m.group(1): _unescape(m.group(2)) for m in _SHARED_MASTER.finditer(xml)}
+                    text = masters.get(index.group(1))
             extras.unsaved_formulas[position] = "=" + (text or "")
 
 
-def _shared_formula(xml: bytes, formula_tag: bytes) -> str | None:
-    index = re.search(rb'\ssi="([0-9]+)"', formula_tag)
-    if index is None:
-        return None
-    master = re.search(rb'<f\b[^>]*\ssi="%s"[^>/]*>([^<]+)</f>' % index.group(1), xml)
-    return _unescape(master.group(1)) if master else None
+_SHARED_INDEX = re.compile(rb'\ssi="([0-9]+)"')
+_SHARED_MASTER = re.compile(rb'<f\b[^>]*\ssi="([0-9]+)"[^>/]*>([^<]+)</f>')
 
 
 def _unescape(raw: bytes) -> str:
