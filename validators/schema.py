@@ -8,6 +8,7 @@ rule, a table row and a column; pandera's own messages never reach a user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,10 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
     cells = [r.cells for r in rows]
     data: dict[str, object] = {}
     for col in kind.columns:
-        raw = [c.get(col.key) for c in cells]
+        if col.key in table.columns:        # every row's cells hold every located column
+            raw = list(map(itemgetter(col.key), cells))
+        else:
+            raw = [c.get(col.key) for c in cells]
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
             data[col.key], data[col.key + PROBLEM] = _parse_column(raw)
         else:

@@ -7,6 +7,7 @@ mid-table (tables copied from a multi-page PDF); finds the 合计 row above or b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
@@ -145,6 +146,7 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
     width = max(indexes) + 1
     hidden, origin = sheet.hidden_rows, sheet.origin_row
     all_rows = sheet.rows
+    rows, keys_of = table.rows, itemgetter(*indexes) if len(indexes) > 1 else None
     for index in range(start, len(all_rows)):
         row = all_rows[index]
         size = len(row)
@@ -164,9 +166,12 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
                                     or _is_sub_header(texts, kind)):
                 table.repeated_headers.append(origin + index)
                 continue
-            first = next(v for v in row if v is not None and v != "")
-            if _is_note(row, first, filled, indexes):
-                if table.rows or table.total_row:
+            first = row[0]
+            if first is None or first == "":
+                first = next(v for v in row if v is not None and v != "")
+            if isinstance(first, str) and (first.lstrip().startswith(NOTE_PREFIXES) or filled == 1) \
+                    and _is_note(row, first, filled, indexes):
+                if rows or table.total_row:
                     break
                 continue
         if size < width:
@@ -179,15 +184,15 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
         else:
             key_text = _key_text(key_value)
         excel_row = origin + index
-        entry = TableRow(excel_row, key_text, dict(zip(keys, [row[i] for i in indexes])),
-                         excel_row in hidden)
-        if first is not None and _is_total(key_value, first, totals):
+        values = keys_of(row) if keys_of else (row[indexes[0]],)
+        entry = TableRow(excel_row, key_text, dict(zip(keys, values)), excel_row in hidden)
+        if first is not None and any("计" in t for t in texts) and _is_total(key_value, first, totals):
             if table.total_row is None:
                 table.total_row = entry
-            if table.rows:
+            if rows:
                 break               # the 合计 closes the table; below it are footers and live checks
             continue
-        table.rows.append(entry)
+        rows.append(entry)
 
 
 def _key_text(value) -> str:
