@@ -312,6 +312,7 @@ UNREADABLE_CASES = [
     _unreadable("missing", "missing.xlsx", "不存在"),
     _unreadable("xls_dimensions_inverted", "xls_dimensions_inverted.xls", "损坏", soffice=True),
     _unreadable("xls_dimensions_huge", "xls_dimensions_huge.xls", "过大", soffice=True),
+    _unreadable("xlsx_string_count", "xlsx_string_count.xlsx", "损坏", soffice=True),
 ]
 
 # One malformed number per file, in 新泉镇's row (row 5): column B 粮食总面积, C 早稻面积, D 粮食总产量.
@@ -420,8 +421,20 @@ def patch_xls_dimensions(path: Path, first_row: int, end_row: int) -> Path:
     return path
 
 
+def patch_string_count(path: Path, count: int = 4_000_000_000) -> Path:
+    """Claim `count` shared strings in a LibreOffice-saved .xlsx (it writes sharedStrings.xml)."""
+    import re
+    patched = path.with_suffix(".patched.xlsx")
+    rewrite_xlsx(path, patched, {"xl/sharedStrings.xml": lambda xml: re.sub(
+        rb'uniqueCount="[0-9]+"', b'uniqueCount="%d"' % count, xml, count=1)})
+    patched.replace(path)
+    return path
+
+
 # LibreOffice-made files damaged afterwards, as a disk or a mail gateway might
 _AFTER_SOFFICE: dict[str, Callable[[Path], object]] = {
+    # calamine reserves memory for every announced shared string before reading one
+    "xlsx_string_count": patch_string_count,
     # calamine sizes the grid as end - first: a first row past the end wraps to terabytes
     "xls_dimensions_inverted": lambda path: patch_xls_dimensions(path, 0xC1000000, 1),
     "xls_dimensions_huge": lambda path: patch_xls_dimensions(path, 0, 0xAC000001),

@@ -39,9 +39,12 @@ def inspect_xls(path: Path, limits: Limits, encrypted_reason: str) -> dict[str, 
         return {}
     sheets = _globals(stream, encrypted_reason)
     result: dict[str, SheetExtras] = {}
+    walked: dict[int, SheetExtras] = {}     # a damaged file may point many sheets at one place
     for offset, name in sheets:
         try:
-            result[name] = _sheet(stream, offset, name, limits)
+            if offset not in walked:
+                walked[offset] = _sheet(stream, offset, name, limits)
+            result[name] = walked[offset]
         except struct.error:
             continue          # a damaged sheet: calamine reports what it can
     return result

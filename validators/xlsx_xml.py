@@ -391,6 +391,8 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
     for name in parts:      # every other XML part calamine may read: bounded and DTD-free
         if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
             data = _read_part(package, name, cap)
+            if name.lower().endswith("sharedstrings.xml"):
+                _check_string_count(data)
             if "worksheets/" in name.lower() and name.endswith(".xml"):
                 inspect_sheet(data, posixpath.basename(name), limits)   # found by another route
     extras: dict[str, SheetExtras] = {}
@@ -398,6 +400,21 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
         if name is not None and target in parts:
             extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
     return extras
+
+
+_UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
+
+
+def _check_string_count(xml: bytes) -> None:
+    """calamine reserves memory for uniqueCount strings up front: a damaged or hostile count of
+    four billion would abort the whole process, so the count must match the strings present."""
+    declared = _UNIQUE_COUNT.search(xml, 0, 4096)
+    if declared is None:
+        return
+    present = xml.count(b"<si") + xml.count(b":si>") + xml.count(b":si ")
+    if int(declared.group(1)) > present + 1024:
+        from validators.reader import _DAMAGED
+        raise _unreadable(_DAMAGED)
 
 
 def _relationship_id(element) -> str | None:
@@ -598,8 +615,8 @@ def _fast_errors(xml: bytes, extras: SheetExtras) -> None:
         start, tag = _start_tag(xml, at)
         if tag.startswith(b"<c") and tag[2:3].isspace() and not tag.endswith(b"/>"):
             _, _, position = _cell_position(xml, start + len(tag))
-            close = xml.find(b"</c>", start)
-            value = _VALUE.search(xml, start + len(tag), close if close >= 0 else len(xml))
+            close = xml.find(b"</c>", start, start + _CELL_WINDOW)
+            value = _VALUE.search(xml, start + len(tag), close if close >= 0 else start + _CELL_WINDOW)
             if value is not None and value.group(1):
                 extras.errors[position] = _unescape(value.group(1))
         at = xml.find(b't="e"', at + 5)
