@@ -248,11 +248,11 @@ def test_find_input_files(tmp_path):
 @pytest.mark.parametrize("target", ["xls", "ods"])
 def test_far_cell_in_legacy_formats_is_refused_before_loading(tmp_path, target):
     source = write_xlsx(tmp_path / "far.xlsx", [["乡镇"]],
-                        edit=lambda book, ws: ws.cell(65536, 256, 1))
+                        edit=lambda book, ws: ws.cell(2000, 200, 1))
     converted = soffice_convert([source], target, tmp_path / target)[0]
-    with pytest.raises(UnreadableFile, match="过大"):
-        read_workbook(converted)
-    assert read_workbook(converted, limits=Limits(max_cells=20_000_000)).sheets[0].value(65536, 256) == 1
+    with pytest.raises(UnreadableFile, match="过大"):                 # 2000 × 200 = 400 000
+        read_workbook(converted, limits=Limits(max_cells=399_999))
+    assert read_workbook(converted, limits=Limits(max_cells=400_000)).sheets[0].value(2000, 200) == 1
 
 
 def test_native_stderr_is_kept_off_the_terminal(capfd):
