@@ -6,10 +6,13 @@ files. Nothing here writes a file or talks to Excel.
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import math
 import os
 import re
+import sys
+import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -551,10 +554,36 @@ def _unreadable(path, reason: str) -> FileResult:
 
 
 _worker_options: dict = {}
+_loader: threading.Thread | None = None
 
 
 def _start_worker(options: dict) -> None:
     _worker_options.update(options)
+    _load_checks_meanwhile()
+
+
+def _load_checks_meanwhile() -> None:
+    """Import pandas and pandera (validators.schema: about a second) in a background thread.
+
+    Reading the first file overlaps it: python-calamine parses without holding the GIL. An
+    import that fails here fails again, with its message, where the check needs the module."""
+    global _loader
+    if "validators.schema" in sys.modules or (_loader is not None and _loader.is_alive()):
+        return
+
+    def load() -> None:
+        try:
+            importlib.import_module("validators.schema")
+        except BaseException:          # noqa: BLE001  (reported by the import in check_table)
+            pass
+    _loader = threading.Thread(target=load, name="fenjie-load-checks")
+    _loader.start()
+
+
+def _loader_done() -> None:
+    """No process may be forked while another thread is half-way through an import."""
+    if _loader is not None:
+        _loader.join()
 
 
 def _check_in_worker(path: str) -> FileResult:
@@ -578,6 +607,7 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
     workers = workers or min(2, os.cpu_count() or 1)
     results: list[FileResult] = []
     if workers > 1 and len(files) >= PARALLEL_FROM:
+        _loader_done()
         # options go to each worker once; small chunks keep both workers busy to the end
         chunk = max(1, min(CHUNK_FILES, len(files) // (workers * 4)))
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
@@ -587,6 +617,7 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
                 if progress:
                     progress(len(results), len(files))
     else:
+        _load_checks_meanwhile()
         for path in files:
             results.append(check_file(path, **options))
             if progress:
