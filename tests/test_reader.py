@@ -278,3 +278,15 @@ def test_csv_with_a_runaway_field_is_unreadable(tmp_path):
     path.write_text('乡镇,面积\n新泉镇,"22\n' + "x" * 200_000 + "\n", encoding="utf-8")
     with pytest.raises(UnreadableFile, match="CSV 文件格式有误"):
         read_workbook(path)
+
+
+@pytest.mark.parametrize("content, encoding, word", [
+    ("MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=x\r\n\r\n--x\r\n", "ascii", "MHT"),
+    ("\ufeff<html><body><table><tr><td>新泉镇</td></tr></table></body></html>", "utf-16", "网页"),
+    ("  \r\n<!DOCTYPE html><html><body>导出</body></html>", "gbk", "网页"),
+])
+def test_web_pages_saved_as_xls(tmp_path, content, encoding, word):
+    path = tmp_path / "导出.xls"
+    path.write_bytes(content.encode(encoding))
+    with pytest.raises(UnreadableFile, match=word):
+        read_workbook(path)

@@ -165,6 +165,8 @@ def _sniff(path: Path, head: bytes) -> str:
             or "<html" in sample[:2000] or "<table" in sample[:2000]:
         raise UnreadableFile("这是网页文件（HTML），只是扩展名写成了表格：多见于从网上系统导出的"
                              "“Excel”。" + _SAVE_AS_XLSX)
+    if sample.startswith("mime-version:") or "content-type: multipart/related" in sample[:2000]:
+        raise UnreadableFile("这是网页存档（MHT），只是扩展名写成了表格：" + _SAVE_AS_XLSX)
     if sample.startswith("<"):
         raise UnreadableFile("这是 XML 文本文件，不是表格：" + _SAVE_AS_XLSX)
     if suffix == ".csv" or (suffix == ".xls" and "\t" in text):
