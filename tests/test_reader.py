@@ -290,3 +290,9 @@ def test_web_pages_saved_as_xls(tmp_path, content, encoding, word):
     path.write_bytes(content.encode(encoding))
     with pytest.raises(UnreadableFile, match=word):
         read_workbook(path)
+
+
+def test_csv_sep_line_names_the_delimiter(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\r\n乡镇;面积\r\n新泉镇;22,5\r\n", encoding="utf-8")
+    assert read_workbook(path).sheets[0].rows == [["乡镇", "面积"], ["新泉镇", "22,5"]]

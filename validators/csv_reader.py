@@ -19,13 +19,18 @@ from validators.sheet import SheetData
 
 _CLEAN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|-?\.[0-9]+")
 _DELIMITERS = (",", "\t", ";", "|")
+_SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def read_csv(path: Path, limits: Limits) -> SheetData:
     from validators.reader import UnreadableFile
 
     text = decode(path.read_bytes())
-    delimiter = guess_delimiter(text)
+    declared = _SEP_LINE.match(text)           # Excel's "sep=;" first line names the delimiter
+    if declared:
+        delimiter, text = declared.group(1), text[declared.end():]
+    else:
+        delimiter = guess_delimiter(text)
     rows: list[list[object]] = []
     cells = 0
     try:
