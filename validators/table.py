@@ -147,8 +147,19 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
     hidden, origin = sheet.hidden_rows, sheet.origin_row
     all_rows = sheet.rows
     rows, keys_of = table.rows, itemgetter(*indexes) if len(indexes) > 1 else None
+    plain_rows = key_index == 0 and keys_of is not None
     for index in range(start, len(all_rows)):
         row = all_rows[index]
+        if plain_rows and row and type(row[0]) is str and list(map(type, row)).count(str) == 1:
+            # the usual row: its name in the key column, numbers (or nothing) elsewhere
+            key_text = row[0].strip()
+            if key_text and "计" not in key_text and not key_text.startswith(NOTE_PREFIXES):
+                if len(row) < width:
+                    row = row + [None] * (width - len(row))
+                excel_row = origin + index
+                rows.append(TableRow(excel_row, key_text, dict(zip(keys, keys_of(row))),
+                                     excel_row in hidden))
+                continue
         size = len(row)
         nones = row.count(None)
         if nones == size:
