@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from templates.config import Limits
@@ -251,11 +252,21 @@ def _is_reader_failure(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+_STDERR_LOCK = threading.Lock()      # fd 2 is process-wide: one redirection at a time
+
+
 @contextlib.contextmanager
 def _native_errors_quiet():
     """Send native stderr (a Rust panic prints its message and backtrace there) to a scratch
     file while calamine runs, so a damaged file never shows a trace in the terminal; the
     panic itself still arrives as an exception and becomes UnreadableFile."""
+    with _STDERR_LOCK:
+        with _stderr_to_scratch():
+            yield
+
+
+@contextlib.contextmanager
+def _stderr_to_scratch():
     try:
         if sys.stderr is not None:
             sys.stderr.flush()
