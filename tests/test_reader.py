@@ -296,3 +296,25 @@ def test_csv_sep_line_names_the_delimiter(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_text("sep=;\r\n乡镇;面积\r\n新泉镇;22,5\r\n", encoding="utf-8")
     assert read_workbook(path).sheets[0].rows == [["乡镇", "面积"], ["新泉镇", "22,5"]]
+
+
+def test_reading_from_threads_leaves_stderr_working(mixed, tmp_path, capfd):
+    import os
+    import threading
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(mixed.read_bytes()[:3000])
+
+    def work():
+        for path in [mixed, broken] * 5:
+            try:
+                read_workbook(path)
+            except UnreadableFile:
+                pass
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    os.write(2, b"still here\n")
+    assert capfd.readouterr().err == "still here\n"
