@@ -484,7 +484,8 @@ class _Irregular(Exception):
 def inspect_sheet(xml: bytes, name: str, limits: Limits) -> SheetExtras:
     """Refuse a sheet too large to load, then find what hides data in it."""
     cells = xml.count(b"<c ")
-    regular = (b":sheetData" not in xml and b"r='" not in xml and b"<c>" not in xml
+    data_at = xml.find(b"sheetData")              # near the top: a prefix shows at once
+    regular = (xml[data_at - 1:data_at] != b":" and b"r='" not in xml and b"<c>" not in xml
                and xml.count(b' r="') >= cells + xml.count(b"<row "))
     if regular:
         height, width = _farthest_cell(xml, limits.max_cells)
@@ -523,7 +524,7 @@ def column_number(letters: str) -> int:
 
 def scan_sheet(xml: bytes) -> SheetExtras:
     """Hidden rows, formulas without a saved result, and error values of regular sheet XML."""
-    has_hidden = any(mark in xml for mark in _HIDDEN_MARKS)
+    has_hidden = _HIDDEN_MARK.search(xml) is not None
     has_formula = b"<f" in xml
     has_error = b't="e"' in xml
     if not (has_hidden or has_formula or has_error):
@@ -549,6 +550,7 @@ def _start_tag(xml: bytes, inside: int) -> tuple[int, bytes]:
 
 
 _HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')     # LibreOffice writes hidden="false" on every row
+_HIDDEN_MARK = re.compile(rb'hidden="(?:1|true)"')
 
 
 def _fast_hidden_rows(xml: bytes, extras: SheetExtras) -> None:
