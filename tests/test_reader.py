@@ -318,3 +318,24 @@ def test_reading_from_threads_leaves_stderr_working(mixed, tmp_path, capfd):
         thread.join()
     os.write(2, b"still here\n")
     assert capfd.readouterr().err == "still here\n"
+
+
+def test_empty_formatted_cells_at_the_bottom_do_not_make_a_sheet_too_large(tmp_path):
+    """LibreOffice writes formatted empty rows down to row 1048576 after rows are deleted."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from validators.reader import read_workbook
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["乡镇(单位)", "粮食总面积(万亩)"])
+    sheet.append(["新泉镇", 22])
+    sheet.row_dimensions[1048576].height = 20
+    sheet.cell(1048576, 6).font = Font(bold=True)
+    path = tmp_path / "formatted-bottom.xlsx"
+    book.save(path)
+    assert read_workbook(path).sheets[0].rows == [["乡镇(单位)", "粮食总面积(万亩)"], ["新泉镇", 22]]
+    sheet.cell(1048576, 6).value = 1                     # a real far cell is still refused
+    book.save(path)
+    with pytest.raises(UnreadableFile, match="数据区域过大"):
+        read_workbook(path)

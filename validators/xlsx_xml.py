@@ -465,10 +465,14 @@ def _local(tag) -> str:
 # Every search below starts with a literal, so the regex engine skips ahead with a fast scan:
 # a 25 MB sheet takes milliseconds per pattern. XML these shortcuts do not cover (namespace
 # prefixes, attributes written r = '…', cells without a reference) goes through _parse_sheet.
-_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]')
-_ANY_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]')
-# cell references only: an empty formatted <row r="1048576"/> costs calamine nothing
-_TALL_REF = {digits: re.compile(rb'r="[A-Z]{1,3}([0-9]{%d,})"' % digits) for digits in range(1, 8)}
+# cell references of cells that hold something (a value, inline text or a formula): an empty
+# formatted <row r="1048576"/> or <c r="F1048576" s="1"/> (LibreOffice writes them after rows are
+# deleted) costs calamine nothing and must not make a sheet "too large"
+_HOLDS = rb'"[^>]*(?<!/)>\s*<(?:v|is|f)\b'
+_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]+' + _HOLDS)
+_ANY_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]+' + _HOLDS)
+_TALL_REF = {digits: re.compile(rb'r="[A-Z]{1,3}([0-9]{%d,})' % digits + _HOLDS)
+             for digits in range(1, 8)}
 _CLOSED_FORMULA = re.compile(rb"</f>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
 _EMPTY_FORMULA = re.compile(rb"<f\b[^>]*/>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
 _TAG_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
@@ -649,7 +653,8 @@ def _parse_sheet(xml: bytes) -> tuple[SheetExtras, int, int]:
                 continue
             if tag == "c":
                 row_number, col_number = _cell_position_of(element.get("r"), row_number, col_number)
-                max_row, max_col = max(max_row, row_number), max(max_col, col_number)
+                if len(element):                  # an empty formatted cell costs calamine nothing
+                    max_row, max_col = max(max_row, row_number), max(max_col, col_number)
                 _read_cell(element, row_number, col_number, extras, shared)
                 element.clear()
             elif tag == "row":
