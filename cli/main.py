@@ -22,6 +22,27 @@ class UsageProblem(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
+PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
+
+
+class ChineseCommand(click.Command):
+    """click's own parse errors (unknown option, missing argument …) in Chinese, exit status 2."""
+
+    def parse_args(self, ctx, args):
+        see = f"运行 {ctx.command_path} --help 查看用法。"
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            raise UsageProblem(f"没有选项 {exc.option_name}。{see}") from None
+        except click.MissingParameter as exc:
+            name = exc.param.name if exc.param else ""
+            raise UsageProblem(f"缺少{PARAMETER_ZH.get(name, name)}。{see}") from None
+        except click.BadOptionUsage as exc:
+            raise UsageProblem(f"选项 {exc.option_name} 需要一个值。{see}") from None
+        except click.UsageError as exc:
+            raise UsageProblem(f"用法有误：{exc.format_message()}。{see}") from None
+
+
 def load_config_or_exit(path):
     """The parsed config, or exit status 2 with a Chinese message."""
     if path is None:
@@ -57,7 +78,7 @@ def main():
     """
 
 
-@main.command()
+@main.command(cls=ChineseCommand)
 def kinds():
     """列出支持的表格类型。"""
     from templates.kinds import KINDS
@@ -68,7 +89,7 @@ def kinds():
         click.echo(f"{'':<16}列：{headers}")
 
 
-@main.command()
+@main.command(cls=ChineseCommand)
 @click.argument("code", required=False)
 def rules(code):
     """列出核对规则；给出 CODE 时显示该规则的详细说明。"""

@@ -12,29 +12,12 @@ from pathlib import Path
 
 import click
 
-from cli.main import UsageProblem, kind_or_exit, load_config_or_exit
+from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
 
-class MergeUsageCommand(click.Command):
-    """click's own parse errors (unknown option, missing argument …) in Chinese, exit 2."""
-
-    def parse_args(self, ctx, args):
-        try:
-            return super().parse_args(ctx, args)
-        except click.NoSuchOption as exc:
-            raise UsageProblem(f"没有选项 {exc.option_name}。运行 fenjie merge --help 查看用法。") from None
-        except click.MissingParameter as exc:
-            what = "报回的文件或文件夹" if exc.param and exc.param.name == "paths" else exc.param.name
-            raise UsageProblem(f"缺少{what}。用法：{EXAMPLE}") from None
-        except click.BadOptionUsage as exc:
-            raise UsageProblem(f"选项 {exc.option_name} 需要一个值。运行 fenjie merge --help 查看用法。") from None
-        except click.UsageError as exc:
-            raise UsageProblem(f"用法有误：{exc.format_message()}。运行 fenjie merge --help 查看用法。") from None
-
-
-@click.command(cls=MergeUsageCommand)
+@click.command(cls=ChineseCommand)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（必需）。")
 @click.option("--from", "county_table", metavar="COUNTY_TABLE",

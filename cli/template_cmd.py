@@ -5,12 +5,12 @@ from pathlib import Path
 
 import click
 
-from cli.main import UsageProblem, kind_or_exit, load_config_or_exit
+from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
 
 EXAMPLE = "fenjie template grain-plan --config examples/xiangyin-2025/fenjie.toml -o 模板/"
 
 
-@click.command()
+@click.command(cls=ChineseCommand)
 @click.argument("kind")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="配置文件 fenjie.toml")
 @click.option("--from", "county_table", type=click.Path(dir_okay=False),

@@ -149,7 +149,7 @@ def test_usage_errors_exit_2_in_chinese(returns, args, message):
 
 def test_no_path_is_a_usage_error():
     result = CliRunner().invoke(main, ["check"])
-    assert result.exit_code == 2 and "缺少要核对的文件或文件夹" in result.output
+    assert result.exit_code == 2 and "缺少要处理的文件或文件夹" in result.output
 
 
 def test_a_bad_config_is_a_usage_error(returns, tmp_path):
