@@ -6,6 +6,7 @@ finding can carry it as the suggestion and the totals can be checked as intended
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _UNITS = ("万亩", "亩", "万吨", "吨", "公斤", "万元", "元", "个", "%", "％")
 _APPROX = ("约", "大约", "左右", "以上", "以下", "多", "余", "近", "超", "不少于", "不低于", "力争")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_ALL_WORDS = _UNITS + _APPROX
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,18 @@ def _as_number(text: str) -> float | None:
     return None
 
 
+@functools.cache
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
+
+
 def _strip_words(text: str, words: tuple[str, ...]) -> float | None:
     """The number left when `words` (prefixes or suffixes, possibly several) are removed."""
     core, changed = text, True
     found = False
     while changed:
         changed = False
-        for word in sorted(words, key=len, reverse=True):
+        for word in _longest_first(words):
             if core.startswith(word):
                 core, changed, found = core[len(word):], True, True
             if core.endswith(word):
@@ -95,7 +102,7 @@ def _strip_words(text: str, words: tuple[str, ...]) -> float | None:
     if not found:
         return None
     # 22万亩左右: after removing approximations a unit may remain, and the other way round
-    for word in sorted(_UNITS + _APPROX, key=len, reverse=True):
+    for word in _longest_first(_ALL_WORDS):
         if core.endswith(word):
             core = core[:-len(word)]
         if core.startswith(word):
