@@ -34,9 +34,9 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
     退出状态：0 每个乡镇都报送了一份无错的表；1 有未报送、有错、重复报送或无法对应的文件；
     2 用法或配置有误。
     """
-    from cli.check_cmd import _errors_logged_to, _log_path
-    log_path = _log_path()
-    with _errors_logged_to(log_path):
+    from cli.running import errors_logged_to, log_path
+    log_file = log_path()
+    with errors_logged_to(log_file):
         try:
             code = _merge(paths, config_path, county_table, kind, include_invalid, output)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
@@ -45,7 +45,7 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
             import logging
             logging.getLogger("fenjie").exception("fenjie merge")
             click.echo(f"错误：fenjie merge 运行时出错（{type(exc).__name__}），这是程序的问题，"
-                       f"不是表格的问题。详细信息已写入 {log_path}，请发给维护人员。", err=True)
+                       f"不是表格的问题。详细信息已写入 {log_file}，请发给维护人员。", err=True)
             code = 1
     ctx.exit(code)
 
@@ -116,7 +116,7 @@ def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[s
 # -- running --------------------------------------------------------------------------------
 
 def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
-    from cli.check_cmd import ProgressBar
+    from cli.running import ProgressBar
     from templates.summary import write_summary
     from templates.writer import WriteProblem
     from validators.engine import check_paths

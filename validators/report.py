@@ -157,7 +157,6 @@ def fill_findings_sheet(ws, batch: BatchResult, report_dir: Path, base: Path | N
     _finish(ws, len(FINDINGS_HEADERS))
 
 
-_findings_sheet = fill_findings_sheet     # the name templates/summary.py imports
 
 
 def build_report(batch: BatchResult, report_dir: Path, base: Path | None = None) -> Workbook:

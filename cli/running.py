@@ -1,0 +1,70 @@
+"""What every batch command shares: a log file for error details and a progress bar."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+PROGRESS_FROM = 6          # files; fewer are checked before a bar would be worth drawing
+LOG_NAME = "fenjie-check.log"
+
+
+def log_path() -> Path:
+    """Where error details go: $FENJIE_LOG, else ~/.cache/fenjie/fenjie-check.log."""
+    import os
+    return Path(os.environ.get("FENJIE_LOG") or Path.home() / ".cache" / "fenjie" / LOG_NAME)
+
+
+@contextmanager
+def errors_logged_to(path: Path):
+    """While checking, the engine's error details go to a log file, never to the terminal."""
+    import logging
+
+    class QuietFileHandler(logging.FileHandler):
+        def handleError(self, record):       # an unwritable log must not print a traceback
+            pass
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
+    logger = logging.getLogger("fenjie")
+    handler = QuietFileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    saved = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+        handler.close()
+
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, only when stderr is a terminal and the batch is large."""
+
+    def __init__(self):
+        self._bar = None
+        self._task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if total < PROGRESS_FROM or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            self._bar = Progress(TextColumn("核对中"), BarColumn(), MofNCompleteColumn(),
+                                 console=Console(stderr=True), transient=True)
+            self._task = self._bar.add_task("check", total=total)
+            self._bar.start()
+        self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
