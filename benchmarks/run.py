@@ -52,7 +52,7 @@ class Sizes:
     batch: int = 500
     press_rows: tuple[int, ...] = (100, 5000)
     runs: int = 5            # CLI figures
-    big_runs: int = 5        # the 100 000-row check and its floor
+    big_runs: int = 7        # the 100 000-row check and its floor
     press_runs: int = 15     # warm presses
     cold_runs: int = 3       # cold presses
 

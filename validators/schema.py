@@ -38,21 +38,30 @@ class Failure:
 
 def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
     kind, rows = table.kind, table.rows
+    index = pd.RangeIndex(len(rows))
     cells = [r.cells for r in rows]
     data: dict[str, object] = {}
     for col in kind.columns:
         if col.key in table.columns:        # every row's cells hold every located column
             raw = list(map(itemgetter(col.key), cells))
         else:
-            raw = [c.get(col.key) for c in cells]
+            raw = [None] * len(rows)
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
-            data[col.key], data[col.key + PROBLEM] = _parse_column(raw)
+            numbers, problems = _parse_column(raw)
+            data[col.key], data[col.key + PROBLEM] = numbers, _objects(problems, index)
         else:
-            data[col.key] = [None if v is None or (isinstance(v, str) and not v.strip()) else v
-                             for v in raw]
+            data[col.key] = _objects([None if v is None or (isinstance(v, str) and not v.strip())
+                                      else v for v in raw], index)
     if normalise_key is not None:
-        data[kind.key + NORMALISED] = [None if r.key is None else normalise_key(r.key) for r in rows]
-    return pd.DataFrame(data, index=range(len(rows)))
+        data[kind.key + NORMALISED] = _objects(
+            [None if r.key is None else normalise_key(r.key) for r in rows], index)
+    return pd.DataFrame(data, index=index, copy=False)
+
+
+def _objects(values: list, index) -> pd.Series:
+    """Cell values as they are (dtype object): pandas would otherwise look at every value to
+    guess a string type, a tenth of the time of a big table."""
+    return pd.Series(values, index=index, dtype=object)
 
 
 _PLAIN_NUMBERS = frozenset((float, int))
