@@ -105,3 +105,21 @@ def test_read_assigned_from_a_county_table(tmp_path, example_config):
     short = write_xlsx(tmp_path / "缺行.xlsx", grain_rows()[:-3])
     with pytest.raises(engine.TableProblem, match="文星街道"):
         read_assigned(short, "grain-plan", example_config)
+
+
+def test_unreadable_return_still_counts_as_sent(tmp_path, example_config):
+    write_xlsx(tmp_path / "新泉镇.xlsx", village_rows(example_config, "新泉镇", [22.0, 9.0, 95000, 6, 0.7]))
+    (tmp_path / "岭北镇.xlsx").write_bytes(b"not a workbook")
+    batch = check_paths([tmp_path], config=example_config)
+    broken = next(r for r in batch.files if r.path.endswith("岭北镇.xlsx"))
+    assert broken.status == "unreadable" and broken.scope == "岭北镇"
+    assert "岭北镇" not in batch.missing and "新泉镇" not in batch.missing
+
+
+def test_a_target_for_another_kind_leaves_a_task_table_alone(tmp_path):
+    from tests.sheets import task_rows
+    write_xlsx(tmp_path / "任务.xlsx", task_rows())
+    write_xlsx(tmp_path / "粮食.xlsx", grain_rows())
+    batch = check_paths([tmp_path], targets={"粮食总面积": 117})
+    codes = {r.path.split("/")[-1]: [f.code for f in r.findings] for r in batch.files}
+    assert "F008" not in codes["任务.xlsx"] and codes["粮食.xlsx"] == ["T002"]

@@ -31,6 +31,7 @@ from validators.sheet import SheetData, WorkbookData, a1, cell_position
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")
+log.addHandler(logging.NullHandler())   # without a handler set up (a spawned worker), stay quiet
 
 PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
 PARALLEL_FROM = 8            # files; below this a process pool costs more than it saves
@@ -71,12 +72,19 @@ class Context:
 
 # -- kinds and targets ---------------------------------------------------------------------
 
-def resolve_targets(kind: TableKind, targets: dict[str, float] | None) -> dict[str, float]:
-    """{header text or column key: value} -> {column key: value}; KeyError (Chinese) if unknown."""
+def resolve_targets(kind: TableKind, targets: dict[str, float] | None,
+                    strict: bool = True) -> dict[str, float]:
+    """{header text or column key: value} -> {column key: value}.
+
+    A column the kind does not have is a KeyError (Chinese) when strict; otherwise it is left
+    out, so that --target 粮食总面积=118 on a mixed batch does not trouble a task table.
+    """
     resolved = {}
     for name, value in (targets or {}).items():
         col = kind.column_by_header(name) or next((c for c in kind.columns if c.key == name), None)
         if col is None or not col.summed:
+            if not strict:
+                continue
             known = "、".join(c.header for c in kind.summed_columns)
             raise KeyError(f"{kind.title}中没有可设目标的列「{name}」；可用：{known}")
         resolved[col.key] = float(value)
@@ -180,7 +188,7 @@ def _context(table, identity: Identity | None, config, township, targets, assign
         expected.update(identity.targets)
     if config:
         expected.update(config.targets_for(kind.name))
-    expected.update(resolve_targets(kind, targets))
+    expected.update(resolve_targets(kind, targets, strict=False))
     return Context(table, config, None, expected, "T002")
 
 
@@ -557,10 +565,11 @@ def _check_file(path, *, kind, config, targets, assigned, ignore) -> FileResult:
     try:
         book = read_workbook(path, limits=limits)
     except UnreadableFile as exc:
-        return _unreadable(path, str(exc))
+        return _unreadable(path, str(exc), config)
     except Exception as exc:                      # a reader bug must not stop the batch
         log.exception("reading %s", path)
-        return _unreadable(path, f"读取时出现意外错误（{type(exc).__name__}），请用 Excel 或 WPS 另存为 .xlsx 后重试")
+        reason = f"读取时出现意外错误（{type(exc).__name__}），请用 Excel 或 WPS 另存为 .xlsx 后重试"
+        return _unreadable(path, reason, config)
     try:
         return check_workbook(book, kind=kind, config=config, targets=targets, assigned=assigned,
                               ignore=ignore)
@@ -571,8 +580,10 @@ def _check_file(path, *, kind, config, targets, assigned, ignore) -> FileResult:
         return result
 
 
-def _unreadable(path, reason: str) -> FileResult:
-    return FileResult(path=str(path), unreadable=True,
+def _unreadable(path, reason: str, config: Config | None) -> FileResult:
+    """An unreadable return still counts as sent by the township its file name names."""
+    township = match_township(WorkbookData(str(path), []), config)
+    return FileResult(path=str(path), unreadable=True, scope=township,
                       findings=[RULES["F001"].finding(reason=reason)])
 
 
