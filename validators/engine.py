@@ -626,7 +626,8 @@ def _check_in_worker(path: str) -> FileResult:
 
 def _pool_context():
     """fork where there is one: workers start at once and inherit the log handler the CLI set
-    up; the parent has not imported numpy yet, so no thread is forked."""
+    up. In the CLI the parent has not imported numpy (no BLAS threads yet), and the import
+    thread is joined first (_loader_done), so no thread is half-way through anything."""
     import multiprocessing
     return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
