@@ -193,8 +193,8 @@ def _evaluate(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> dict[tuple, Fa
 
 
 def _passed(check: pa.Check, data):
-    """The check's own function on `data`: a boolean array, True where a row passes."""
-    output = check._check_fn(data, **check._check_kwargs)
+    """The check run by pandera's public Check API on `data`: True where a row passes."""
+    output = check(data).check_output
     if isinstance(output, (bool, np.bool_)):
         return np.full(len(data), bool(output))
     output = output.to_numpy() if hasattr(output, "to_numpy") else np.asarray(output)
