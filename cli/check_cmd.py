@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
-from cli.running import ProgressBar, errors_logged_to, log_path
+from cli.running import ProgressBar, run_guarded
 
 FORMATS = ("text", "json")
 
@@ -36,28 +36,9 @@ def check(ctx, paths, kind, config_path, targets, output_format, report, annotat
     \b
     退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
     """
-    log_file = log_path()
-    with errors_logged_to(log_file):
-        try:
-            code = _check(paths, kind, config_path, targets, output_format, report, annotate, ignore)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
-        except BrokenPipeError:          # `fenjie check … | head`: the reader has gone
-            _silence_stdout()
-            code = 1
-        except Exception as exc:
-            import logging
-            logging.getLogger("fenjie").exception("fenjie check")
-            click.echo(f"错误：fenjie check 运行时出错（{type(exc).__name__}），这是程序的问题，"
-                       f"不是表格的问题。详细信息已写入 {log_file}，请发给维护人员。", err=True)
-            code = 1
+    code = run_guarded("check", lambda: _check(paths, kind, config_path, targets, output_format,
+                                               report, annotate, ignore))
     ctx.exit(code)
-
-
-def _silence_stdout() -> None:
-    import os
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _check(paths, kind, config_path, targets, output_format, report, annotate, ignore) -> int:

@@ -34,19 +34,9 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
     退出状态：0 每个乡镇都报送了一份无错的表；1 有未报送、有错、重复报送或无法对应的文件；
     2 用法或配置有误。
     """
-    from cli.running import errors_logged_to, log_path
-    log_file = log_path()
-    with errors_logged_to(log_file):
-        try:
-            code = _merge(paths, config_path, county_table, kind, include_invalid, output)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            import logging
-            logging.getLogger("fenjie").exception("fenjie merge")
-            click.echo(f"错误：fenjie merge 运行时出错（{type(exc).__name__}），这是程序的问题，"
-                       f"不是表格的问题。详细信息已写入 {log_file}，请发给维护人员。", err=True)
-            code = 1
+    from cli.running import run_guarded
+    code = run_guarded("merge", lambda: _merge(paths, config_path, county_table, kind,
+                                               include_invalid, output))
     ctx.exit(code)
 
 

@@ -5,6 +5,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
+
 PROGRESS_FROM = 6          # files; fewer are checked before a bar would be worth drawing
 LOG_NAME = "fenjie-check.log"
 
@@ -68,3 +70,29 @@ class ProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def run_guarded(command: str, work) -> int:
+    """Run a command's work with error details going to the log file: an unexpected error is a
+    Chinese message and exit status 1, never a traceback; `… | head` ends quietly."""
+    log_file = log_path()
+    with errors_logged_to(log_file):
+        try:
+            return work()
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:          # the reader of our output has gone
+            _silence_stdout()
+            return 1
+        except Exception as exc:
+            import logging
+            logging.getLogger("fenjie").exception("fenjie %s", command)
+            click.echo(f"错误：fenjie {command} 运行时出错（{type(exc).__name__}），这是程序的问题，"
+                       f"不是表格的问题。详细信息已写入 {log_file}，请发给维护人员。", err=True)
+            return 1
+
+
+def _silence_stdout() -> None:
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
