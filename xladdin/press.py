@@ -19,7 +19,6 @@ from xladdin import marks, report, settings
 from xladdin.reading import TooLarge, read_workbook, workbook_path
 
 OUR_SHEETS = (report.RESULTS_SHEET, marks.MARKS_SHEET, IDENTITY_SHEET)
-DEFAULT_MAX_CELLS = 5_000_000
 
 
 class AddinProblem(Exception):
@@ -66,7 +65,7 @@ def _alert(book, text: str) -> None:
 
 
 def _check(book) -> Press:
-    from templates.config import ConfigError
+    from templates.config import ConfigError, Limits
     from validators.engine import check_workbook
 
     checked, previous = marks.read_record(book)
@@ -79,7 +78,7 @@ def _check(book) -> Press:
         config = settings.find_config(path)
     except ConfigError as exc:
         raise AddinProblem(f"配置文件有问题，没有校验：{exc}") from None
-    max_cells = config.limits.max_cells if config else DEFAULT_MAX_CELLS
+    max_cells = (config.limits if config else Limits()).max_cells
     try:
         data = read_workbook(book, sheet, max_cells)
     except TooLarge as exc:
