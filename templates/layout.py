@@ -22,8 +22,24 @@ CHECK_NOTE = "说明：以下两行自动核对，不需填写；差额(合计�
 TOTAL_LABEL = "合计"
 
 
+class DataRows:
+    """The data rows under a header: needs `header_rows` and `row_count` (template and 汇总表)."""
+
+    @property
+    def first_row(self) -> int:
+        return self.header_rows[-1] + 1
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.row_count - 1
+
+    @property
+    def data_rows(self) -> range:
+        return range(self.first_row, self.last_row + 1)
+
+
 @dataclass(frozen=True)
-class Layout:
+class Layout(DataRows):
     """Row and column positions of one template (all Excel 1-based numbers)."""
     kind: TableKind
     scope: str                   # "county" or a township's name
@@ -80,18 +96,6 @@ class Layout:
     @property
     def header_rows(self) -> list[int]:
         return [self.header_top, self.header_top + 1] if self.two_row_header else [self.header_top]
-
-    @property
-    def first_row(self) -> int:
-        return self.header_rows[-1] + 1
-
-    @property
-    def last_row(self) -> int:
-        return self.first_row + self.row_count - 1
-
-    @property
-    def data_rows(self) -> range:
-        return range(self.first_row, self.last_row + 1)
 
     @property
     def has_total(self) -> bool:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from templates.kinds import Column
-from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL
+from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
                               WriteProblem, header_cell, lines_needed, set_print, text_font)
 from templates.xlsx_cache import store_results
@@ -40,7 +40,7 @@ NOTE_COLOR = {"missing": "C00000", "flagged": "9C5700", "stray": "9C5700", "plai
 
 
 @dataclass(frozen=True)
-class SummaryLayout:
+class SummaryLayout(DataRows):
     """Row and column positions of the 汇总表 (Excel 1-based numbers)."""
     columns: tuple[Column, ...]        # the summed columns, in declaration order
     row_count: int                     # townships
@@ -81,18 +81,6 @@ class SummaryLayout:
     @property
     def last_letter(self) -> str:
         return column_letter(self.width)
-
-    @property
-    def first_row(self) -> int:
-        return self.header_rows[-1] + 1
-
-    @property
-    def last_row(self) -> int:
-        return self.first_row + self.row_count - 1
-
-    @property
-    def data_rows(self) -> range:
-        return range(self.first_row, self.last_row + 1)
 
     @property
     def total_row(self) -> int:
