@@ -132,7 +132,7 @@ def measure_big(fenjie: str, folder: Path, sizes: Sizes) -> list[Row]:
     peak = max(memory) / 1024
     rows_text = f"{sizes.big_rows:,} rows × 6"
     return [
-        Row(f"floor: pandas+pandera+calamine read", floor, note=rows_text),
+        Row("floor: pandas+pandera+calamine read", floor, note=rows_text),
         Row(f"check: {rows_text}", times, note=f"{ratio:.2f} × floor; peak {peak:,.0f} MiB",
             budget="≤ 1.5 × floor, < 1 GiB", met=ratio <= 1.5 and peak < 1024,
             extra={"ratio": ratio, "peak_mib": peak}),

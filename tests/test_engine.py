@@ -1,5 +1,4 @@
 """The engine on plain tables: every rule has a failing and a passing example."""
-import copy
 
 import pytest
 

@@ -290,7 +290,7 @@ class _FrameCells:
 
 
 def _failure_findings(ctx: Context, frame, failures, directory: dict[str, str]) -> list[Finding]:
-    table, kind = ctx.table, ctx.table.kind
+    table = ctx.table
     findings, duplicates = [], defaultdict(list)
     frame = _FrameCells(frame)
     for failure in failures:

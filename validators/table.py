@@ -11,7 +11,6 @@ from operator import itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
-from validators.numbers import is_blank
 from validators.sheet import SheetData
 
 NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
