@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from scripts.libreoffice import run_jobs
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
@@ -27,7 +28,6 @@ from templates.records import read_records
 from templates.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET, SummaryLayout
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
-from tests.test_template_libreoffice import run_libreoffice
 from validators.engine import read_assigned
 from validators.report import FINDINGS_HEADERS
 
@@ -37,6 +37,7 @@ SHORT, MALFORMED, MISSING, FARMS = "湘滨镇", "南湖洲镇", "岭北镇", "�
 SHORT_BY = 0.5
 FARM_NAMES = ("一分场", "二分场")
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+RECALCULATE = {"op": "recalculate"}
 
 
 def split(value: float, places: int) -> tuple[float, float]:
@@ -96,9 +97,10 @@ def cascade(tmp_path_factory):
         township = path.name.split("-")[0]
         if township == MISSING:
             continue
+        typing = village_typing(township, assigned[township], config)
         jobs.append({"path": str(path), "save": str(returns / path.name),
-                     "type": village_typing(township, assigned[township], config)})
-    run_libreoffice(jobs, work)
+                     "ops": [{"op": "type", "cells": typing}, RECALCULATE]})
+    run_jobs(jobs, work)
 
     before = {**digest(returns), **digest(county.parent)}
     out = work / "汇总" / "湘阴县粮食汇总.xlsx"
@@ -107,7 +109,7 @@ def cascade(tmp_path_factory):
     after = {**digest(returns), **digest(county.parent)}
 
     recalculated = work / "recalculated.xlsx"
-    run_libreoffice([{"path": str(out), "save": str(recalculated)}], work)
+    run_jobs([{"path": str(out), "save": str(recalculated), "ops": [RECALCULATE]}], work)
     layout = SummaryLayout(GRAIN.summed_columns, len(config.townships), has_target_row=True, note_count=0)
     return {"work": work, "config": config, "assigned": assigned, "templates": templates,
             "returns": returns, "out": out, "result": merged, "before": before, "after": after,

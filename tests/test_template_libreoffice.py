@@ -1,18 +1,16 @@
 """Our templates in a spreadsheet program that is not Excel: headless LibreOffice.
 
-One LibreOffice start for all checks: a Python-UNO script (run by the system python3, which has
+One LibreOffice start for all checks (scripts/libreoffice.py, run by the system python3, which has
 python3-uno) opens each template, reports what LibreOffice sees (protection, locks, validation,
 the directory range), types numbers into input cells, recalculates and saves a copy; the copies
 are then read back with openpyxl and fenjie's own reader.
 """
-import json
-import os
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from scripts.libreoffice import run_jobs
 from templates.config import load_config
 from templates.identity import IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
@@ -23,103 +21,15 @@ from templates.writer import directory_names, write_plan
 
 from tests.conftest import EXAMPLE
 
-UNO_PYTHON = "/usr/bin/python3"
 GRAIN, TASKS = KINDS["grain-plan"], KINDS["task-breakdown"]
 
-UNO_SCRIPT = r'''
-import json, os, subprocess, sys, tempfile, time
-import uno
-from com.sun.star.beans import PropertyValue
 
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
-
-
-def connect(pipe, office):
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext(
-        "com.sun.star.bridge.UnoUrlResolver", local)
-    while True:
-        try:
-            return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-        except Exception:
-            if office.poll() is not None:
-                raise SystemExit(f"soffice exited with status {office.returncode}")
-            time.sleep(0.2)
-
-
-def inspect(doc, sheet, job):
-    seen = {"protected": sheet.isProtected(), "cells": {},
-            "hidden_sheets": [doc.Sheets.getByIndex(i).Name for i in range(doc.Sheets.Count)
-                              if not doc.Sheets.getByIndex(i).IsVisible]}
-    for address in job.get("inspect", []):
-        cell = sheet.getCellRangeByName(address)
-        rule = cell.Validation
-        seen["cells"][address] = {"locked": cell.CellProtection.IsLocked,
-                                  "formula": cell.getFormula(),
-                                  "validation": rule.Type.value, "formula1": rule.getFormula1()}
-    names = doc.NamedRanges
-    seen["named"] = {n: names.getByName(n).getContent() for n in names.ElementNames}
-    return seen
-
-
-def main():
-    jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-    profile = tempfile.mkdtemp(prefix="fenjie-lo-")
-    pipe = f"fenjie{os.getpid()}"
-    office = subprocess.Popen(
-        ["soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-         f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    report = []
-    desktop = None
-    try:
-        ctx = connect(pipe, office)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        for job in jobs:
-            doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["path"]), "_blank", 0,
-                                               (prop("Hidden", True),))
-            sheet = doc.Sheets.getByIndex(0)
-            seen = inspect(doc, sheet, job)
-            for address, value in job.get("type", {}).items():
-                cell = sheet.getCellRangeByName(address)
-                cell.setString(value) if isinstance(value, str) else cell.setValue(value)
-            doc.calculateAll()
-            seen["shown"] = {a: sheet.getCellRangeByName(a).getString() for a in job.get("read", [])}
-            doc.storeToURL(uno.systemPathToFileUrl(job["save"]),
-                           (prop("FilterName", "Calc MS Excel 2007 XML"),))
-            doc.close(True)
-            report.append(seen)
-    finally:
-        if desktop is not None:
-            try:
-                desktop.terminate()
-            except Exception:
-                pass
-        try:
-            office.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            office.kill()
-    json.dump(report, sys.stdout, ensure_ascii=False)
-
-
-main()
-'''
-
-
-def run_libreoffice(jobs: list[dict], work: Path) -> list[dict]:
-    script, job_file = work / "lo_fill.py", work / "jobs.json"
-    script.write_text(UNO_SCRIPT, encoding="utf-8")
-    job_file.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["HOME"] = str(work)
-    result = subprocess.run([UNO_PYTHON, str(script), str(job_file)], capture_output=True, text=True,
-                            env=env, timeout=600)
-    assert result.returncode == 0, f"LibreOffice (python3-uno) failed:\n{result.stderr[-3000:]}"
-    return json.loads(result.stdout)
+def fill(path: Path, save: Path, typing: dict, *, inspect: list[str], read: list[str] = ()) -> dict:
+    """A LibreOffice job: see the template as it comes, type, recalculate, read what shows, save."""
+    ops = [{"op": "inspect", "cells": inspect}, {"op": "type", "cells": typing}, {"op": "recalculate"}]
+    if read:
+        ops.append({"op": "read", "cells": list(read)})
+    return {"path": str(path), "save": str(save), "ops": ops}
 
 
 @pytest.fixture(scope="module")
@@ -145,15 +55,15 @@ def libreoffice(tmp_path_factory):
                        f"D{first}": 60000, f"D{second}": 35000,   # exactly 95000
                        f"E{first}": 6, f"F{first}": 0.3, f"F{second}": 0.4}
     jobs = [
-        {"path": str(paths["county"]), "save": str(work / "county-lo.xlsx"), "type": county_typing,
-         "inspect": ["A5", "B5", "F20", "B21", "B24"], "read": ["B21", "B24"]},
-        {"path": str(paths["township"]), "save": str(work / "township-lo.xlsx"), "type": township_typing,
-         "inspect": [f"A{first}", f"A{t_layout.last_row}", f"B{t_layout.target_row}"],
-         "read": [f"B{t_layout.diff_row}"]},
-        {"path": str(paths["tasks"]), "save": str(work / "tasks-lo.xlsx"),
-         "type": {"A5": 1, "B5": "测试任务", "D5": "发改局"}, "inspect": ["A5", "D5", "E5"]},
+        fill(paths["county"], work / "county-lo.xlsx", county_typing,
+             inspect=["A5", "B5", "F20", "B21", "B24"], read=["B21", "B24"]),
+        fill(paths["township"], work / "township-lo.xlsx", township_typing,
+             inspect=[f"A{first}", f"A{t_layout.last_row}", f"B{t_layout.target_row}"],
+             read=[f"B{t_layout.diff_row}"]),
+        fill(paths["tasks"], work / "tasks-lo.xlsx", {"A5": 1, "B5": "测试任务", "D5": "发改局"},
+             inspect=["A5", "D5", "E5"]),
     ]
-    seen = run_libreoffice(jobs, work)
+    seen = run_jobs(jobs, work)
     return {"seen": dict(zip(("county", "township", "tasks"), seen)), "work": work, "config": config,
             "layouts": {"county": c_layout, "township": t_layout}}
 

@@ -28,10 +28,6 @@ The other nine townships return clean sheets. tests/test_example_returns.py chec
 """
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -39,6 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
+from scripts.libreoffice import LibreOfficeError, run_jobs  # noqa: E402
 from templates.config import Config, load_config  # noqa: E402
 from templates.kinds import KINDS  # noqa: E402
 from templates.layout import FOOTER_TEXT, Layout  # noqa: E402
@@ -49,7 +46,6 @@ from validators.engine import read_assigned  # noqa: E402
 GRAIN = KINDS["grain-plan"]
 COUNTY_TABLE = HERE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
 RETURNS = HERE / "报送"
-UNO_PYTHON = "/usr/bin/python3"
 
 # Relative farmland of a township's villages, in list order (repeated); a 社区 counts for little.
 WEIGHT_CYCLE = (6, 4, 7, 3, 5, 8, 2, 5, 4, 6, 3, 7)
@@ -198,103 +194,8 @@ def return_jobs(config: Config, assigned: dict[str, dict[str, float]], templates
         date = f"2025年2月{10 + index}日"
         for name, ops in zip(file_names(township, path), clerk_edits(township, config, assigned[township],
                                                                     layout, date)):
-            jobs.append({"path": str(path), "save": str(out / name), "ops": ops})
+            jobs.append({"path": str(path), "save": str(out / name), "ops": [*ops, {"op": "recalculate"}]})
     return jobs
-
-
-# -- LibreOffice -------------------------------------------------------------------------------
-
-UNO_SCRIPT = r'''
-import json, os, subprocess, sys, tempfile, time
-import uno
-from com.sun.star.beans import PropertyValue
-
-
-def prop(name, value):
-    p = PropertyValue()
-    p.Name, p.Value = name, value
-    return p
-
-
-def connect(pipe, office):
-    local = uno.getComponentContext()
-    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    while True:
-        try:
-            return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
-        except Exception:
-            if office.poll() is not None:
-                raise SystemExit(f"soffice exited with status {office.returncode}")
-            time.sleep(0.2)
-
-
-def apply(sheet, op):
-    if op["op"] == "unprotect":
-        sheet.unprotect("")
-    elif op["op"] == "insert_rows":
-        sheet.Rows.insertByIndex(op["at"] - 1, op["count"])
-    elif op["op"] == "type":
-        for address, value in op["cells"].items():
-            cell = sheet.getCellRangeByName(address)
-            cell.setString(value) if isinstance(value, str) else cell.setValue(value)
-    else:
-        raise SystemExit(f"unknown operation {op['op']}")
-
-
-def main():
-    jobs = json.load(open(sys.argv[1], encoding="utf-8"))
-    profile = tempfile.mkdtemp(prefix="fenjie-lo-")
-    pipe = f"fenjie{os.getpid()}"
-    office = subprocess.Popen(
-        ["soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-         f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    desktop = None
-    try:
-        ctx = connect(pipe, office)
-        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-        for job in jobs:
-            doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(job["path"]), "_blank", 0,
-                                               (prop("Hidden", True),))
-            sheet = doc.Sheets.getByIndex(0)
-            for op in job["ops"]:
-                apply(sheet, op)
-            doc.calculateAll()
-            doc.storeToURL(uno.systemPathToFileUrl(job["save"]), (prop("FilterName", "Calc MS Excel 2007 XML"),))
-            doc.close(True)
-    finally:
-        if desktop is not None:
-            try:
-                desktop.terminate()
-            except Exception:
-                pass
-        try:
-            office.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            office.kill()
-
-
-main()
-'''
-
-
-class LibreOfficeProblem(Exception):
-    pass
-
-
-def run_libreoffice(jobs: list[dict], work: Path) -> None:
-    """Run the jobs in one headless LibreOffice, driven by the system python3 (python3-uno)."""
-    if not shutil.which("soffice") or not Path(UNO_PYTHON).exists():
-        raise LibreOfficeProblem("需要 LibreOffice（soffice）和系统的 python3-uno：请先运行 bash scripts/setup.sh。")
-    script, job_file = work / "lo_returns.py", work / "jobs.json"
-    script.write_text(UNO_SCRIPT, encoding="utf-8")
-    job_file.write_text(json.dumps(jobs, ensure_ascii=False), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env["HOME"] = str(work)
-    result = subprocess.run([UNO_PYTHON, str(script), str(job_file)], capture_output=True, text=True,
-                            env=env, timeout=600)
-    if result.returncode != 0:
-        raise LibreOfficeProblem(f"LibreOffice (python3-uno) failed:\n{result.stderr[-3000:]}")
 
 
 def build(out: Path = RETURNS) -> list[Path]:
@@ -308,7 +209,7 @@ def build(out: Path = RETURNS) -> list[Path]:
         for old in out.glob("*.xlsx"):
             old.unlink()
         jobs = return_jobs(config, assigned, templates, out.resolve())
-        run_libreoffice(jobs, work)
+        run_jobs(jobs, work)
     return [Path(job["save"]) for job in jobs]
 
 
@@ -316,7 +217,7 @@ if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else RETURNS
     try:
         written = build(target)
-    except LibreOfficeProblem as exc:
+    except LibreOfficeError as exc:
         sys.exit(str(exc))
     for path in written:
         print(path.relative_to(target.resolve()) if path.is_relative_to(target.resolve()) else path)
