@@ -123,3 +123,21 @@ def test_a_target_for_another_kind_leaves_a_task_table_alone(tmp_path):
     batch = check_paths([tmp_path], targets={"粮食总面积": 117})
     codes = {r.path.split("/")[-1]: [f.code for f in r.findings] for r in batch.files}
     assert "F008" not in codes["任务.xlsx"] and codes["粮食.xlsx"] == ["T002"]
+
+
+def test_a_file_that_kills_its_worker_does_not_end_the_batch(tmp_path, monkeypatch):
+    """Fault injection: a native crash in a worker (as a calamine abort would be) for one file."""
+    import os as os_module
+    for index in range(10):
+        write_xlsx(tmp_path / f"{index:02d}.xlsx", grain_rows())
+    real = engine.check_file
+
+    def crashing(path, **options):
+        if path.endswith("04.xlsx"):
+            os_module._exit(70)
+        return real(path, **options)
+    monkeypatch.setattr(engine, "check_file", crashing)     # workers are forked from this process
+    batch = check_paths([tmp_path], workers=2)
+    assert [r.path.split("/")[-1] for r in batch.files] == [f"{i:02d}.xlsx" for i in range(10)]
+    assert [r.status for r in batch.files] == ["ok"] * 4 + ["unreadable"] + ["ok"] * 5
+    assert "异常退出" in batch.files[4].findings[0].message

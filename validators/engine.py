@@ -643,14 +643,7 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
     results: list[FileResult] = []
     if workers > 1 and len(files) >= PARALLEL_FROM:
         _loader_done()
-        # options go to each worker once; small chunks keep both workers busy to the end
-        chunk = max(1, min(CHUNK_FILES, len(files) // (workers * 4)))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
-                                 initializer=_start_worker, initargs=(options,)) as pool:
-            for result in pool.map(_check_in_worker, files, chunksize=chunk):   # in input order
-                results.append(result)
-                if progress:
-                    progress(len(results), len(files))
+        _check_in_pool(files, options, workers, results, progress)
     else:
         _load_checks_meanwhile()
         for path in files:
@@ -658,6 +651,52 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
             if progress:
                 progress(len(results), len(files))
     return _batch(results, config, ignore)
+
+
+def _check_in_pool(files: list[str], options: dict, workers: int, results: list[FileResult],
+                   progress) -> None:
+    """Check `files` on `workers` processes, appending results in input order.
+
+    A file that kills its worker (a native crash no Python code can catch) must not end the
+    batch: the files the broken pool did not return are checked one at a time, each in a pool
+    of its own, until the one that kills its worker is found and becomes an unreadable result;
+    then the rest go on in a full pool again.
+    """
+    from concurrent.futures.process import BrokenProcessPool
+
+    total, pending = len(files) + len(results), list(files)
+
+    def done(result: FileResult) -> None:
+        results.append(result)
+        pending.pop(0)
+        if progress:
+            progress(len(results), total)
+
+    suspects = 0                 # files to check alone after a pool broke
+    while pending:
+        size, chunk = (1, 1) if suspects else (workers, _chunk(len(pending), workers))
+        batch = pending[:1] if suspects else list(pending)
+        try:
+            with ProcessPoolExecutor(max_workers=size, mp_context=_pool_context(),
+                                     initializer=_start_worker, initargs=(options,)) as pool:
+                for result in pool.map(_check_in_worker, batch, chunksize=chunk):
+                    done(result)
+            suspects = max(0, suspects - 1)
+        except BrokenProcessPool:
+            if suspects:                          # this file alone killed its worker
+                log.error("checking %s killed its worker process", pending[0])
+                done(_unreadable(pending[0], _CRASHED, options.get("config")))
+                suspects = 0
+            else:
+                suspects = min(len(pending), 2 * workers * CHUNK_FILES)
+
+
+_CRASHED = "读取这个文件时程序异常退出（文件可能已损坏）：请用 Excel 或 WPS 打开后另存为 .xlsx 再报送。"
+
+
+def _chunk(files: int, workers: int) -> int:
+    """Small chunks keep both workers busy to the end; options go to each worker only once."""
+    return max(1, min(CHUNK_FILES, files // (workers * 4)))
 
 
 def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchResult:
