@@ -83,16 +83,11 @@ def parse_targets(texts, spec) -> dict[str, float]:
     from templates.kinds import KINDS
     kinds = [spec] if spec else list(KINDS.values())
     for name in targets:
-        if not any(_summed_column(k, name) for k in kinds):
+        if not any(k.target_column(name) for k in kinds):
             where = spec.title if spec else "任何表格类型"
             known = "、".join(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
             raise UsageProblem(f"--target：{where}中没有可设目标的列「{name}」；可用：{known}。")
     return targets
-
-
-def _summed_column(kind, name: str) -> bool:
-    col = kind.column_by_header(name) or next((c for c in kind.columns if c.key == name), None)
-    return col is not None and col.summed
 
 
 def parse_ignore(codes) -> tuple[str, ...]:

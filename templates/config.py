@@ -69,12 +69,8 @@ class Config:
         """Column key -> county target for `kind`."""
         from templates.kinds import get_kind
         spec = get_kind(kind)
-        out = {}
-        for header, value in self.targets.get(kind, {}).items():
-            col = spec.column_by_header(header)
-            if col is not None:
-                out[col.key] = value
-        return out
+        columns = {header: spec.target_column(header) for header in self.targets.get(kind, {})}
+        return {col.key: self.targets[kind][header] for header, col in columns.items() if col}
 
 
 def _require(data: dict, key: str, kind: type, where: str):
@@ -140,8 +136,7 @@ def _parse_targets(raw: dict, where: str) -> dict[str, dict[str, float]]:
         if not isinstance(columns, dict):
             raise ConfigError(f"{where}[targets.{kind_name}] 应为「列名 = 数值」的表。")
         for header, value in columns.items():
-            col = kind.column_by_header(header)
-            if col is None or not col.summed:
+            if kind.target_column(header) is None:
                 names = "、".join(c.header for c in kind.summed_columns)
                 raise ConfigError(
                     f"{where}[targets.{kind_name}] 中的列「{header}」在{kind.title}里不存在；"

@@ -114,6 +114,11 @@ class TableKind:
                 return col
         return None
 
+    def target_column(self, name: str) -> Column | None:
+        """The summed column a target names, by header text (or a variant) or by column key."""
+        col = self.column_by_header(name) or next((c for c in self.columns if c.key == name), None)
+        return col if col is not None and col.summed else None
+
 
 def _area(key: str, header: str, *variants: str, width: float = 13) -> Column:
     return Column(key, header, NUMBER, unit="万亩", variants=variants, minimum=0,

@@ -81,8 +81,8 @@ def resolve_targets(kind: TableKind, targets: dict[str, float] | None,
     """
     resolved = {}
     for name, value in (targets or {}).items():
-        col = kind.column_by_header(name) or next((c for c in kind.columns if c.key == name), None)
-        if col is None or not col.summed:
+        col = kind.target_column(name)
+        if col is None:
             if not strict:
                 continue
             known = "、".join(c.header for c in kind.summed_columns)
