@@ -229,7 +229,7 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     findings += _failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
     if kind.rows_from == "townships":
         findings += _total_findings(ctx, frame, totals if totals is not None else {})
-        findings += _missing_rows(ctx, frame, directory)
+        findings += _missing_rows(ctx, directory)
     else:
         findings += _sequence_findings(ctx, frame)
         if ctx.config is not None:
@@ -290,12 +290,14 @@ class _FrameCells:
 
 
 def _failure_findings(ctx: Context, frame, failures, directory: dict[str, str]) -> list[Finding]:
+    from validators.schema import DUPLICATE
+
     table = ctx.table
     findings, duplicates = [], defaultdict(list)
     frame = _FrameCells(frame)
     for failure in failures:
         row = table.rows[failure.index]
-        if failure.code == "field_uniqueness":
+        if failure.code == DUPLICATE:
             if row.key is not None:
                 duplicates[normalize_name(row.key)].append(row)
             continue
@@ -317,12 +319,9 @@ def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Find
     kind, code, column = ctx.table.kind, failure.code, failure.column
     raw = row.cells.get(column) if column else None
     if code == MALFORMED:
-        problem = frame.at[failure.index, column + PROBLEM]
         number = frame.at[failure.index, column]
-        number = None if number != number else float(number)
-        return ctx.finding(problem, cell=ctx.cell(row, column), value=raw,
-                           suggestion=format_number(number) if number is not None else None,
-                           number=format_number(number), column=kind.column(column).header)
+        return _malformed(ctx, frame.at[failure.index, column + PROBLEM], row, kind.column(column),
+                          raw, None if number != number else float(number))
     if code == REQUIRED:
         if (column + PROBLEM in frame and not pd.isna(frame.at[failure.index, column + PROBLEM])) \
                 or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
@@ -397,7 +396,7 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                 shown = round(math.fsum(_column_numbers(frame, col.key, clean_only=True)), 9)
             if shown is not None:
                 total = shown
-                if abs(total - rows_sum) > 0.5 * 10 ** -places + 1e-9:
+                if not _within_half_unit(total, rows_sum, places):
                     findings.append(ctx.finding(
                         "T001", cell=cell, value=format_number(total), suggestion=format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
@@ -420,11 +419,16 @@ def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
 
 def _target_findings(ctx: Context, col, cell, total: float, places: int) -> list[Finding]:
     target = ctx.targets.get(col.key)
-    if target is None or abs(total - target) <= 0.5 * 10 ** -max(places, decimals(target)) + 1e-9:
+    if target is None or _within_half_unit(total, target, max(places, decimals(target))):
         return []
     return [ctx.finding(ctx.target_rule, cell=cell, value=format_number(total), column=col.header,
                         total=format_number(total), target=format_number(target),
                         diff=format_number(total - target), scope=ctx.township or "本乡镇")]
+
+
+def _within_half_unit(a: float, b: float, places: int) -> bool:
+    """Equal within half a unit in the last decimal place used (0.05 for one place)."""
+    return abs(a - b) <= 0.5 * 10 ** -places + 1e-9
 
 
 _UNSAVED = object()
@@ -437,17 +441,21 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings):
         return _UNSAVED
     raw = total_row.cells.get(col.key)
     parsed = parse_number(raw)
-    cell = ctx.cell(total_row, col.key)
     if parsed.code is not None:
-        findings.append(ctx.finding(parsed.code, cell=cell, value=raw, column=col.header,
-                                    number=format_number(parsed.number),
-                                    suggestion=format_number(parsed.number) if parsed.number is not None else None))
+        findings.append(_malformed(ctx, parsed.code, total_row, col, raw, parsed.number))
     elif parsed.number is None:
-        findings.append(ctx.finding("T005", cell=cell, column=col.header))
+        findings.append(ctx.finding("T005", cell=ctx.cell(total_row, col.key), column=col.header))
     return parsed.number
 
 
-def _missing_rows(ctx: Context, frame, directory: dict[str, str] | None) -> list[Finding]:
+def _malformed(ctx: Context, code: str, row: TableRow, col, raw, number: float | None) -> Finding:
+    """A cell whose text is not a clean number: the original text and the number meant."""
+    return ctx.finding(code, cell=ctx.cell(row, col.key), value=raw, column=col.header,
+                       number=format_number(number),
+                       suggestion=format_number(number) if number is not None else None)
+
+
+def _missing_rows(ctx: Context, directory: dict[str, str] | None) -> list[Finding]:
     if directory is None:
         return []
     present = {normalize_name(r.key) for r in ctx.table.rows if r.key}
