@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from templates.names import normalize_header
+
 NUMBER = "number"
 INTEGER = "integer"
 TEXT = "text"
@@ -31,6 +33,11 @@ class Column:
     def label(self) -> str:
         """Header text as shown in a template: 粮食总面积(万亩)."""
         return f"{self.header}({self.unit})" if self.unit else self.header
+
+    @property
+    def header_names(self) -> set[str]:
+        """Every header text that names this column, normalised (see names.normalize_header)."""
+        return {normalize_header(h) for h in (self.header, self.label, *self.variants)}
 
     @property
     def is_numeric(self) -> bool:
@@ -106,13 +113,12 @@ class TableKind:
         return self.summed_columns[0] if self.summed_columns else None
 
     def column_by_header(self, header: str) -> Column | None:
-        """The column whose header (or label) is `header`, compared loosely."""
-        from templates.names import normalize_header
+        """The top-level column whose header (label or a variant) is `header`, compared loosely.
+
+        Sub-columns under a merged header (责任人 › 牵头单位) are not named by their text alone.
+        """
         wanted = normalize_header(header)
-        for col in self.columns:
-            if wanted in {normalize_header(h) for h in (col.header, col.label, *col.variants)}:
-                return col
-        return None
+        return next((c for c in self.columns if c.parent is None and wanted in c.header_names), None)
 
     def target_column(self, name: str) -> Column | None:
         """The summed column a target names, by header text (or a variant) or by column key."""

@@ -42,15 +42,7 @@ def column_for_header(kind: TableKind, header: str):
     key_headers = {normalize_header(h) for h in kind.key_headers.values()}
     if normalize_header(header) in key_headers:
         return kind.key_column
-    return _top_level_match(kind, header)
-
-
-def _top_level_match(kind: TableKind, header: str):
-    wanted = normalize_header(header)
-    for col in kind.columns:
-        if col.parent is None and wanted in {normalize_header(h) for h in (col.header, col.label, *col.variants)}:
-            return col
-    return None
+    return kind.column_by_header(header)
 
 
 def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:

@@ -47,7 +47,7 @@ def _header_texts(kind: TableKind) -> dict[str, set[str]]:
     texts = {}
     for col in kind.columns:
         if col.parent is None:
-            texts[col.key] = {normalize_header(h) for h in (col.header, col.label, *col.variants)}
+            texts[col.key] = col.header_names
     return texts
 
 
