@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from templates.identity import IDENTITY_SHEET
+from validators.engine import OUR_SHEETS_PREFIX
 from validators.sheet import CellError, SheetData, WorkbookData
 from xladdin.cells import rows_in
 
@@ -18,7 +19,6 @@ ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!"
                          "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
 
 
-OUR_PREFIX = "fenjie_"      # sheets fenjie writes (fenjie_id, fenjie_marks); the engine skips them
 
 
 class TooLarge(Exception):
@@ -99,7 +99,7 @@ def read_workbook(book, sheet, max_cells: int) -> WorkbookData:
 
     sheets = [read_sheet(sheet, max_cells)]
     for other in book.sheets:
-        if other.name == sheet.name or (other.name.startswith(OUR_PREFIX) and other.name != IDENTITY_SHEET):
+        if other.name == sheet.name or (other.name.startswith(OUR_SHEETS_PREFIX) and other.name != IDENTITY_SHEET):
             continue
         if other.name == IDENTITY_SHEET or not other.visible:
             data = read_sheet(other, max_cells)
