@@ -54,6 +54,20 @@ def load_config_or_exit(path):
         raise UsageProblem(str(exc)) from None
 
 
+def county_table_or_exit(path, kind, config) -> dict[str, dict[str, float]]:
+    """Each township's figures in a filled county table, or exit status 2 saying what is wrong."""
+    from pathlib import Path
+
+    from validators.engine import TableProblem, read_assigned
+    from validators.reader import UnreadableFile
+    if not Path(path).is_file():
+        raise UsageProblem(f"找不到县分解表 {path}。")
+    try:
+        return read_assigned(path, kind, config)
+    except (UnreadableFile, TableProblem) as exc:
+        raise UsageProblem(f"县分解表 {Path(path).name} 无法使用：{exc}") from None
+
+
 def kind_or_exit(name):
     if name is None:
         return None

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
+from cli.main import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
+                      load_config_or_exit)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
@@ -99,8 +100,7 @@ def output_or_exit(output: str | None, inputs: list[Path], county_table: str | N
 def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[str, float]] | None:
     if county_table is None:
         return None
-    from cli.template_cmd import _read_assigned
-    return _read_assigned(county_table, spec, config)
+    return county_table_or_exit(county_table, spec, config)
 
 
 # -- running --------------------------------------------------------------------------------

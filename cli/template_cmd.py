@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
+from cli.main import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
+                      load_config_or_exit)
 
 EXAMPLE = "fenjie template grain-plan --config examples/xiangyin-2025/fenjie.toml -o 模板/"
 
@@ -64,26 +65,9 @@ def _township_templates(spec, config, source, out: Path) -> list[Path]:
     if not source:
         raise UsageProblem("--per-township 需要用 --from 给出已填好的县分解表，"
                            "每个乡镇的模板才能带上县里下达给它的任务数。")
-    from templates.writer import WriteProblem, assigned_by_township, write_township_templates
-    assigned = _read_assigned(source, spec, config)
-    found = assigned_by_township(config, assigned)
-    missing = [t for t in config.townships if t not in found]
-    if not found:
-        raise UsageProblem(f"县分解表 {Path(source).name} 中没有找到配置文件所列乡镇的任务数。")
-    for township in missing:
-        click.echo(f"提醒：县分解表中没有「{township}」的任务数，未生成它的模板。", err=True)
+    from templates.writer import WriteProblem, write_township_templates
+    assigned = county_table_or_exit(source, spec, config)      # every township, or exit 2
     try:
         return write_township_templates(spec, config, assigned, out, keep=source)
     except WriteProblem as exc:
         raise UsageProblem(str(exc)) from None
-
-
-def _read_assigned(source, spec, config) -> dict[str, dict[str, float]]:
-    from validators.engine import TableProblem, read_assigned
-    from validators.reader import UnreadableFile
-    if not Path(source).is_file():
-        raise UsageProblem(f"找不到县分解表 {source}。")
-    try:
-        return read_assigned(source, spec, config)
-    except (UnreadableFile, TableProblem) as exc:
-        raise UsageProblem(f"县分解表 {Path(source).name} 无法使用：{exc}") from None
