@@ -864,7 +864,7 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     result = FileResult(path=str(path), kind=spec.name, sheet=table.sheet.name)
     findings = _round_findings(table, identity, config, None, None)
     findings += check_table(_context(table, identity, config, None, None, None), result.totals)
-    result.findings = sorted(findings, key=_reading_order)
+    result.findings = sorted(_unassigned_columns_allowed(table, findings), key=_reading_order)
     assigned: dict[str, dict[str, float]] = {}
     for row in table.rows:
         township = config.resolve(row.key) if row.key else None
@@ -872,6 +872,15 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
             assigned[township] = {col.key: parse_number(row.cells.get(col.key)).number
                                   for col in spec.summed_columns if col.key in table.columns}
     return CountyTable(result, assigned)
+
+
+def _unassigned_columns_allowed(table: LocatedTable, findings: list[Finding]) -> list[Finding]:
+    """A column the county left blank in every row assigns nothing (a county without seedling
+    targets); a blank among filled cells is still an error (a township's target dropped)."""
+    blank = {table.columns[col.key] for col in table.kind.summed_columns if col.key in table.columns
+             and all(is_blank(row.cells.get(col.key)) for row in table.rows)}
+    return [f for f in findings
+            if not (f.code in ("N009", "T005") and f.cell and cell_position(f.cell)[1] in blank)]
 
 
 def read_assigned(path, kind: str | TableKind | None, config: Config) -> dict[str, dict[str, float]]:
