@@ -61,6 +61,7 @@ def county_table(path: Path, config, assigned: dict[str, dict[str, float]],
     for line in ([f"{config.county}{config.year}年粮食生产计划任务分解表"], ["单位：万亩、吨"],
                  ["乡镇(单位)", *HEADERS], *rows, ["合计", *sums]):
         ws.append(line)
+    path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 
