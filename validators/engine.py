@@ -24,7 +24,7 @@ from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import KINDS, TableKind, get_kind
 from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
-from validators.findings import BatchResult, FileResult, Finding
+from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
 from validators.sheet import SheetData, WorkbookData, a1, cell_position
@@ -789,9 +789,9 @@ def latest_clean(returns: list[FileResult]) -> FileResult | None:
     """Of one township's returns, the one to count: the latest without errors, by the time the
     workbook says it was saved (docProps/core.xml), then by the file's own time; None when
     every one has errors."""
-    clean = [r for r in returns if r.status == "ok"]
-    if not clean:
-        return None
+    clean = [r for r in returns if r.status == OK]
+    if len(clean) < 2:
+        return clean[0] if clean else None
 
     def when(result: FileResult) -> tuple[float, float]:
         try:
@@ -832,7 +832,9 @@ class CountyTableProblem(TableProblem):
     """A county table with error findings: `result` holds them, to be shown before refusing."""
 
     def __init__(self, result: FileResult):
-        super().__init__(f"县分解表有 {result.errors} 个错误")
+        errors = [f"{f.cell + ' ' if f.cell else ''}{f.code} {f.message}" for f in result.findings if f.is_error]
+        more = "……" if len(errors) > 10 else ""
+        super().__init__(f"县分解表有 {len(errors)} 个错误：{'；'.join(errors[:10])}{more}")
         self.result = result
 
 
