@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, kind_or_exit, load_config_or_exit
+from cli.main import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
+                      load_config_or_exit)
 from cli.running import ProgressBar, run_guarded
 
 FORMATS = ("text", "json")
@@ -22,6 +23,8 @@ FORMATS = ("text", "json")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--kind", metavar="KIND", help="表格类型（见 fenjie kinds）；不给时自动识别。")
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（乡镇、单位名单和目标）。")
+@click.option("--from", "county_table", metavar="COUNTY_TABLE",
+              help="已填好的县分解表：每份报回的表与本乡镇在其中的下达数核对（需要 --config）。")
 @click.option("--target", "targets", multiple=True, metavar="COLUMN=N",
               help="县下达目标（列名=数值），例如 --target 粮食总面积=118；可重复。")
 @click.option("--format", "output_format", default="text", metavar="text|json",
@@ -30,18 +33,20 @@ FORMATS = ("text", "json")
 @click.option("--annotate", metavar="DIR", help="在 DIR 中为每个文件生成标出问题单元格的副本。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不报告这条规则，例如 --ignore P001；可重复。")
 @click.pass_context
-def check(ctx, paths, kind, config_path, targets, output_format, report, annotate, ignore):
+def check(ctx, paths, kind, config_path, county_table, targets, output_format, report, annotate,
+          ignore):
     """核对报回的表格（文件或文件夹）。
 
     \b
     退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
     """
-    code = run_guarded("check", lambda: _check(paths, kind, config_path, targets, output_format,
-                                               report, annotate, ignore))
+    code = run_guarded("check", lambda: _check(paths, kind, config_path, county_table, targets,
+                                               output_format, report, annotate, ignore))
     ctx.exit(code)
 
 
-def _check(paths, kind, config_path, targets, output_format, report, annotate, ignore) -> int:
+def _check(paths, kind, config_path, county_table, targets, output_format, report, annotate,
+           ignore) -> int:
     """Validate every option (UsageProblem, exit 2) before checking anything, then check."""
     if output_format not in FORMATS:
         raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
@@ -49,15 +54,22 @@ def _check(paths, kind, config_path, targets, output_format, report, annotate, i
     config = load_config_or_exit(config_path)
     target_values = parse_targets(targets, spec)
     ignored = parse_ignore(ignore)
-    inputs = _inputs(paths)
+    assigned = None
+    if county_table is not None:
+        if config is None:
+            raise UsageProblem("--from 需要同时用 --config 给出本县的配置文件 fenjie.toml，例如：\n"
+                               "  fenjie check 报送/ --config fenjie.toml --from 县分解表.xlsx")
+        assigned, kind = _assigned(county_table, spec, config)
+    inputs = _inputs(paths, county_table)
     if not inputs:
         from validators.reader import SPREADSHEET_SUFFIXES
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。")
     report_path = report_or_exit(report, inputs)
     copies = copies_or_exit(annotate, inputs)
-    return run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,
-                     output_format=output_format, report=report_path, copies=copies)
+    return run_check(inputs, kind=kind, config=config, targets=target_values, ignore=ignored,
+                     output_format=output_format, report=report_path, copies=copies,
+                     assigned=assigned)
 
 
 # -- options --------------------------------------------------------------------------------
@@ -99,9 +111,18 @@ def parse_ignore(codes) -> tuple[str, ...]:
     return wanted
 
 
-def _inputs(paths) -> list[Path]:
+def _assigned(county_table: str, spec, config) -> tuple[dict[str, dict[str, float]], str]:
+    """Each township's figures in the county table (checked first: exit 2 on its errors), and
+    the kind to check the returns as: --kind, else the county table's own."""
+    county = checked_county_table_or_exit(county_table, spec, config)
+    return county.assigned, county.result.kind
+
+
+def _inputs(paths, county_table: str | None = None) -> list[Path]:
+    """The files to check; the county table itself is not one of the returns."""
     from validators.reader import find_input_files
-    return find_input_files(paths)
+    skip = Path(county_table).resolve() if county_table and Path(county_table).is_file() else None
+    return [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
 
 
 def report_or_exit(report: str | None, inputs: list[Path]) -> Path | None:
@@ -138,14 +159,15 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     return planned
 
 
-def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies) -> int:
+def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies,
+              assigned=None) -> int:
     from validators.engine import check_paths
 
     as_json = output_format == "json"
     progress = None if as_json else ProgressBar()
     try:
         batch = check_paths(list(paths), kind=kind, config=config, targets=targets or None,
-                            ignore=ignore, progress=progress)
+                            assigned=assigned, ignore=ignore, progress=progress)
     finally:
         if progress:
             progress.close()

@@ -56,16 +56,35 @@ def load_config_or_exit(path):
 
 def county_table_or_exit(path, kind, config) -> dict[str, dict[str, float]]:
     """Each township's figures in a filled county table, or exit status 2 saying what is wrong."""
+    return checked_county_table_or_exit(path, kind, config).assigned
+
+
+def checked_county_table_or_exit(path, kind, config):
+    """The county table checked with the rules every table gets (validators.engine.CountyTable);
+    exit status 2 with its findings when it has errors, or saying why it cannot be used."""
     from pathlib import Path
 
-    from validators.engine import TableProblem, read_assigned
+    from validators.engine import TableProblem, check_county_table
     from validators.reader import UnreadableFile
     if not Path(path).is_file():
         raise UsageProblem(f"找不到县分解表 {path}。")
     try:
-        return read_assigned(path, kind, config)
+        county = check_county_table(path, kind, config)
     except (UnreadableFile, TableProblem) as exc:
         raise UsageProblem(f"县分解表 {Path(path).name} 无法使用：{exc}") from None
+    if county.result.errors:
+        raise UsageProblem(county_table_refusal(county.result))
+    return county
+
+
+def county_table_refusal(result) -> str:
+    """Why a county table with errors is not used, finding by finding, as `fenjie check` prints."""
+    from pathlib import Path
+
+    from validators.render import finding_line, plain
+    head = (f"县分解表 {Path(result.path).name} 有 {result.errors} 个错误，没有使用"
+            f"（各乡镇的下达数都从它来，先改正再运行）：")
+    return "\n".join([head, *(plain(finding_line(result, f, Path.cwd())) for f in result.findings)])
 
 
 def kind_or_exit(name):

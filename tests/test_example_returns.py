@@ -107,7 +107,9 @@ def readme_example() -> str:
 def test_readme_shows_the_real_check_and_merge_output(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     runner, returns, config = CliRunner(), "examples/xiangyin-2025/报送/", "examples/xiangyin-2025/fenjie.toml"
-    checked = runner.invoke(main, ["check", returns, "--config", config, "--report", str(tmp_path / "核对报告.xlsx")])
+    county_table = str(COUNTY_TABLE.relative_to(ROOT))
+    checked = runner.invoke(main, ["check", returns, "--config", config, "--from", county_table,
+                                   "--report", str(tmp_path / "核对报告.xlsx")])
     merged = runner.invoke(main, ["merge", returns, "--config", config, "--from", str(COUNTY_TABLE.relative_to(ROOT)),
                                   "-o", str(tmp_path / "汇总.xlsx")])
     assert (checked.exit_code, merged.exit_code) == (1, 1)

@@ -29,7 +29,8 @@ def sample_batch() -> BatchResult:
     broken = FileResult("returns/坏.xlsx", unreadable=True,
                         findings=[RULES["F001"].finding(reason="文件已损坏")])
     return BatchResult([bad, clean, broken], missing=["岭北镇", "东塘镇"],
-                       duplicates={"湘滨镇": ["returns/湘滨镇.xlsx", "returns/湘滨镇(1).xlsx"]})
+                       duplicates={"湘滨镇": ["returns/湘滨镇.xlsx", "returns/湘滨镇(1).xlsx"]},
+                       counted={"湘滨镇": "returns/湘滨镇(1).xlsx"})
 
 
 def test_text_lines_are_ruff_like_and_grouped_by_file():
@@ -44,7 +45,7 @@ def test_text_lines_are_ruff_like_and_grouped_by_file():
     assert lines[6] == "returns/坏.xlsx: F001 无法读取：文件已损坏"
     assert "湘滨镇.xlsx:" not in "\n".join(lines[:8])     # a clean file prints no line
     assert "未报送（2）：岭北镇、东塘镇" in lines
-    assert "重复报送：湘滨镇（2 份：returns/湘滨镇.xlsx、returns/湘滨镇(1).xlsx）" in lines
+    assert "重复报送：湘滨镇（2 份：returns/湘滨镇.xlsx、returns/湘滨镇(1).xlsx；计入无错的最新一份 湘滨镇(1).xlsx）" in lines
     assert lines[-1] == "共 3 个文件：通过 1，有错 1，无法读取 1；错误 4 个，提醒 2 个；未报送 2 个。"
 
 

@@ -24,7 +24,7 @@ from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import KINDS, TableKind, get_kind
 from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
-from validators.findings import BatchResult, FileResult, Finding
+from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
 from validators.sheet import SheetData, WorkbookData, a1, cell_position
@@ -92,9 +92,14 @@ def resolve_targets(kind: TableKind, targets: dict[str, float] | None,
 
 
 def match_township(book: WorkbookData, config: Config | None) -> str | None:
-    """Which township a return is from: identity block, then 填报单位 line, then file name."""
+    """Which township a return is from: identity block, then 填报单位 line, then file name.
+
+    A township the identity block names but the config does not list is returned as written
+    (the check then says it is not one of the county's townships)."""
     if book.identity and book.identity.is_township:
-        return book.identity.scope
+        scope = book.identity.scope
+        canonical = config.resolve(scope) if config is not None else None
+        return canonical if config is not None and canonical in config.townships else scope
     if config is None:
         return None
     for text in (book.filler, Path(book.path).stem):
@@ -127,8 +132,9 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     result.kind, result.sheet = table.kind.name, table.sheet.name
     township = match_township(book, config)
     result.scope = township
+    findings += _round_findings(table, book.identity, config, township, assigned)
     if _is_own_row_return(table, book.identity, township):
-        ctx = _own_row_context(table, config, township, assigned)
+        ctx = _own_row_context(table, config, township, targets, assigned)
     else:
         ctx = _context(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
@@ -177,18 +183,52 @@ def _header_example(spec: TableKind | None) -> str:
     return "；".join("、".join(c.header for c in k.columns[:3]) for k in kinds)
 
 
+def _round_findings(table: LocatedTable, identity: Identity | None, config: Config | None,
+                    township: str | None, assigned) -> list[Finding]:
+    """Is this return one of this round's: the county and year of its template, a township
+    of the config, and (with a county table) a township the county table can check."""
+    findings = []
+    if config is None:
+        return findings
+    if identity and (normalize_name(identity.county) != normalize_name(config.county)
+                     or identity.year != config.year):
+        findings.append(RULES["S005"].finding(found=f"{identity.county}{identity.year}年",
+                                              wanted=f"{config.county}{config.year}年"))
+    if township is not None and township not in config.townships:
+        findings.append(RULES["S004"].finding(name=township, county=config.county))
+    if assigned is not None and township is None and table.scope == "township":
+        findings.append(RULES["S007"].finding())
+    if identity and identity.is_township and township in (assigned or {}):
+        findings += _reallocations(table.kind, identity.targets, assigned[township])
+    return findings
+
+
+def _reallocations(kind: TableKind, carried: dict[str, float], county: dict[str, float]) -> list[Finding]:
+    """A 提醒 for each column whose figure in the template differs from the county table's."""
+    findings = []
+    for col in kind.summed_columns:
+        old, new = carried.get(col.key), county.get(col.key)
+        if old is None or new is None:
+            continue
+        if not _within_half_unit(old, new, max(decimals(old), decimals(new))):
+            findings.append(RULES["S006"].finding(column=col.header, old=format_number(old),
+                                                  new=format_number(new)))
+    return findings
+
+
 def _context(table, identity: Identity | None, config, township, targets, assigned) -> Context:
     kind = table.kind
+    explicit = resolve_targets(kind, targets, strict=False)     # an explicit option always wins
     if table.scope == "township" or (identity and identity.is_township):
         scope_targets = (assigned or {}).get(township or "") or (
             identity.targets if identity and identity.is_township else {})
-        return Context(table, config, township, dict(scope_targets), "T003")
+        return Context(table, config, township, {**scope_targets, **explicit}, "T003")
     expected = {}
     if identity and not identity.is_township and identity.kind == kind.name:
         expected.update(identity.targets)
     if config:
         expected.update(config.targets_for(kind.name))
-    expected.update(resolve_targets(kind, targets, strict=False))
+    expected.update(explicit)
     return Context(table, config, None, expected, "T002")
 
 
@@ -198,13 +238,14 @@ def _is_own_row_return(table: LocatedTable, identity: Identity | None, township:
             and not (identity and identity.is_township))
 
 
-def _own_row_context(table: LocatedTable, config, township: str, assigned) -> Context:
+def _own_row_context(table: LocatedTable, config, township: str, targets, assigned) -> Context:
     """Only the township's own row counts: it is checked, and its figures are the return's 合计."""
     own = [row for row in table.rows
            if row.key and (config.resolve(row.key) if config else None) == township]
+    explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None)
-    return Context(table, config, township, dict((assigned or {}).get(township) or {}), "T003",
-                   own_row=True)
+    expected = {**((assigned or {}).get(township) or {}), **explicit}
+    return Context(table, config, township, expected, "T003", own_row=True)
 
 
 def _drop_ignored(findings: list[Finding], ignore) -> list[Finding]:
@@ -708,6 +749,7 @@ def _chunk(files: int, workers: int) -> int:
 
 
 def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchResult:
+    """What the batch as a whole lacks or has twice; an ignored rule is left out everywhere."""
     batch = BatchResult(files=results)
     if config is None:
         return batch
@@ -716,39 +758,137 @@ def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchRes
         if result.scope:
             by_township[result.scope].append(result)
     ignored = {c.upper() for c in ignore}
-    if by_township:
+    if by_township and "S001" not in ignored:
         batch.missing = [t for t in config.townships if t not in by_township]
     if by_township and "S003" not in ignored:
         for result in results:
-            if result.scope is None and not result.unreadable:
+            if result.scope is None and not result.unreadable and not _has(result, "S007"):
                 result.findings.append(RULES["S003"].finding())
     for township, returns in by_township.items():
-        if len(returns) > 1:
-            batch.duplicates[township] = [r.path for r in returns]
-            names = "、".join(Path(r.path).name for r in returns)
-            for r in returns:
-                if "S002" not in ignored:
-                    r.findings.append(RULES["S002"].finding(name=township, count=len(returns), files=names))
+        if len(returns) < 2 or "S002" in ignored:
+            continue
+        batch.duplicates[township] = [r.path for r in returns]
+        counted = latest_clean(returns)
+        if counted is not None:
+            batch.counted[township] = counted.path
+            note = f"汇总时计入无错的最新一份 {Path(counted.path).name}"
+        else:
+            note = "份份有错，汇总时一份也不计入"
+        names = "、".join(Path(r.path).name for r in returns)
+        for r in returns:
+            r.findings.append(RULES["S002"].finding(name=township, count=len(returns), files=names,
+                                                    counted=note))
     return batch
 
 
-def read_assigned(path, kind: str | TableKind, config: Config) -> dict[str, dict[str, float]]:
-    """township -> column key -> figure, from a filled county table."""
+def _has(result: FileResult, code: str) -> bool:
+    return any(f.code == code for f in result.findings)
+
+
+def latest_clean(returns: list[FileResult]) -> FileResult | None:
+    """Of one township's returns, the one to count: the latest without errors, by the time the
+    workbook says it was saved (docProps/core.xml), then by the file's own time; None when
+    every one has errors."""
+    clean = [r for r in returns if r.status == OK]
+    if len(clean) < 2:
+        return clean[0] if clean else None
+
+    def when(result: FileResult) -> tuple[float, float]:
+        try:
+            mtime = os.stat(result.path).st_mtime
+        except OSError:
+            mtime = 0.0
+        saved = saved_time(result.path)
+        return (mtime if saved is None else saved, mtime)
+    return max(clean, key=when)
+
+
+CORE_PROPERTIES = "docProps/core.xml"
+MODIFIED = "{http://purl.org/dc/terms/}modified"
+
+
+def saved_time(path) -> float | None:
+    """When Excel, WPS or LibreOffice last saved an .xlsx/.xlsm (core.xml `modified`), as a
+    timestamp; None for other formats or when the workbook does not say."""
+    import zipfile
+    from datetime import datetime
+
+    from defusedxml import ElementTree
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(CORE_PROPERTIES)
+            if info.file_size > 1_000_000:
+                return None
+            root = ElementTree.fromstring(archive.read(info))
+        text = root.findtext(MODIFIED)
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).timestamp() if text else None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+
+
+# -- the county table (--from) ---------------------------------------------------------------
+
+class CountyTableProblem(TableProblem):
+    """A county table with error findings: `result` holds them, to be shown before refusing."""
+
+    def __init__(self, result: FileResult):
+        errors = [f"{f.cell + ' ' if f.cell else ''}{f.code} {f.message}" for f in result.findings if f.is_error]
+        more = "……" if len(errors) > 10 else ""
+        super().__init__(f"县分解表有 {len(errors)} 个错误：{'；'.join(errors[:10])}{more}")
+        self.result = result
+
+
+@dataclass
+class CountyTable:
+    result: FileResult                                  # its own findings (errors and 提醒)
+    assigned: dict[str, dict[str, float]]               # township -> column key -> figure
+
+
+def check_county_table(path, kind: str | TableKind | None, config: Config) -> CountyTable:
+    """Check a filled county table with the rules every table gets (numbers, rows, 合计 against
+    its rows and against the config's [targets]) and read each township's figures from it.
+
+    Raises UnreadableFile or TableProblem (Chinese) when it is not a usable county table."""
     from validators.reader import read_workbook
 
-    spec = get_kind(kind) if isinstance(kind, str) else kind
     book = read_workbook(path, limits=config.limits)
-    table = _find_table(book, spec)
+    spec = get_kind(kind) if isinstance(kind, str) else kind
+    table = _find_table(book, spec or _kind_for(book, None))
+    name = Path(path).name
     if table is None:
-        raise TableProblem(f"在 {Path(path).name} 中找不到{spec.title}的表头。")
+        raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")
+    spec = table.kind
+    if spec.rows_from != "townships" or not spec.summed_columns:
+        raise TableProblem(f"{name} 是{spec.title}，不按乡镇分解，没有各乡镇的下达数。")
+    identity = book.identity
+    if table.scope == "township" or (identity and identity.is_township):
+        raise TableProblem(f"{name} 是乡镇分到村的表，不是县分解表（乡镇(单位) 各占一行）。")
+    result = FileResult(path=str(path), kind=spec.name, sheet=table.sheet.name)
+    findings = _round_findings(table, identity, config, None, None)
+    findings += check_table(_context(table, identity, config, None, None, None), result.totals)
+    result.findings = sorted(_unassigned_columns_allowed(table, findings), key=_reading_order)
     assigned: dict[str, dict[str, float]] = {}
     for row in table.rows:
-        name = config.resolve(row.key) if row.key else None
-        if name is None or name not in config.townships:
-            continue
-        assigned[name] = {col.key: parse_number(row.cells.get(col.key)).number
-                          for col in spec.summed_columns if col.key in table.columns}
-    missing = [t for t in config.townships if t not in assigned]
-    if missing:
-        raise TableProblem(f"{Path(path).name} 中缺少这些乡镇的行：{'、'.join(missing)}。")
-    return assigned
+        township = config.resolve(row.key) if row.key else None
+        if township in config.townships:
+            assigned[township] = {col.key: parse_number(row.cells.get(col.key)).number
+                                  for col in spec.summed_columns if col.key in table.columns}
+    return CountyTable(result, assigned)
+
+
+def _unassigned_columns_allowed(table: LocatedTable, findings: list[Finding]) -> list[Finding]:
+    """A column the county left blank in every row assigns nothing (a county without seedling
+    targets); a blank among filled cells is still an error (a township's target dropped)."""
+    blank = {table.columns[col.key] for col in table.kind.summed_columns if col.key in table.columns
+             and all(is_blank(row.cells.get(col.key)) for row in table.rows)}
+    return [f for f in findings
+            if not (f.code in ("N009", "T005") and f.cell and cell_position(f.cell)[1] in blank)]
+
+
+def read_assigned(path, kind: str | TableKind | None, config: Config) -> dict[str, dict[str, float]]:
+    """township -> column key -> figure, from a filled county table that checks clean
+    (CountyTableProblem, carrying the findings, when it has errors)."""
+    county = check_county_table(path, kind, config)
+    if county.result.errors:
+        raise CountyTableProblem(county.result)
+    return county.assigned

@@ -64,6 +64,7 @@ class BatchResult:
     files: list[FileResult] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)            # townships that sent nothing
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # township -> its files
+    counted: dict[str, str] = field(default_factory=dict)  # township sent twice -> the file merge counts
 
     def summary(self) -> dict:
         statuses = [f.status for f in self.files]

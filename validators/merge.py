@@ -11,6 +11,7 @@ from pathlib import Path
 
 from templates.config import Config
 from templates.kinds import TableKind
+from validators.engine import latest_clean
 from validators.findings import BatchResult, FileResult
 
 OK = "ok"
@@ -18,6 +19,7 @@ INVALID = "invalid"
 DUPLICATE = "duplicate"
 MISSING = "missing"
 STATUS_ZH = {OK: "通过", INVALID: "有错", DUPLICATE: "重复报送", MISSING: "未报送"}
+OTHER_ROUND = ("S004", "S005")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class TownshipLine:
     files: list[str] = field(default_factory=list)             # its returns, in input order
     errors: int = 0                              # error findings over all its returns
     counted: bool = False                        # its figures go into the county 合计
+    latest_clean: str | None = None              # sent several: the clean one counted, if any
 
     def difference(self, key: str) -> float | None:
         reported, assigned = self.reported.get(key), self.assigned.get(key)
@@ -51,7 +54,9 @@ class TownshipLine:
             return "尚未报送"
         if self.status == DUPLICATE:
             errors = f"，共 {self.errors} 个错误" if self.errors else ""
-            return f"报送了 {len(self.files)} 份{errors}：{names}"
+            chosen = (f"；计入无错的最新一份 {Path(self.latest_clean).name}" if self.latest_clean
+                      else "；没有一份无错")
+            return f"报送了 {len(self.files)} 份{errors}：{names}{chosen}"
         if self.status == INVALID:
             return f"{self.errors} 个错误：{names}"
         return names
@@ -123,15 +128,23 @@ def _line(township: str, returns: list[FileResult], assigned: dict[str, float],
     figures = {k: v for k, v in assigned.items() if v is not None}
     if not returns:
         return TownshipLine(township, MISSING, assigned=figures)
-    chosen = next((r for r in returns if r.status == OK), returns[0])
+    clean = latest_clean(returns)
+    chosen = clean or returns[0]
     errors = sum(r.errors for r in returns)
     if len(returns) > 1:
         status = DUPLICATE
     else:
         status = OK if chosen.status == OK else INVALID
+    counted = (clean is not None or include_invalid) and not _of_another_round(chosen)
     return TownshipLine(township, status, reported=dict(chosen.totals), assigned=figures,
-                        files=[r.path for r in returns], errors=errors,
-                        counted=status == OK or include_invalid)
+                        files=[r.path for r in returns], errors=errors, counted=counted,
+                        latest_clean=clean.path if clean is not None and len(returns) > 1 else None)
+
+
+def _of_another_round(result: FileResult) -> bool:
+    """A template of another county or year (S005), or of a township not in the config (S004):
+    never counted, not even with --include-invalid."""
+    return any(f.code in OTHER_ROUND for f in result.findings)
 
 
 def summary_lines(merged: Consolidation) -> list[str]:

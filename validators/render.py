@@ -78,7 +78,9 @@ def batch_lines(batch: BatchResult, base: Path | None = None) -> list[Line]:
         lines.append(((f"未报送（{len(batch.missing)}）：", "bold red"), ("、".join(batch.missing), None)))
     for township, paths in batch.duplicates.items():
         files = "、".join(display_path(p, base) for p in paths)
-        lines.append((("重复报送：", "bold yellow"), (f"{township}（{len(paths)} 份：{files}）", None)))
+        counted = batch.counted.get(township)
+        which = f"计入无错的最新一份 {Path(counted).name}" if counted else "没有一份无错"
+        lines.append((("重复报送：", "bold yellow"), (f"{township}（{len(paths)} 份：{files}；{which}）", None)))
     return lines
 
 

@@ -100,7 +100,8 @@ def _duplicate_notes(batch: BatchResult) -> dict[str, str]:
     notes = {}
     for township, paths in batch.duplicates.items():
         for path in paths:
-            notes[path] = f"{township}报送了 {len(paths)} 份"
+            counted = "；汇总时计入这一份" if batch.counted.get(township) == path else ""
+            notes[path] = f"{township}报送了 {len(paths)} 份{counted}"
     return notes
 
 

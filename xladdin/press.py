@@ -84,7 +84,7 @@ def _check(book) -> Press:
     except TooLarge as exc:
         raise AddinProblem(f"工作表「{exc.sheet}」的已用区域太大（约 {exc.cells:,} 个单元格，上限 "
                            f"{exc.limit:,}）：请删去表格以外的内容或整行整列的格式后再校验。") from None
-    result = check_workbook(data, config=config)
+    result = check_workbook(data, config=config, assigned=_county_table(path, config))
 
     desktop = book.app.engine.name == "excel"
     if desktop:                 # one repaint at the end instead of one per call
@@ -99,6 +99,30 @@ def _check(book) -> Press:
         if desktop:
             book.app.screen_updating = True
     return Press(sheet.name, result, new_marks, report.alert_text(result, len(new_marks), len(painter.refused)))
+
+
+def _county_table(workbook: str, config) -> dict[str, dict[str, float]] | None:
+    """The county table named in the settings (as `fenjie check --from`), checked first."""
+    from validators.engine import CountyTableProblem, TableProblem
+    from validators.reader import UnreadableFile
+
+    path = settings.find_county_table(workbook)
+    if path is None:
+        return None
+    if config is None:
+        raise AddinProblem(f"设置了县分解表 {path}，但没有找到配置文件 fenjie.toml，没有校验："
+                           "请把 fenjie.toml 放在工作簿所在的文件夹或用户文件夹里。")
+    if not path.is_file():
+        raise AddinProblem(f"设置的县分解表不存在：{path}。请改正 FENJIE_COUNTY_TABLE 设置后再按「校验」。")
+    try:
+        return settings.county_assignments(path, config)
+    except CountyTableProblem as exc:
+        shown = [f"{f.cell or ''} {f.code} {f.message}".strip() for f in exc.result.findings if f.is_error]
+        more = f"\n……共 {len(shown)} 个错误" if len(shown) > 5 else ""
+        raise AddinProblem(f"县分解表 {path.name} 有错，没有用它校验：\n" + "\n".join(shown[:5]) + more
+                           + "\n请先改正县分解表（fenjie check 可列出全部问题）。") from None
+    except (UnreadableFile, TableProblem) as exc:
+        raise AddinProblem(f"县分解表 {path.name} 无法使用：{exc}") from None
 
 
 def _sheet_to_check(book, last_checked: str | None):

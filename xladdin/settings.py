@@ -8,6 +8,13 @@ With none of them the sheet is still checked: a fenjie template carries its kind
 county's targets in its identity block; only the township/unit name checks need the config.
 
 The log is xladdin.log in that same fenjie folder (FENJIE_LOG_DIR overrides the folder).
+
+The county table (what `fenjie check --from` is given), when one is named, first found wins:
+  1. the environment variable FENJIE_COUNTY_TABLE;
+  2. a "FENJIE_COUNTY_TABLE" line in the add-in's conf file, myaddin.conf, beside the workbook,
+     then the user's (%USERPROFILE%\\.myaddin\\myaddin.conf; macOS: Excel's container);
+     a relative path is relative to that conf file's folder.
+A press then checks a township's sheet against its row of the county table, as check --from.
 """
 from __future__ import annotations
 
@@ -18,6 +25,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 CONFIG_NAME = "fenjie.toml"
+COUNTY_TABLE_SETTING = "FENJIE_COUNTY_TABLE"
+ADDIN_CONF = "myaddin.conf"          # xlwings' settings file for this add-in (README: 安装)
 LOG_NAME = "xladdin.log"
 _loaded: dict[tuple[str, float], object] = {}
 
@@ -88,3 +97,50 @@ def find_config(workbook_path: str):
             _loaded[key] = load_config(path)
         return _loaded[key]
     return None
+
+
+def find_county_table(workbook_path: str) -> Path | None:
+    """The county table named for a press (see the module docstring), or None."""
+    if os.environ.get(COUNTY_TABLE_SETTING):
+        return Path(os.path.expandvars(os.environ[COUNTY_TABLE_SETTING]))
+    folder = Path(workbook_path).parent
+    confs = [folder / ADDIN_CONF] if workbook_path and folder != Path(".") and "://" not in workbook_path else []
+    confs += [Path.home() / ".myaddin" / ADDIN_CONF,
+              Path.home() / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / ADDIN_CONF]
+    for conf in confs:
+        value = _conf_setting(conf, COUNTY_TABLE_SETTING)
+        if value:
+            return conf.parent / os.path.expandvars(value)     # an absolute value stays as it is
+    return None
+
+
+def _conf_setting(conf: Path, name: str) -> str | None:
+    """A setting in an xlwings conf file: lines of "名称","值" (UTF-8 or ANSI, as xlwings reads)."""
+    import csv
+    try:
+        raw = conf.read_bytes()
+    except OSError:
+        return None
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None
+    for row in csv.reader(text.splitlines()):
+        if len(row) >= 2 and row[0].strip().upper() == name:
+            return row[1].strip() or None
+    return None
+
+
+def county_assignments(path: Path, config) -> dict[str, dict[str, float]]:
+    """Each township's figures in the county table, checked first (validators.engine.read_assigned
+    raises CountyTableProblem with its findings); cached by path and mtime for a warm press."""
+    from validators.engine import read_assigned
+
+    key = ("county table", str(Path(path).resolve()), Path(path).stat().st_mtime, id(config))
+    if key not in _loaded:
+        _loaded[key] = read_assigned(path, None, config)
+    return _loaded[key]
