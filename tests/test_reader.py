@@ -1,6 +1,7 @@
 """validators.reader: real files in, plain WorkbookData out."""
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import os
@@ -190,6 +191,24 @@ def test_csv_encodings_and_delimiters(tmp_path, encoding, delimiter):
     assert sheet.rows[3] == ["南湖洲镇", -3, "95,000"]
     assert sheet.rows[4] == ["岭北镇", "007", "２２．０"]      # a leading zero stays text
     assert sheet.rows[5] == ["合计", None, "22万亩"]
+
+
+@pytest.mark.parametrize("name, delimiter", [("t.csv", ","), ("export.xls", "\t"), ("t.csv", ";")])
+def test_a_utf8_bom_in_front_of_gbk_text_is_dropped(tmp_path, name, delimiter):
+    """Some tools put a UTF-8 BOM in front of GBK text; the rows are still the GBK ones."""
+    gbk = write_csv(tmp_path / "gbk.csv", CSV_ROWS, encoding="gbk", delimiter=delimiter).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(codecs.BOM_UTF8 + gbk)
+    rows = read_workbook(path).sheets[0].rows
+    assert rows[0] == ["乡镇(单位)", "粮食总面积(万亩)", "备注"]
+    assert rows[1] == ["新泉镇", 22, "约22"] and rows[5] == ["合计", None, "22万亩"]
+
+
+def test_text_in_no_known_encoding_is_unreadable_with_the_encodings_named(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "乡镇,面积\r\n新泉镇,22\r\n".encode("gbk") + b"\x80\x80,1\r\n")
+    with pytest.raises(UnreadableFile, match="不是 UTF-8、GBK 或 UTF-16"):
+        read_workbook(path)
 
 
 def test_tab_separated_text_saved_as_xls_is_read(tmp_path):
