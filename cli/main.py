@@ -127,10 +127,19 @@ def kinds():
 def rules(code):
     """列出核对规则；给出 CODE 时显示该规则的详细说明。"""
     from validators.rules import RULES
+
+    def applies_to(rule) -> str:
+        return "、".join(rule.kinds) or "通用"
+
     if code is None:
-        for rule in RULES.values():
-            level = "错误" if rule.severity == "error" else "提醒"
-            click.echo(f"{rule.code}  {level}  {rule.name:<28}{rule.message}")
+        from rich.cells import cell_len      # display width: a CJK character takes two columns
+        table = [("代码", "级别", "名称", "适用", "消息")] + [
+            (r.code, "错误" if r.severity == "error" else "提醒", r.name, applies_to(r), r.message)
+            for r in RULES.values()]
+        widths = [max(cell_len(row[i]) for row in table) for i in range(4)]
+        for *padded, message in table:
+            click.echo("  ".join([*(text + " " * (width - cell_len(text))
+                                    for text, width in zip(padded, widths)), message]))
         return
     rule = RULES.get(code.upper())
     if rule is None:
@@ -138,8 +147,7 @@ def rules(code):
     level = "错误" if rule.severity == "error" else "提醒（不影响通过）"
     click.echo(f"{rule.code} ({rule.name})  {level}")
     click.echo(f"消息：{rule.message}")
-    if rule.kinds:
-        click.echo(f"适用：{'、'.join(rule.kinds)}")
+    click.echo(f"适用：{applies_to(rule)}")
     click.echo("")
     click.echo(rule.explanation)
 

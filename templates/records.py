@@ -46,10 +46,13 @@ def column_for_header(kind: TableKind, header: str):
 
 
 def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
+    from validators.csv_reader import decode
+    from validators.reader import UnreadableFile
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise RecordsProblem(f"{path.name} 不是 UTF-8 编码，请用 UTF-8 另存。") from None
+        text = decode(path.read_bytes())        # UTF-8 or GBK (Excel's 文本文件), BOM or not; UTF-16
+    except UnreadableFile:
+        raise RecordsProblem(f"{path.name} 的文字编码无法识别（不是 UTF-8、GBK 或 UTF-16），"
+                             "请用 UTF-8 另存。") from None
     delimiter = "\t" if path.suffix.lower() != ".csv" else ","
     lines = list(csv.reader(text.splitlines(), delimiter=delimiter))
     if not lines:

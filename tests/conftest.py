@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "examples" / "xiangyin-2025"
+GAZETTE = EXAMPLE / "gazette"          # the county gazette's tables, as .tsv
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 if str(ROOT) not in sys.path:

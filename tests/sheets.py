@@ -4,16 +4,15 @@ from __future__ import annotations
 import csv
 import copy
 
-from tests.conftest import SHARED
+from tests.conftest import GAZETTE
 from validators.sheet import SheetData, WorkbookData
 
-REFERENCE = SHARED / "reference"
 TASK_HEADER = (["序号", "目标任务", "责任领导", "牵头单位", "相关单位", "责任人", None],
                [None, None, None, None, None, "县政府", "牵头单位"])
 
 
 def _tsv(name: str) -> list[list[str]]:
-    with open(REFERENCE / name, encoding="utf-8") as handle:
+    with open(GAZETTE / name, encoding="utf-8") as handle:
         return list(csv.reader(handle, delimiter="\t"))
 
 

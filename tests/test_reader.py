@@ -1,8 +1,10 @@
 """validators.reader: real files in, plain WorkbookData out."""
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from openpyxl import Workbook
 
 from templates.config import Limits
 from templates.identity import IDENTITY_SHEET, Identity
+from templates.layout import FOOTER_TEXT
 from tests.badinput import grain_table, soffice_convert, write_csv, write_xlsx
 from validators.reader import UnreadableFile, find_input_files, read_workbook
 from validators.sheet import CellError
@@ -161,10 +164,8 @@ def test_filler_in_the_next_cell(tmp_path):
 
 
 def test_filler_of_our_template_footer(tmp_path):
-    layout = pytest.importorskip("templates.layout")
-    blank = write_xlsx(tmp_path / "blank.xlsx", grain_table(footer=layout.FOOTER_TEXT.format(filler="")))
-    filled = write_xlsx(tmp_path / "filled.xlsx",
-                        grain_table(footer=layout.FOOTER_TEXT.format(filler="鹤龙湖镇")))
+    blank = write_xlsx(tmp_path / "blank.xlsx", grain_table(footer=FOOTER_TEXT.format(filler="")))
+    filled = write_xlsx(tmp_path / "filled.xlsx", grain_table(footer=FOOTER_TEXT.format(filler="鹤龙湖镇")))
     assert read_workbook(blank).filler is None
     assert read_workbook(filled).filler == "鹤龙湖镇"
 
@@ -192,6 +193,24 @@ def test_csv_encodings_and_delimiters(tmp_path, encoding, delimiter):
     assert sheet.rows[5] == ["合计", None, "22万亩"]
 
 
+@pytest.mark.parametrize("name, delimiter", [("t.csv", ","), ("export.xls", "\t"), ("t.csv", ";")])
+def test_a_utf8_bom_in_front_of_gbk_text_is_dropped(tmp_path, name, delimiter):
+    """Some tools put a UTF-8 BOM in front of GBK text; the rows are still the GBK ones."""
+    gbk = write_csv(tmp_path / "gbk.csv", CSV_ROWS, encoding="gbk", delimiter=delimiter).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(codecs.BOM_UTF8 + gbk)
+    rows = read_workbook(path).sheets[0].rows
+    assert rows[0] == ["乡镇(单位)", "粮食总面积(万亩)", "备注"]
+    assert rows[1] == ["新泉镇", 22, "约22"] and rows[5] == ["合计", None, "22万亩"]
+
+
+def test_text_in_no_known_encoding_is_unreadable_with_the_encodings_named(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "乡镇,面积\r\n新泉镇,22\r\n".encode("gbk") + b"\x80\x80,1\r\n")
+    with pytest.raises(UnreadableFile, match="不是 UTF-8、GBK 或 UTF-16"):
+        read_workbook(path)
+
+
 def test_tab_separated_text_saved_as_xls_is_read(tmp_path):
     path = write_csv(tmp_path / "export.xls", CSV_ROWS, encoding="gbk", delimiter="\t")
     assert read_workbook(path).sheets[0].rows[1] == ["新泉镇", 22, "约22"]
@@ -206,14 +225,29 @@ def test_content_decides_the_format_not_the_name(tmp_path):
 
 # -- safety that needs no special file ----------------------------------------------------
 
+def _open_by_this_process(path: Path) -> bool:
+    """Whether any file descriptor of this process points at `path` (Linux /proc)."""
+    descriptors = Path("/proc/self/fd")
+    targets = set()
+    for fd in descriptors.iterdir():
+        try:
+            targets.add(Path(os.readlink(fd)))
+        except OSError:                  # the descriptor listing the folder itself is gone already
+            continue
+    return path.resolve() in targets
+
+
 def test_files_are_not_modified_or_locked(mixed, tmp_path):
     copy = tmp_path / "copy.xlsx"
     shutil.copyfile(mixed, copy)
     before, mtime = digest(copy), copy.stat().st_mtime_ns
-    read_workbook(copy)
+    with open(copy, "rb"):                           # the check below sees an open file
+        assert _open_by_this_process(copy)
+    book = read_workbook(copy)
+    assert book.sheets[0].value(4, 3) == 22
     assert digest(copy) == before and copy.stat().st_mtime_ns == mtime
-    copy.rename(tmp_path / "moved.xlsx")            # not held open
-    assert not list(tmp_path.glob("~$*"))
+    assert not _open_by_this_process(copy)           # not held open (Windows would lock it)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.xlsx"]    # no ~$ lock file
 
 
 def test_a_folder_is_not_a_file(tmp_path):
@@ -257,7 +291,6 @@ def test_far_cell_in_legacy_formats_is_refused_before_loading(tmp_path, target):
 
 def test_native_stderr_is_kept_off_the_terminal(capfd):
     """A Rust panic inside calamine prints to fd 2 before it becomes an exception."""
-    import os
     from validators.reader import _is_reader_failure, _native_errors_quiet
 
     class PanicException(BaseException):    # how pyo3 names it; not an Exception subclass
@@ -299,17 +332,18 @@ def test_csv_sep_line_names_the_delimiter(tmp_path):
 
 
 def test_reading_from_threads_leaves_stderr_working(mixed, tmp_path, capfd):
-    import os
     import threading
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(mixed.read_bytes()[:3000])
 
+    outcomes = []
+
     def work():
         for path in [mixed, broken] * 5:
             try:
-                read_workbook(path)
+                outcomes.append((path.name, read_workbook(path).sheets[0].value(4, 3)))
             except UnreadableFile:
-                pass
+                outcomes.append((path.name, "unreadable"))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
@@ -318,6 +352,7 @@ def test_reading_from_threads_leaves_stderr_working(mixed, tmp_path, capfd):
         thread.join()
     os.write(2, b"still here\n")
     assert capfd.readouterr().err == "still here\n"
+    assert sorted(outcomes) == [("broken.xlsx", "unreadable")] * 20 + [("mixed.xlsx", 22)] * 20
 
 
 def test_empty_formatted_cells_at_the_bottom_do_not_make_a_sheet_too_large(tmp_path):

@@ -9,6 +9,7 @@ they are codes, and Excel would lose the zero.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -52,20 +53,26 @@ def read_csv(path: Path, limits: Limits) -> SheetData:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (WPS and Excel save GBK)."""
+    """The text of a CSV file in any encoding `encodings_to_try` names."""
     from validators.reader import UnreadableFile
 
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
+    for encoding, body in encodings_to_try(data):
         try:
-            return data.decode(encoding)
+            return body.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise UnreadableFile("无法识别 CSV 文件的文字编码（不是 UTF-8 或 GBK）：请用 Excel 或 WPS 打开后"
+    raise UnreadableFile("无法识别 CSV 文件的文字编码（不是 UTF-8、GBK 或 UTF-16）：请用 Excel 或 WPS 打开后"
                          "另存为 .xlsx 再报送。")
+
+
+def encodings_to_try(data: bytes) -> list[tuple[str, bytes]]:
+    """(encoding, bytes to decode) in the order to try: UTF-16 when it has its BOM, else UTF-8,
+    then GB18030 (WPS and Excel save GBK). A UTF-8 BOM is dropped first whatever follows it:
+    some tools put one in front of GBK text too."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return [("utf-16", data)]
+    body = data.removeprefix(codecs.BOM_UTF8)
+    return [("utf-8", body), ("gb18030", body)]
 
 
 def guess_delimiter(text: str) -> str:

@@ -179,14 +179,13 @@ def _as_text(head: bytes) -> str | None:
     """The decoded start of a text file, None when it looks binary."""
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
-    for encoding in ("utf-8-sig", "utf-16", "gb18030"):
-        if encoding == "utf-16" and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
+    from validators.csv_reader import encodings_to_try
+    for encoding, body in encodings_to_try(head):
         try:
-            return head.decode(encoding)
+            return body.decode(encoding)
         except UnicodeDecodeError as exc:
-            if exc.start >= len(head) - 4:        # a character cut at the end of the sample
-                return head[:exc.start].decode(encoding, errors="ignore")
+            if exc.start >= len(body) - 4:        # a character cut at the end of the sample
+                return body[:exc.start].decode(encoding, errors="ignore")
     return None
 
 

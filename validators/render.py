@@ -6,6 +6,7 @@ command joins them to plain text, or hands them to rich when stdout is a termina
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from validators.findings import ERROR, BatchResult, FileResult, Finding
@@ -16,6 +17,9 @@ Line = tuple[Span, ...]
 LEVEL_ZH = {ERROR: "错误", "warning": "提醒"}
 STATUS_ZH = {"ok": "通过", "invalid": "有错", "unreadable": "无法读取"}
 _QUOTE_SHEET = set(" !:'()-+,;&=@#")
+CLIP_AT = 60            # characters of a value shown on the terminal; JSON and Excel keep it whole
+MESSAGE_CLIP_AT = 400   # a whole message, whatever long text it still holds
+_QUOTED = re.compile(r"「([^「」]*)」")
 
 
 def display_path(path: str, base: Path | None = None) -> str:
@@ -43,13 +47,29 @@ def location(result: FileResult, finding: Finding) -> str:
     return finding.cell or (sheet_ref(other_sheet) if other_sheet else "")
 
 
+def clip(text: str, limit: int = CLIP_AT) -> str:
+    """Long text cut for a terminal line: its start and how long it is (a cell holds 32 767)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（共 {len(text)} 字）"
+
+
+def clipped_message(finding: Finding) -> str:
+    """The message with every 「quoted」 text and the cell's value clipped."""
+    message = _QUOTED.sub(lambda quoted: f"「{clip(quoted.group(1))}」", finding.message)
+    for shown in (finding.value, finding.suggestion):
+        if shown and len(shown) > CLIP_AT:
+            message = message.replace(shown, clip(shown))
+    return clip(message, MESSAGE_CLIP_AT)
+
+
 def value_note(finding: Finding) -> str:
-    """` [原值 22万亩 → 建议 22]`, ` [建议 南洲镇]`, or '' when neither is known."""
+    """` [原值 22万亩 → 建议 22]`, ` [建议 南洲镇]`, or '' when neither is known; long values clipped."""
     parts = []
     if finding.value not in (None, ""):
-        parts.append(f"原值 {finding.value}")
+        parts.append(f"原值 {clip(finding.value)}")
     if finding.suggestion not in (None, ""):
-        parts.append(f"建议 {finding.suggestion}")
+        parts.append(f"建议 {clip(finding.suggestion)}")
     return f" [{' → '.join(parts)}]" if parts else ""
 
 
@@ -64,7 +84,7 @@ def finding_line(result: FileResult, finding: Finding, base: Path | None = None)
     code_style = "bold red" if finding.is_error else "bold yellow"
     code = finding.code if finding.is_error else f"{finding.code}（提醒）"
     spans: list[Span] = [(one_line(head), "bold"), (code, code_style),
-                         (" " + one_line(finding.message), None)]
+                         (" " + one_line(clipped_message(finding)), None)]
     note = value_note(finding)
     if note:
         spans.append((one_line(note), "dim"))
