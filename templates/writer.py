@@ -187,6 +187,9 @@ def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
         for index, column in enumerate(layout.columns, start=1):
             value = planned.key if column.key == key else planned.values.get(column.key)
             cell = sheet.cell(row, index, value)
+            if isinstance(value, str):      # text from a task list stays text, never a formula
+                cell.data_type = "s"
+                cell.quotePrefix = value.startswith(("=", "+", "-", "@"))
             cell.font = body
             cell.border = BORDER
             cell.alignment = _alignment(column)
