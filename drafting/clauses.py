@@ -115,7 +115,9 @@ def split_units(text: str) -> list[str]:
     """Names in a list, as written; 等 at the end dropped, 各乡镇、街道 kept as one group."""
     names: list[str] = []
     pending_separator = ""
-    for token in re.split(f"([{SEPARATORS}]+)", text.strip().rstrip(TRAILING)):
+    text = text.strip().rstrip(TRAILING)
+    text = text[:-1] if text.endswith("等") and len(text) > 1 else text
+    for token in re.split(f"([{SEPARATORS}]+)", text):
         if not token:
             continue
         if all(ch in SEPARATORS for ch in token):
@@ -125,8 +127,6 @@ def split_units(text: str) -> list[str]:
             names[-1] = f"{names[-1]}{pending_separator}{token}"
         else:
             names.append(token)
-    if names and names[-1].endswith("等") and len(names[-1]) > 1:
-        names[-1] = names[-1][:-1]
     return [n for n in (name.strip() for name in names) if n]
 
 

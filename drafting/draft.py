@@ -17,6 +17,7 @@ from templates.config import Config
 from templates.names import normalize_name
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
+UNNAMED_COUNTY = "本县"      # the title and identity block of a draft made without --config
 NAME_JOINER = "、"          # between names in one 牵头单位 / 相关单位 cell, as clerks write them
 CLOSEST_MIN_SCORE = 60
 
@@ -138,11 +139,11 @@ def task_records(draft: Draft, config: Config) -> list[dict[str, object]]:
 
 
 def output_config(config: Config | None, draft: Draft) -> Config:
-    """The county config, or (without --config) one naming no county, for the year the documents name."""
+    """The county config, or (without --config) 本县 for the year the documents name."""
     if config is not None:
         return config
     from datetime import date
-    return Config(county="", year=draft.years[0] if draft.years else date.today().year, townships=[])
+    return Config(county=UNNAMED_COUNTY, year=draft.years[0] if draft.years else date.today().year, townships=[])
 
 
 def first_year(lines) -> list[int]:

@@ -18,7 +18,7 @@ _FIGURE = re.compile(
     rf"(?<![0-9０-９.．\-—–~～])(?P<number>{_NUMBER})\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
     r"(?P<qualifier>\s*(?:以上|左右|以内|以下|及以上))?")
 _RANGE_AFTER = re.compile(r"\s*[-—–~～至到]")
-_BOUNDARY = "，。；：、,;:！？（）()“”《》\n"
+_BOUNDARY = "，。；：、,;:！？（(“”《》\n"
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,25 @@ def extract_figures(text: str) -> list[Figure]:
         before = text[:match.start()]
         if re.search(rf"{_NUMBER}\s*[-—–~～至到]\s*$", before) or _RANGE_AFTER.match(text, match.end("number")):
             continue
-        start = max(before.rfind(ch) for ch in _BOUNDARY) + 1
+        start = _phrase_start(text, match.start())
         number = unicodedata.normalize("NFKC", match["number"])
         value = float(number) if "." in number else int(number)
         unit = unicodedata.normalize("NFKC", match["unit"])
         figures.append(Figure(text[start:match.end()].strip(), value, unit))
     return figures
+
+
+def _phrase_start(text: str, end: int) -> int:
+    """Where the phrase ending at `end` starts: after the previous punctuation mark, a bracketed
+    aside inside the phrase (新（改）建16万平米) included."""
+    index, depth = end - 1, 0
+    while index >= 0:
+        char = text[index]
+        if char in "）)":
+            depth += 1
+        elif depth and char in "（(":
+            depth -= 1
+        elif not depth and char in _BOUNDARY:
+            break
+        index -= 1
+    return index + 1

@@ -48,7 +48,7 @@ class Item:
             self.body, self.clause = found
 
     @property
-    def is_heading(self) -> bool:
+    def reads_like_heading(self) -> bool:
         text = self.text.rstrip("。：:")
         return self.level is not None and self.clause is None and len(text) <= HEADING_MAX and "。" not in text
 
@@ -118,11 +118,20 @@ def find_tasks(lines: list[SourceLine]) -> tuple[list[FoundTask], list[Unparsed]
         section = " / ".join(headings[lv] for lv in sorted(headings))
         if item.clause is not None:
             tasks.append(FoundTask(item.line, section, item.body, item.clause, item.level is not None))
-        elif item.is_heading:
+        elif _is_heading(items, index):
             headings[item.level] = f"{item.marker}{item.text}"
         elif item.level is not None and _among_tasks(items, index):
             unparsed.append(Unparsed(item.line, _why(item)))
     return tasks, unparsed
+
+
+def _is_heading(items: list[Item], index: int) -> bool:
+    """A short numbered line without a clause that has deeper items or paragraphs under it."""
+    item = items[index]
+    if not item.reads_like_heading or index + 1 == len(items):
+        return False
+    below = items[index + 1]
+    return below.level is None or below.level > item.level
 
 
 def _among_tasks(items: list[Item], index: int) -> bool:
@@ -134,7 +143,7 @@ def _among_tasks(items: list[Item], index: int) -> bool:
             other = items[position]
             if other.level is not None and other.level < level:
                 break
-            if other.level == level and not other.is_heading:
+            if other.level == level and not _is_heading(items, position):
                 if other.clause is not None:
                     return True
                 break
