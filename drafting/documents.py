@@ -94,32 +94,42 @@ def _docx_lines(path: Path) -> list[SourceLine]:
 # -- PDF ---------------------------------------------------------------------------------------
 
 def _pdf_lines(path: Path) -> list[SourceLine]:
-    """The text layer, line by line; a line after one that fills the column is marked `wrapped`."""
-    import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
+    """The text layer, line by line; a line after one that fills the column is marked `wrapped`.
+
+    pypdfium2 (PDFium, the engine pdfplumber renders with) reads a 100-page PDF in a fraction of a
+    second; pdfplumber's own text extraction took seconds."""
+    import pypdfium2 as pdfium
     try:
-        pdf = pdfplumber.open(str(path))
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentProblem(f"{path.name} 不是可读的 PDF（{_pdf_reason(exc)}）：请重新导出或换用 Word、文字版。") from None
-    except Exception as exc:  # pdfminer raises its own types for encrypted files
-        raise DocumentProblem(f"{path.name} 无法打开（{_pdf_reason(exc)}）：请去掉密码或重新导出 PDF。") from None
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        reason = "设了密码" if "password" in str(exc).lower() else "文件已损坏"
+        raise DocumentProblem(f"{path.name} 无法打开（{reason}）：请去掉密码或重新导出 PDF，或换用 Word、文字版。") from None
     lines: list[SourceLine] = []
-    with pdf:
+    try:
         previous_full = False
-        for page in pdf.pages:
-            page_lines = [line for line in page.extract_text_lines() if line["text"].strip()]
-            right = max((line["x1"] for line in page_lines), default=0)
-            for line in page_lines:
-                text = line["text"]
-                width = (line["x1"] - line["x0"]) / max(len(text), 1)
+        for page in pdf:
+            for text, full in _page_lines(page.get_textpage()):
                 lines.append(SourceLine(len(lines) + 1, text, wrapped=previous_full))
-                previous_full = line["x1"] >= right - 1.5 * width
+                previous_full = full
+    finally:
+        pdf.close()
     if not lines:
         raise DocumentProblem(f"{path.name} 是扫描件（PDF 里只有图片，没有文字层），fenjie 读不出文字：请找公文的 Word 或"
                               "文字版 PDF，或先用 OCR 软件转成文字后再试。")
     return lines
 
 
-def _pdf_reason(exc: Exception) -> str:
-    name = type(exc).__name__
-    return "设了密码" if "Password" in name or "Encrypt" in name else "文件已损坏"
+def _page_lines(textpage) -> list[tuple[str, bool]]:
+    """(text, reaches the right margin) for each non-empty line of a page."""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count)
+    spans, start = [], 0
+    for piece in text.split("\r\n"):
+        if piece.strip():
+            spans.append((piece, start + len(piece.rstrip()) - 1))
+        start += len(piece) + 2
+    if len(text) != count:          # offsets are not char indexes: no geometry, no wrap marks
+        return [(piece, False) for piece, _ in spans]
+    boxes = [textpage.get_charbox(last) for _, last in spans]    # (left, bottom, right, top)
+    margin = max((box[2] for box in boxes), default=0)
+    return [(piece, box[2] >= margin - 1.5 * max(box[2] - box[0], 1.0)) for (piece, _), box in zip(spans, boxes)]

@@ -365,9 +365,19 @@ def test_document_without_clauses_says_so_and_exits_1(tmp_path):
 
 
 def test_scanned_pdf_without_text_layer_exits_2(tmp_path):
-    from PIL import Image
+    import pypdfium2 as pdfium
     scan = tmp_path / "扫描件.pdf"
-    Image.new("RGB", (600, 800), "white").save(scan)
+    pdf = pdfium.PdfDocument.new()            # one page holding a scanned image and no text
+    page = pdf.new_page(595, 842)
+    bitmap = pdfium.PdfBitmap.new_native(300, 400, pdfium.raw.FPDFBitmap_BGR)
+    bitmap.fill_rect((255, 255, 255, 255), 0, 0, 300, 400)
+    bitmap.fill_rect((0, 0, 0, 255), 20, 20, 200, 10)
+    image = pdfium.PdfImage.new(pdf)
+    image.set_bitmap(bitmap)
+    image.set_matrix(pdfium.PdfMatrix().scale(300, 400))
+    page.insert_obj(image)
+    page.gen_content()
+    pdf.save(str(scan))
     with pytest.raises(DocumentProblem, match="扫描件"):
         read_document(scan)
     result = run(scan)
@@ -393,7 +403,7 @@ def test_leaders_table_in_config_must_be_names(tmp_path):
 def test_help_lists_draft_without_heavy_imports():
     code = ("import sys; from cli.main import main\n"
             "try:\n    main(['draft', '--help'])\nexcept SystemExit:\n    pass\n"
-            "assert not {'pandas', 'openpyxl', 'pdfplumber', 'docx'} & set(sys.modules), 'heavy import'")
+            "assert not {'pandas', 'openpyxl', 'pypdfium2', 'docx'} & set(sys.modules), 'heavy import'")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "政策文件" in done.stdout
