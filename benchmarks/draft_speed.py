@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/draft_speed.py                  # 100 pages as .txt, .docx and PDF
     .venv/bin/python benchmarks/draft_speed.py --pages 10 --formats txt
 
-A page is 1 000 characters (a gazette page holds 900–1 100). The .docx and PDF are made from the
-.txt by LibreOffice. "Work" is reading, finding the tasks and writing the .xlsx in this process
+A page is 1 600 characters: the .txt of N pages makes a PDF of at least N pages in LibreOffice's
+default layout (A4, 12 pt), which makes the .docx and PDF from the .txt. "Work" is reading, finding the tasks and writing the .xlsx in this process
 (the median of several runs); "command" is a fresh `fenjie draft` process, start-up included,
 next to `fenjie --help` (start-up alone).
 """
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 GAZETTE = ROOT / "examples" / "xiangyin-2025" / "gazette"
 PLANS = ("人才工作三年行动计划.txt", "粮食生产工作实施方案.txt", "七大攻坚总体方案.txt")
-CHARS_PER_PAGE = 1000
+CHARS_PER_PAGE = 1600
 FENJIE = Path(sys.executable).parent / "fenjie"
 
 
@@ -72,7 +72,11 @@ def main() -> None:
             documents["pdf"] = convert(documents["docx"], "pdf", [])
         chars = len(text.read_text(encoding="utf-8"))
         startup = statistics.median(command(["--help"]) for _ in range(options.runs))
-        print(f"{options.pages} 页（{chars} 字）；fenjie --help（启动）中位数 {startup:.3f} s")
+        pdf_pages = ""
+        if "pdf" in documents:
+            import pypdfium2 as pdfium
+            pdf_pages = f"，PDF {len(pdfium.PdfDocument(str(documents['pdf'])))} 页（LibreOffice 默认版式）"
+        print(f"{options.pages} 页（{chars} 字{pdf_pages}）；fenjie --help（启动）中位数 {startup:.3f} s")
         print("| 格式 | 任务 | 工作 中位数 s | 最小 s | 最大 s | 命令（新进程）中位数 s |")
         print("|---|---:|---:|---:|---:|---:|")
         for name in options.formats.split(","):
