@@ -1,8 +1,8 @@
 """The quantified targets of a task: 「新增城镇就业4500人」 -> {text, value 4500, unit 人}.
 
 A figure is a number with a unit (and 以上/左右/以内 after it); its text runs back to the
-previous punctuation mark, so the clerk sees what is counted. Years, dates and ranges
-(每亩补贴50-80元) are not targets and are left out.
+previous punctuation mark, so the clerk sees what is counted. Years, dates, ranges
+(每亩补贴50-80元) and rates (15元/亩) are not targets and are left out.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ _FIGURE = re.compile(
     rf"(?<![0-9０-９.．\-—–~～])(?P<number>{_NUMBER})\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
     r"(?P<qualifier>\s*(?:以上|左右|以内|以下|及以上))?")
 _RANGE_AFTER = re.compile(r"\s*[-—–~～至到]")
+_RATE_AFTER = re.compile(r"\s*[/／]")          # 15元/亩 is a rate, not a target
 _BOUNDARY = "，。；：、,;:！？（(“”《》\n"
 
 
@@ -35,7 +36,8 @@ def extract_figures(text: str) -> list[Figure]:
     figures = []
     for match in _FIGURE.finditer(text):
         before = text[:match.start()]
-        if re.search(rf"{_NUMBER}\s*[-—–~～至到]\s*$", before) or _RANGE_AFTER.match(text, match.end("number")):
+        if re.search(rf"{_NUMBER}\s*[-—–~～至到]\s*$", before) or _RANGE_AFTER.match(text, match.end("number")) \
+                or _RATE_AFTER.match(text, match.end("unit")):
             continue
         start = _phrase_start(text, match.start())
         number = unicodedata.normalize("NFKC", match["number"])

@@ -234,7 +234,7 @@ def test_numbering_styles_and_tasks_over_several_lines(marker):
 
 
 def test_figures_of_the_issue():
-    figures = extract_figures("新增城镇就业4500人，争取地方专项债券资金7亿元，增长8%以上，每亩补贴50-80元，到2027年底。")
+    figures = extract_figures("新增城镇就业4500人，争取地方专项债券资金7亿元，增长8%以上，每亩补贴50-80元，按面积15元/亩标准奖励，到2027年底。")
     assert [f.to_json() for f in figures] == [
         {"text": "新增城镇就业4500人", "value": 4500, "unit": "人"},
         {"text": "争取地方专项债券资金7亿元", "value": 7, "unit": "亿元"},
