@@ -28,6 +28,11 @@ def draft(paths, config_path, output, output_format):
     例：fenjie draft 实施方案.docx --config fenjie.toml -o 分解表.xlsx
     退出状态：0 完成；1 有文件里没有找到带责任分工的任务；2 用法有误或文件无法读取。
     """
+    from cli.running import run_guarded
+    raise SystemExit(run_guarded("draft", lambda: _draft(paths, config_path, output, output_format)))
+
+
+def _draft(paths, config_path, output, output_format) -> int:
     config = load_config_or_exit(config_path)
     target = _new_output(output, paths) if output else None
     from drafting.draft import draft_documents, write_draft
@@ -51,7 +56,7 @@ def draft(paths, config_path, output, output_format):
         click.echo(f"分解表已写入 {written}（责任领导、责任人请经办人填写；可用 fenjie check 核对）", err=True)
     elif target is not None:
         click.echo("没有任务，未写出分解表。", err=True)
-    raise SystemExit(2 if result.unreadable else 1 if result.without_tasks else 0)
+    return 2 if result.unreadable else 1 if result.without_tasks else 0
 
 
 def _new_output(output: str, paths) -> Path:

@@ -7,7 +7,6 @@ say where it came from.
 from __future__ import annotations
 
 import codecs
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,11 +75,10 @@ def _text_lines(path: Path) -> list[SourceLine]:
 def _docx_lines(path: Path) -> list[SourceLine]:
     """Body paragraphs in order; a table's paragraphs row by row where the table stands."""
     from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     try:
         document = Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
+    except Exception:   # python-docx, lxml and zipfile each raise their own kinds for a broken file
         raise DocumentProblem(f"{path.name} 不是 Word 文档（.docx），或文件已损坏：请用 Word 或 WPS 重新另存为 .docx。") from None
     texts = []
     for block in document.iter_inner_content():
