@@ -6,11 +6,14 @@
 A page is 1 600 characters: the .txt of N pages makes a PDF of at least N pages in LibreOffice's
 default layout (A4, 12 pt), which makes the .docx and PDF from the .txt. "Work" is reading, finding the tasks and writing the .xlsx in this process
 (the median of several runs); "command" is a fresh `fenjie draft` process, start-up included,
-next to `fenjie --help` (start-up alone).
+next to `fenjie --help` (start-up alone). CPU seconds are given beside wall-clock seconds: on a
+shared machine the wall clock mostly measures the other processes.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,18 +45,26 @@ def convert(source: Path, target: str, infilter: list[str]) -> Path:
     return source.with_suffix("." + target.split(":")[0])
 
 
-def work(path: Path, out: Path) -> tuple[float, int]:
+def work(path: Path, out: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds, tasks) of reading, finding the tasks and writing the .xlsx."""
     from drafting.draft import draft_documents, write_draft
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     draft = draft_documents([str(path)])
     write_draft(draft, None, out)
-    return time.perf_counter() - start, len(draft.tasks)
+    return time.perf_counter() - start, time.process_time() - cpu, len(draft.tasks)
 
 
-def command(args: list[str]) -> float:
+def command(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of a fresh fenjie process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([str(FENJIE), *args], check=False, capture_output=True)
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - start, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+def medians(samples: list[tuple[float, ...]]) -> list[float]:
+    return [statistics.median(column) for column in zip(*samples)]
 
 
 def main() -> None:
@@ -71,24 +82,27 @@ def main() -> None:
         if "pdf" in options.formats:
             documents["pdf"] = convert(documents["docx"], "pdf", [])
         chars = len(text.read_text(encoding="utf-8"))
-        startup = statistics.median(command(["--help"]) for _ in range(options.runs))
         pdf_pages = ""
         if "pdf" in documents:
             import pypdfium2 as pdfium
             pdf_pages = f"，PDF {len(pdfium.PdfDocument(str(documents['pdf'])))} 页（LibreOffice 默认版式）"
-        print(f"{options.pages} 页（{chars} 字{pdf_pages}）；fenjie --help（启动）中位数 {startup:.3f} s")
-        print("| 格式 | 任务 | 工作 中位数 s | 最小 s | 最大 s | 命令（新进程）中位数 s |")
+        startup_wall, startup_cpu = medians([command(["--help"]) for _ in range(options.runs)])
+        print(f"{options.pages} 页（{chars} 字{pdf_pages}）；"
+              f"fenjie --help（启动）中位数 {startup_wall:.3f} s，CPU {startup_cpu:.3f} s；"
+              f"负载 {os.getloadavg()[0]:.1f}（{os.cpu_count()} 核）")
+        print("| 格式 | 任务 | 工作 CPU s | 工作 墙钟 s（最小–最大） | 命令 CPU s | 命令 墙钟 s |")
         print("|---|---:|---:|---:|---:|---:|")
+        tasks = 0
         for name in options.formats.split(","):
             path = documents[name]
-            times, tasks = [], 0
-            for run in range(options.runs):
-                seconds, tasks = work(path, folder / f"{name}-{run}.xlsx")
-                times.append(seconds)
-            whole = statistics.median(command(["draft", str(path), "-o", str(folder / f"{name}-cmd-{run}.xlsx")])
-                                      for run in range(3))
-            print(f"| {name} | {tasks} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} "
-                  f"| {whole:.3f} |")
+            runs = [work(path, folder / f"{name}-{run}.xlsx") for run in range(options.runs)]
+            tasks = runs[0][2]
+            walls = [wall for wall, _, _ in runs]
+            wall, cpu, _ = medians(runs)
+            outputs = [folder / f"{name}-cmd-{run}.xlsx" for run in range(3)]
+            command_wall, command_cpu = medians([command(["draft", str(path), "-o", str(out)]) for out in outputs])
+            print(f"| {name} | {tasks} | {cpu:.3f} | {wall:.3f}（{min(walls):.3f}–{max(walls):.3f}） "
+                  f"| {command_cpu:.3f} | {command_wall:.3f} |")
         print(f"共 {tasks} 项任务")
 
 
