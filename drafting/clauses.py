@@ -17,6 +17,7 @@ OPEN, CLOSE = "（(", "）)"
 TRAILING = " \t\u3000。．.；;，,"
 SEPARATORS = "、，,；;/／ \t\u3000"
 MAX_NAME = 30
+CLAUSE_REACH = 400          # a clause is looked for this many characters back from its closing bracket
 
 # labels of the labelled shape; the first group leads, the others take part
 LEAD_LABELS = ("牵头单位", "牵头部门")
@@ -54,8 +55,7 @@ def split_trailing_clause(text: str) -> tuple[str, Clause] | None:
 
 def last_bracket(text: str) -> str | None:
     """The last bracketed group of `text` (to show a clause that could not be parsed)."""
-    end = text.rfind("）"), text.rfind(")")
-    close = max(end)
+    close = max(text.rfind("）"), text.rfind(")"))
     if close < 0:
         return None
     start = _opening_bracket(text, close)
@@ -64,7 +64,7 @@ def last_bracket(text: str) -> str | None:
 
 def _opening_bracket(text: str, close: int) -> int | None:
     depth = 0
-    for index in range(close, max(close - 400, -1), -1):
+    for index in range(close, max(close - CLAUSE_REACH, -1), -1):
         if text[index] in CLOSE:
             depth += 1
         elif text[index] in OPEN:

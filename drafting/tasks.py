@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from drafting.clauses import Clause, last_bracket, split_trailing_clause
+from drafting.clauses import CLAUSE_REACH, CLOSE, TRAILING, Clause, last_bracket, split_trailing_clause
 from drafting.documents import SourceLine
 
 # numbering styles, outermost first: the level is the index
@@ -36,16 +36,33 @@ class Item:
     parts: list[str] = field(default_factory=list)
     clause: Clause | None = None
     body: str = ""                     # the text without number and clause
+    _text: str | None = field(default=None, repr=False)
 
     @property
     def text(self) -> str:
-        return join_lines(self.parts)
+        if self._text is None:
+            self._text = join_lines(self.parts)
+        return self._text
 
     def add(self, text: str) -> None:
+        """Add a line; look for a clause in the last few lines only, so a long paragraph stays linear."""
         self.parts.append(text)
-        found = split_trailing_clause(self.text)
+        self._text = None
+        if not text.rstrip(TRAILING).endswith(tuple(CLOSE)):
+            return
+        tail = join_lines(self._tail())
+        found = split_trailing_clause(tail)
         if found:
-            self.body, self.clause = found
+            full = self.text                        # ends with `tail`
+            self.body = (full[:len(full) - len(tail)] + found[0]).rstrip()
+            self.clause = found[1]
+
+    def _tail(self) -> list[str]:
+        size, start = 0, len(self.parts)
+        while start > 0 and size < CLAUSE_REACH:
+            start -= 1
+            size += len(self.parts[start])
+        return self.parts[start:]
 
     @property
     def reads_like_heading(self) -> bool:
