@@ -34,7 +34,7 @@ def draft(paths, config_path, output, output_format):
 
 def _draft(paths, config_path, output, output_format) -> int:
     config = load_config_or_exit(config_path)
-    target = _new_output(output, paths) if output else None
+    target = _new_output(output) if output else None
     from drafting.draft import draft_documents, write_draft
     result = draft_documents(list(paths), config)
     written = None
@@ -48,7 +48,7 @@ def _draft(paths, config_path, output, output_format) -> int:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_text(result)
-    for file, reason in result.unreadable:
+    for _, reason in result.unreadable:
         click.echo(f"错误：{reason}", err=True)
     for file in result.without_tasks:
         click.echo(f"{file}：没有找到带责任分工（牵头单位）的任务。", err=True)
@@ -59,7 +59,7 @@ def _draft(paths, config_path, output, output_format) -> int:
     return 2 if result.unreadable else 1 if result.without_tasks else 0
 
 
-def _new_output(output: str, paths) -> Path:
+def _new_output(output: str) -> Path:
     """-o must name a new .xlsx: an existing file (a clerk's table, an input) is never overwritten."""
     path = Path(output)
     if path.suffix.lower() != ".xlsx":
