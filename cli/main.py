@@ -158,6 +158,7 @@ def _register_commands():
     from cli.template_cmd import template
     for command in (template, check, merge):
         main.add_command(command)
+    main.add_command(__import__("cli.draft_cmd", fromlist=["draft"]).draft)
 
 
 _register_commands()

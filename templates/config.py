@@ -45,6 +45,7 @@ class Config:
     password: str | None = None     # sheet protection password for templates; none by default
     limits: Limits = field(default_factory=Limits)
     path: Path | None = None
+    leaders: dict[str, str] = field(default_factory=dict)   # unit -> 分管领导 ([leaders], for fenjie draft)
 
     # -- the name directory ------------------------------------------------
     @cached_property
@@ -123,8 +124,11 @@ def parse_config(data: dict, where: str = "配置文件") -> Config:
     password = data.get("password")
     limits = Limits(**{k: int(v) for k, v in (data.get("limits") or {}).items()
                        if k in ("max_bytes", "max_cells")})
+    leaders = data.get("leaders") or {}
+    if not isinstance(leaders, dict) or not all(isinstance(v, str) for v in leaders.values()):
+        raise ConfigError(f"{where}[leaders] 应为「单位 = \"分管领导\"」的表，例如 \"发改局\" = \"姜华\"。")
     return Config(county, year, townships, units, collectives, aliases, villages, targets,
-                  password, limits)
+                  password, limits, leaders=leaders)
 
 
 def _parse_targets(raw: dict, where: str) -> dict[str, dict[str, float]]:

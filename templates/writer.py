@@ -7,6 +7,7 @@ protection with unlocked input cells, conditional formatting and a live 合计�
 """
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -182,16 +183,29 @@ def _alignment(column: Column) -> Alignment:
 def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     body = text_font(FONT_BODY, BODY_SIZE)
     key = plan.kind.key
+    # a cell's style set once per column and copied: assigning font/border/… cell by cell hashes
+    # the style objects every time (most of the time of a long task list)
+    styles: dict[tuple[int, bool], object] = {}
     for planned, row in zip(plan.rows, layout.data_rows):
         lines = 1
         for index, column in enumerate(layout.columns, start=1):
             value = planned.key if column.key == key else planned.values.get(column.key)
             cell = sheet.cell(row, index, value)
-            cell.font = body
-            cell.border = BORDER
-            cell.alignment = _alignment(column)
-            if not (column.key == key and planned.key_locked):
-                cell.protection = UNLOCKED
+            unlocked = not (column.key == key and planned.key_locked)
+            style = styles.get((index, unlocked))
+            if style is None:
+                cell.font = body
+                cell.border = BORDER
+                cell.alignment = _alignment(column)
+                if unlocked:
+                    cell.protection = UNLOCKED
+                styles[(index, unlocked)] = copy(cell._style)
+            else:
+                cell._style = copy(style)
+            if isinstance(value, str):      # text from a task list stays text, never a formula
+                cell.data_type = "s"
+                if value.startswith(("=", "+", "-", "@")):
+                    cell.quotePrefix = True
             if value is not None:
                 lines = max(lines, lines_needed(value, column.width))
         sheet.row_dimensions[row].height = max(20, 16 * lines + 4)

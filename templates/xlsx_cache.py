@@ -31,7 +31,8 @@ def store_results(path: Path, results: dict[str, object], member: str = FIRST_SH
 
 def _with_results(xml: str, results: dict[str, object]) -> str:
     for address, value in results.items():
-        pattern = re.compile(rf'<c r="{address}"((?: [a-z]+="[^"]*")*)><f>(.*?)</f><v ?/></c>')
+        # <v/> from openpyxl's own XML writer, <v></v> when it writes with lxml (installed with python-docx)
+        pattern = re.compile(rf'<c r="{address}"((?: [a-z]+="[^"]*")*)><f>(.*?)</f>(?:<v ?/>|<v></v>)</c>')
         if isinstance(value, str):
             typed, text = ' t="str"', escape(value)
         else:

@@ -543,11 +543,13 @@ def _unit_findings(ctx: Context) -> list[Finding]:
 
 
 def _names_in(cell, canonical: dict[str, str]) -> list[str]:
-    """Names in a cell; a name broken by a line-wrap space (地方金融服务 中心) is joined again."""
+    """Names in a cell; a name broken by a line-wrap space (地方金融服务 中心) or a group written with a
+    separator (各乡镇、街道) is joined again when the joined name is known."""
     parts, names, i = split_names(cell), [], 0
     while i < len(parts):
-        joined = parts[i] + parts[i + 1] if i + 1 < len(parts) else None
-        if joined and normalize_name(parts[i]) not in canonical and normalize_name(joined) in canonical:
+        pair = (parts[i] + parts[i + 1], f"{parts[i]}、{parts[i + 1]}") if i + 1 < len(parts) else ()
+        joined = next((name for name in pair if normalize_name(name) in canonical), None)
+        if joined:
             names.append(joined)
             i += 2
         else:
