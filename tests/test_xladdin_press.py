@@ -11,13 +11,13 @@ import re
 import openpyxl
 import pytest
 
-from tests.conftest import EXAMPLE, SHARED
+from tests.conftest import EXAMPLE
 from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from xladdin.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
 
-TSV = SHARED / "reference" / "xiangyin-2025-grain-plan.tsv"
+TSV = EXAMPLE / "gazette" / "xiangyin-2025-grain-plan.tsv"
 CONFIG = EXAMPLE / "fenjie.toml"
 # what may happen to the checked sheet: fills, notes, activating it — never values
 TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
