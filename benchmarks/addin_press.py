@@ -45,7 +45,8 @@ print(time.perf_counter() - started)
 """
 
 
-def write_table(path: Path, rows: int, seed: int = 1) -> Path:
+def write_table(path: Path, rows: int, seed: int = 1, text_column: bool = False) -> Path:
+    """A grain-plan table of `rows` places; `text_column`: every 粮食总面积 typed as text (N001)."""
     import openpyxl
     from templates.kinds import GRAIN_PLAN
 
@@ -66,6 +67,8 @@ def write_table(path: Path, rows: int, seed: int = 1) -> Path:
         if rng.random() < 0.06:           # ~1 % of the number cells typed wrong
             col = rng.randint(1, 5)
             cells[col] = f"{cells[col]}万亩" if col != 3 else f"{cells[col]:,}"
+        if text_column:
+            cells[1] = str(area)
         ws.append(cells)
     ws.append(["合计", *(round(t, 6) for t in totals)])
     book.save(path)

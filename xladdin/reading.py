@@ -194,17 +194,16 @@ def _leading_blanks(row: list) -> int:
 
 
 def cell_value(value):
-    """One value as the engine expects it: None for empty, int for whole numbers, CellError."""
+    """One value as validators.reader gives it: None for empty, numbers as float (as calamine
+    reads a file), error texts as CellError."""
     if value is None or value == "":
         return None
     if isinstance(value, CellError):
         return value
     if isinstance(value, str):
         return CellError(value) if value in ERROR_TEXTS else value
-    if isinstance(value, Decimal):          # a currency/accounting cell (VT_CY) is a number
-        value = float(value)
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
-        return int(value)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return float(value)                 # Decimal: a currency/accounting cell (VT_CY)
     return value
 
 
