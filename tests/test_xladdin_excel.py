@@ -321,3 +321,38 @@ def _col_row(address):
     from validators.sheet import cell_position
     row, col = cell_position(address)
     return col, row
+
+
+def test_a_protected_sheet_that_forbids_formatting_marks_only_the_unlocked_cells(tmp_path, with_config):
+    def edits(book):
+        ws = book["粮食"]
+        ws["B5"], ws["B21"] = "22万亩", 120            # an input cell and the 合计 row
+    path = grain(tmp_path / "t.xlsx", edits)
+
+    def protect(excel, book):
+        sheet = book.sheet("粮食")
+        sheet.protected, sheet.formatting_allowed = True, False
+        sheet.unlocked = {(row, col) for row in range(5, 21) for col in range(2, 7)}
+    outcome, excel, book = fakecom.press(path, prepare=protect)
+    table = book.sheet("粮食")
+    assert table.fills == {(5, 2): RED}
+    assert "B21" in {f["cell"] for f in findings_of(outcome)}
+    assert "个单元格在工作表受保护的区域" in outcome.alert
+    assert [m.cell for m in outcome.marks] == [(5, 2)]
+    assert excel.calls <= 100
+
+
+def test_fills_too_mixed_to_read_are_left_unmarked_and_said_so(tmp_path, with_config, monkeypatch):
+    import xladdin.marks
+    from openpyxl.styles import PatternFill
+    monkeypatch.setattr(xladdin.marks, "MAX_FILL_READS", 0)
+
+    def edits(book):
+        ws = book["粮食"]
+        ws["B5"], ws["B6"] = "22万亩", "15.5万亩"
+        ws["B6"].fill = PatternFill("solid", fgColor="00B050")
+    path = grain(tmp_path / "t.xlsx", edits)
+    outcome, excel, book = fakecom.press(path)
+    assert book.sheet("粮食").fills == {(6, 2): rgb_int("00B050")}     # nothing overwritten
+    assert "底色读不全" in outcome.alert
+    assert {"B5", "B6"} <= {f["cell"] for f in findings_of(outcome)}
