@@ -4,7 +4,6 @@ unmodified xladdin.main(), against the counting stand-in for Excel's COM object 
 the same file; the stand-in enforces protection and counts every round trip to Excel.
 """
 import importlib.util
-from pathlib import Path
 
 import openpyxl
 import pytest

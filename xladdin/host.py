@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WINDOWS, MAC, REMOTE = "windows", "mac", "remote"
-VERY_HIDDEN = 2                 # xlSheetVeryHidden
 
 
 def platform_of(book) -> str:
