@@ -29,6 +29,7 @@ SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
 MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most
 MAX_FILL_WRITES = 120   # round trips spent finding the cells a protected sheet refuses, at most
+MAX_RECT_READS = 1000   # macOS: fills are read a rectangle (one Apple event) at a time, at most
 _HEADER = ["sheet", "cell", "fill", "mark", "note"]
 XL_NONE = -4142         # xlColorIndexNone
 VERY_HIDDEN = 2         # xlSheetVeryHidden
@@ -123,7 +124,7 @@ class Painter:
     """Fills and notes through xlwings (remote engine, macOS): one call per rectangle of cells.
 
     On macOS every call is an Apple event, so no notes are added there (one event per cell;
-    校验结果 lists every finding) and reading fills stops after MAX_FILL_READS rectangles.
+    校验结果 lists every finding) and reading fills stops after MAX_RECT_READS rectangles.
     """
 
     def __init__(self, platform: str):
@@ -159,7 +160,7 @@ class Painter:
             if not self.can_read_fill:
                 fills.update({cell: None for cell in rect_cells(rect)})
                 continue
-            if self.reads >= MAX_FILL_READS:
+            if self.reads >= MAX_RECT_READS:
                 unknown.update(rect_cells(rect))
                 continue
             self.reads += 1
