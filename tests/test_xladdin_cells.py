@@ -76,3 +76,11 @@ def test_rows_in_an_excel_address():
     # what SpecialCells(xlCellTypeVisible).Address gives when rows 4 and 6:9 are hidden
     assert rows_in("$A$1:$F$3,$A$5:$F$5,$A$10:$F$20") == {1, 2, 3, 5, *range(10, 21)}
     assert rows_in("B7") == {7} and rows_in("") == set()
+
+
+def test_marks_record_keeps_the_note_text_and_reads_an_older_record():
+    noted = Mark("粮食", (4, 2), None, "error", True, "fenjie 校验：\n[错误 N004] 单位")
+    assert decode(encode("粮食", [noted])) == ("粮食", [noted])
+    older = [["checked_sheet", "粮食"], ["粮食", "B4", "", "error", 1.0], ["粮食", "B5", "", "warning", 0.0]]
+    assert decode(older)[1] == [Mark("粮食", (4, 2), None, "error", True, ""),
+                                Mark("粮食", (5, 2), None, "warning", False, "")]

@@ -2,27 +2,37 @@
 
 Each press records what it did in a very hidden sheet, fenjie_marks, saved with the workbook:
 for every cell it filled, the fill the cell had before (read from Excel when it was marked)
-and whether it added a note. The next press first puts those fills back and deletes those
-notes, so marks never pile up and a sheet that has become clean ends up unmarked. The record
+and the text of the note it added, if any. The next press puts back the fills of cells that
+are no longer bad and deletes the notes that are no longer right, so marks never pile up and a
+sheet that has become clean ends up unmarked; an unchanged note is left alone. The record
 lives in the workbook, not in Python, because every press may be a fresh Python process and
 because the remote engine (xlwings Server/Lite) cannot read a fill at all: there the previous
 fill is taken as "no fill". Values, formulas and number formats are never touched.
+
+Every call to Excel is a round trip (an Apple event on macOS), so the painters work on many
+cells per call: on Windows, multi-area addresses of up to 255 characters through COM, and fills
+are read a whole group at a time, split only where a group's fills differ.
 """
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
 from validators.findings import Finding
 from validators.sheet import a1
 from xladdin.cells import Cell, chunks, joined_address, parse_a1, rect_cells, rectangles
+from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 
 MARKS_SHEET = "fenjie_marks"
 FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}     # Excel's own 差 / 中性 fills
 SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
+MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most
+MAX_FILL_WRITES = 120   # round trips spent finding the cells a protected sheet refuses, at most
+MAX_RECT_READS = 1000   # macOS: fills are read a rectangle (one Apple event) at a time, at most
 _HEADER = ["sheet", "cell", "fill", "mark", "note"]
+XL_NONE = -4142         # xlColorIndexNone
+VERY_HIDDEN = 2         # xlSheetVeryHidden
 
 
 @dataclass(frozen=True)
@@ -32,13 +42,15 @@ class Mark:
     fill: str | None        # the cell's fill before it was marked, "#RRGGBB" or None
     severity: str           # error | warning
     note: bool              # this press added a note to the cell
+    note_text: str = ""     # the note's text ("" when unknown: a record from an older version)
 
 
 # -- the record --------------------------------------------------------------------------------
 
 def encode(checked: str, marks: list[Mark]) -> list[list]:
     rows = [["checked_sheet", checked, None, None, None], _HEADER]
-    rows += [[m.sheet, a1(*m.cell), m.fill or "", m.severity, int(m.note)] for m in marks]
+    rows += [[m.sheet, a1(*m.cell), m.fill or "", m.severity,
+              (m.note_text or 1) if m.note else 0] for m in marks]
     return rows
 
 
@@ -54,39 +66,46 @@ def decode(rows: list[list]) -> tuple[str | None, list[Mark]]:
         if not row[0] or cell is None or row[3] not in FILLS:
             continue
         fill = row[2] if isinstance(row[2], str) and row[2].startswith("#") else None
-        marks.append(Mark(str(row[0]), cell, fill, row[3], bool(row[4])))
+        note = row[4]
+        text = note if isinstance(note, str) and note not in ("", "0", "1") else ""
+        marks.append(Mark(str(row[0]), cell, fill, row[3], bool(text) or note in (1, True, "1"), text))
     return checked, marks
 
 
-def read_record(book) -> tuple[str | None, list[Mark]]:
-    if MARKS_SHEET not in sheet_names(book):
+def read_record(workbook: Workbook) -> tuple[str | None, list[Mark]]:
+    sheet = workbook.get(MARKS_SHEET)
+    if sheet is None:
         return None, []
-    return decode(book.sheets[MARKS_SHEET].used_range.options(ndim=2).value)
-
-
-def write_record(book, checked: str, marks: list[Mark]) -> None:
-    rows = encode(checked, marks)
-    new = MARKS_SHEET not in sheet_names(book)
-    if new:
-        sheet = book.sheets.add(MARKS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    if workbook.platform == WINDOWS:
+        values = sheet.api.UsedRange.Value
+        rows = [list(r) for r in values] if isinstance(values, tuple) else [[values]]
     else:
-        sheet = book.sheets[MARKS_SHEET]
-        sheet.clear_contents()
+        rows = sheet.used_range.options(ndim=2).value
+    return decode(rows)
+
+
+def write_record(workbook: Workbook, checked: str, marks: list[Mark]) -> None:
+    rows = encode(checked, marks)
+    sheet = workbook.get(MARKS_SHEET)
     # text format, so Excel keeps a sheet called "2025" as text, not the number 2025
+    if workbook.platform == WINDOWS:
+        api = sheet.api
+        api.Cells.ClearContents()
+        api.Range(f"A1:B{len(rows)}").NumberFormat = "@"
+        api.Range(f"A1:E{len(rows)}").Value = [[("" if v is None else v) for v in row] for row in rows]
+        return
+    sheet.clear_contents()
     sheet.range((1, 1), (len(rows), 2)).number_format = "@"
     sheet.range("A1").value = rows
-    if new:
-        _hide(book, sheet)
 
 
-def _hide(book, sheet) -> None:
+def hide(workbook: Workbook, sheet) -> None:
     """Very hidden where the engine allows it (not listed under 取消隐藏), else hidden."""
-    desktop = book.app.engine.name == "excel"
     try:
-        if desktop and sys.platform == "win32":
-            sheet.api.Visible = 2                       # xlSheetVeryHidden
+        if workbook.platform == WINDOWS:
+            sheet.api.Visible = VERY_HIDDEN
             return
-        if desktop and sys.platform == "darwin":
+        if workbook.platform == MAC:
             from appscript import k
             sheet.api.visible.set(k.sheet_very_hidden)
             return
@@ -99,36 +118,32 @@ def _hide(book, sheet) -> None:
         logger().warning("无法隐藏 %s 工作表", MARKS_SHEET, exc_info=True)
 
 
-def sheet_names(book) -> list[str]:
-    return [s.name for s in book.sheets]
-
-
 # -- painting ----------------------------------------------------------------------------------
 
 class Painter:
-    """Fills and notes through xlwings, in as few calls as the engine allows."""
+    """Fills and notes through xlwings (remote engine, macOS): one call per rectangle of cells.
 
-    def __init__(self, book):
-        engine = book.app.engine.name
-        self.multi_area = engine == "excel" and sys.platform == "win32"
-        self.can_read_fill = engine != "remote"
-        self.can_note = True
-        self.calls = 0
-        self.refused: list[Cell] = []    # bad cells Excel would not fill (protected sheet)
+    On macOS every call is an Apple event, so no notes are added there (one event per cell;
+    校验结果 lists every finding) and reading fills stops after MAX_RECT_READS rectangles.
+    """
+
+    def __init__(self, platform: str):
+        self.can_read_fill = platform != REMOTE
+        self.can_note = platform == REMOTE
+        self.reads = 0
 
     def fill(self, sheet, cells, color: str | None) -> set[Cell]:
         """Fill `cells`; the cells Excel refused (a protected sheet's locked cells)."""
-        groups = chunks(rectangles(cells)) if self.multi_area else [[r] for r in rectangles(cells)]
         refused: set[Cell] = set()
-        for group in groups:
+        for rect in rectangles(cells):
             try:
-                sheet.range(joined_address(group)).color = color
-                self.calls += 1
+                sheet.range(joined_address([rect])).color = color
             except Exception:
-                refused |= self._fill_one_by_one(sheet, [c for r in group for c in rect_cells(r)], color)
+                refused |= self._fill_one_by_one(sheet, rect_cells(rect), color)
         return refused
 
-    def _fill_one_by_one(self, sheet, cells, color) -> set[Cell]:
+    @staticmethod
+    def _fill_one_by_one(sheet, cells, color) -> set[Cell]:
         refused = set()
         for cell in cells:
             try:
@@ -137,28 +152,27 @@ class Painter:
                 refused.add(cell)
         return refused
 
-    def read_fills(self, sheet, cells) -> dict[Cell, str | None]:
-        fills: dict[Cell, str | None] = {cell: None for cell in cells}
-        if not self.can_read_fill:
-            return fills
+    def read_fills(self, sheet, cells) -> tuple[dict[Cell, str | None], set[Cell]]:
+        """The cells' fills, and the cells whose fill could not be read."""
+        fills: dict[Cell, str | None] = {}
+        unknown: set[Cell] = set()
         for rect in rectangles(cells):
+            if not self.can_read_fill:
+                fills.update({cell: None for cell in rect_cells(rect)})
+                continue
+            if self.reads >= MAX_RECT_READS:
+                unknown.update(rect_cells(rect))
+                continue
+            self.reads += 1
             try:
                 color = _hex(sheet.range(joined_address([rect])).color)
                 fills.update({cell: color for cell in rect_cells(rect)})
             except NotImplementedError:
                 self.can_read_fill = False
-                return fills
-            except Exception:       # a rectangle of mixed fills: read its cells one by one
-                for cell in rect_cells(rect):
-                    fills[cell] = self._read_one(sheet, cell)
-        return fills
-
-    @staticmethod
-    def _read_one(sheet, cell: Cell) -> str | None:
-        try:
-            return _hex(sheet.range(cell).color)
-        except Exception:           # unreadable: restored as no fill
-            return None
+                fills.update({cell: None for cell in rect_cells(rect)})
+            except Exception:       # a rectangle of mixed fills: leave it unmarked
+                unknown.update(rect_cells(rect))
+        return fills, unknown
 
     def add_note(self, sheet, cell: Cell, text: str) -> bool:
         """Add a note unless the engine cannot or the clerk already has a note there."""
@@ -175,13 +189,115 @@ class Painter:
         except Exception:           # e.g. a protected sheet that forbids editing objects
             return False
 
-    def delete_note(self, sheet, cell: Cell) -> None:
+    def delete_notes(self, sheet, cells) -> None:
+        for cell in cells:
+            try:
+                note = sheet.range(cell).note
+                if note is not None:
+                    note.delete()
+            except Exception:       # protected since; the note stays, nothing else depends on it
+                pass
+
+
+class WindowsPainter:
+    """Fills and notes through COM on Windows: a multi-area address (<= 255 characters) a call.
+
+    A group whose fills differ, or that a protected sheet partly refuses, is halved until the
+    parts agree — within MAX_FILL_READS / MAX_FILL_WRITES round trips; cells left over are
+    reported, not guessed.
+    """
+
+    def __init__(self):
+        self.reads = 0
+        self.writes = 0
+
+    def fill(self, sheet, cells, color: str | None) -> set[Cell]:
+        refused: set[Cell] = set()
+        pending = [sorted(rect_cells_of(group)) for group in chunks(rectangles(cells))]
+        while pending:
+            group = pending.pop()
+            try:
+                interior = sheet.api.Range(joined_address(rectangles(group))).Interior
+                if color is None:
+                    interior.ColorIndex = XL_NONE
+                else:
+                    interior.Color = _bgr(color)
+            except Exception:
+                if len(group) == 1 or self.writes >= MAX_FILL_WRITES:
+                    refused.update(group)
+                else:
+                    self.writes += 1
+                    pending += _halves(group)
+        return refused
+
+    def read_fills(self, sheet, cells) -> tuple[dict[Cell, str | None], set[Cell]]:
+        fills: dict[Cell, str | None] = {}
+        unknown: set[Cell] = set()
+        pending = [sorted(rect_cells_of(group)) for group in chunks(rectangles(cells))]
+        while pending:
+            group = pending.pop()
+            color = self._uniform_fill(sheet, group)
+            if color is not _MIXED:
+                fills.update({cell: color for cell in group})
+            elif len(group) == 1 or self.reads >= MAX_FILL_READS:
+                unknown.update(group)
+            else:
+                self.reads += 1
+                pending += _halves(group)
+        return fills, unknown
+
+    @staticmethod
+    def _uniform_fill(sheet, group):
         try:
-            note = sheet.range(cell).note
-            if note is not None:
-                note.delete()
-        except Exception:           # protected since; the note stays, nothing else depends on it
-            pass
+            interior = sheet.api.Range(joined_address(rectangles(group))).Interior
+            if interior.ColorIndex == XL_NONE:
+                return None
+            color = interior.Color
+        except Exception:
+            return _MIXED
+        return _MIXED if color is None else _hex_bgr(int(color))
+
+    @staticmethod
+    def add_note(sheet, cell: Cell, text: str) -> bool:
+        try:
+            sheet.api.Range(a1(*cell)).AddComment(text)
+            return True
+        except Exception:           # the clerk's own note is there, or the sheet is protected
+            return False
+
+    @staticmethod
+    def delete_notes(sheet, cells) -> None:
+        for address in [joined_address(group) for group in chunks(rectangles(cells))]:
+            try:
+                sheet.api.Range(address).ClearComments()
+            except Exception:       # protected since; the notes stay, nothing else depends on them
+                pass
+
+
+_MIXED = object()
+
+
+def painter_for(platform: str):
+    return WindowsPainter() if platform == WINDOWS else Painter(platform)
+
+
+def rect_cells_of(rects) -> list[Cell]:
+    return [cell for rect in rects for cell in rect_cells(rect)]
+
+
+def _halves(group: list[Cell]) -> list[list[Cell]]:
+    middle = len(group) // 2
+    return [group[:middle], group[middle:]]
+
+
+def _bgr(color: str) -> int:
+    """"#RRGGBB" -> Excel's Color (red + green * 256 + blue * 65536)."""
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return red + green * 256 + blue * 65536
+
+
+def _hex_bgr(value: int) -> str:
+    return f"#{value & 0xFF:02X}{(value >> 8) & 0xFF:02X}{(value >> 16) & 0xFF:02X}"
 
 
 def _hex(color) -> str | None:
@@ -215,33 +331,59 @@ def note_text(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
-def remark(book, sheet, findings: list[Finding], previous: list[Mark], painter: Painter) -> list[Mark]:
-    """Undo `previous`, mark the cells of `findings`; the new record."""
-    bad = bad_cells(findings, sheet.name)
-    names = set(sheet_names(book))
-    current = {(sheet.name, cell) for cell in bad}
+@dataclass
+class Marking:
+    marks: list[Mark]           # the new record
+    refused: list[Cell]         # bad cells Excel would not fill (protected sheet)
+    unread: list[Cell]          # bad cells left unfilled: their own fill could not be read
+
+
+def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previous: list[Mark],
+           painter) -> Marking:
+    """Undo what `previous` marked and is no longer right, mark the cells of `findings`."""
+    sheet = workbook.get(sheet_name)
+    bad = bad_cells(findings, sheet_name)
+    ordered = sorted(bad)
+    names = set(workbook.names())
+    wanted_notes = {cell: note_text(bad[cell]) for cell in ordered[:MAX_NOTES]}
+    kept_notes = {m.cell for m in previous if m.sheet == sheet_name and m.note and m.note_text
+                  and wanted_notes.get(m.cell) == m.note_text}
+
+    stale_notes: dict[str, list[Cell]] = defaultdict(list)
     restore: dict[tuple[str, str | None], list[Cell]] = defaultdict(list)
     for mark in previous:
         if mark.sheet not in names:
             continue
-        if mark.note:
-            painter.delete_note(book.sheets[mark.sheet], mark.cell)
-        if (mark.sheet, mark.cell) not in current:
+        here = mark.sheet == sheet_name
+        if mark.note and not (here and mark.cell in kept_notes):
+            stale_notes[mark.sheet].append(mark.cell)
+        if not (here and mark.cell in bad):
             restore[(mark.sheet, mark.fill)].append(mark.cell)
+    for name, cells in stale_notes.items():
+        painter.delete_notes(workbook.get(name), cells)
+    still_marked: set[tuple[str, Cell]] = set()
     for (name, fill), cells in restore.items():
-        painter.fill(book.sheets[name], cells, fill)
+        still_marked |= {(name, cell) for cell in painter.fill(workbook.get(name), cells, fill)}
+    # a fill that could not be put back stays in the record, so a later press can
+    leftovers = [m for m in previous if (m.sheet, m.cell) in still_marked]
 
-    known = {m.cell: m.fill for m in previous if m.sheet == sheet.name and m.cell in bad}
-    fills = painter.read_fills(sheet, [c for c in bad if c not in known])
+    known = {m.cell: m.fill for m in previous if m.sheet == sheet_name and m.cell in bad}
+    fills, unread = painter.read_fills(sheet, [c for c in ordered if c not in known])
     fills.update(known)
     severity = {cell: "error" if any(f.is_error for f in fs) else "warning" for cell, fs in bad.items()}
     refused: set[Cell] = set()
     for level, color in FILLS.items():
-        cells = [c for c, s in severity.items() if s == level]
+        cells = [c for c in ordered if severity[c] == level and c not in unread]
         if cells:
             refused |= painter.fill(sheet, cells, color)
-    painter.refused = sorted(refused)
-    marked = [cell for cell in sorted(bad) if cell not in refused]
-    return [Mark(sheet.name, cell, fills[cell], severity[cell],
-                 index < MAX_NOTES and painter.add_note(sheet, cell, note_text(bad[cell])))
-            for index, cell in enumerate(marked)]
+    marks = []
+    for cell in ordered:
+        if cell in unread or (cell in refused and cell not in known):
+            continue
+        text = wanted_notes.get(cell)
+        if text is None or cell in refused:
+            noted = cell in kept_notes
+        else:
+            noted = cell in kept_notes or painter.add_note(sheet, cell, text)
+        marks.append(Mark(sheet_name, cell, fills[cell], severity[cell], noted, text if noted else ""))
+    return Marking(leftovers + marks, sorted(refused), sorted(unread))

@@ -2,23 +2,43 @@
 
 The active sheet's used range is read once, as values, so unsaved edits are checked too; the
 hidden identity sheet (fenjie_id), when present, is read once more for the template's kind
-and targets, and so is any other hidden sheet (rare), which `fenjie check` warns about. The values are shaped exactly as validators.reader shapes a file's, so the
-engine sees the same data from Excel as from the saved file.
+and targets, and so is any other hidden sheet (rare), which `fenjie check` warns about. The
+values are shaped exactly as validators.reader shapes a file's, so the engine sees the same
+data from Excel as from the saved file.
+
+Each engine hands values over in its own shapes, handled here:
+  Windows  one Value read of the used range (through .api): numbers as float, currency and
+           accounting cells as decimal.Decimal (VT_CY), error cells as VT_ERROR ints
+           (0x800A0000 + code, Excel 365's #SPILL!, #CALC! … included), dates as datetimes
+  macOS    one `value` and one `string_value` Apple event for the whole range (xlwings' own
+           err_to_str read fails on any multi-row range); an error cell is one whose shown
+           text is an error text
+  remote   xlwings' value read with err_to_str
 """
 from __future__ import annotations
 
-import sys
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from templates.identity import IDENTITY_SHEET
 from validators.engine import OUR_SHEETS_PREFIX
 from validators.sheet import CellError, SheetData, WorkbookData
 from xladdin.cells import rows_in
+from xladdin.host import MAC, WINDOWS, Workbook
 
-ERROR_TEXTS = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
-                         "#DATA!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!",
-                         "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+# Excel's error codes (XlCVError); COM hands an error cell over as VT_ERROR 0x800A0000 + code
+ERROR_CODES = {2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
+               2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!",
+               2046: "#CONNECT!", 2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!",
+               2050: "#CALC!", 2051: "#BUSY!"}
+ERROR_TEXTS = frozenset(ERROR_CODES.values()) | {"#DATA!"}
+VT_ERROR_BASE = -2146828288     # 0x800A0000 as a signed 32-bit int
+XL_CELL_TYPE_VISIBLE = 12
+MAX_ADDRESS = 255               # Excel returns at most this many characters of an Address
 
-
+HIDDEN_ROWS_UNREAD = ("没能读出工作表「{sheet}」哪些行被隐藏（工作表受保护时 Excel 可能不让读）："
+                      "这次没有核对隐藏的行（F003），收表后 fenjie check 会核对。")
 
 
 class TooLarge(Exception):
@@ -29,32 +49,124 @@ class TooLarge(Exception):
         self.sheet, self.cells, self.limit = sheet, cells, limit
 
 
-def read_sheet(sheet, max_cells: int) -> SheetData:
+@dataclass
+class Reading:
+    data: WorkbookData
+    caveats: list[str] = field(default_factory=list)     # Chinese: what could not be read
+
+
+def read_workbook(workbook: Workbook, checked: str, max_cells: int) -> Reading:
+    """The checked sheet, fenjie's identity sheet and any hidden sheets, as validators.reader
+    builds a file: hidden sheets are read too because `fenjie check` warns about them (F002)."""
+    from validators.reader import build_workbook
+
+    caveats: list[str] = []
+    sheets = [read_sheet(workbook, workbook.get(checked), checked, max_cells, caveats)]
+    for info in workbook.sheets():
+        ours = info.name.startswith(OUR_SHEETS_PREFIX) and info.name != IDENTITY_SHEET
+        if info.name == checked or ours:
+            continue
+        if info.name == IDENTITY_SHEET or not info.visible:
+            data = read_sheet(workbook, info.handle, info.name, max_cells, caveats, rows_hidden=False)
+            data.hidden = not info.visible
+            sheets.append(data)
+    return Reading(build_workbook(workbook_path(workbook.book), sheets), caveats)
+
+
+def read_sheet(workbook: Workbook, sheet, name: str, max_cells: int, caveats: list[str],
+               rows_hidden: bool = True) -> SheetData:
     """The used range of an xlwings sheet as SheetData, origin at its first non-empty cell."""
+    if workbook.platform == WINDOWS:
+        used = sheet.api.UsedRange
+        top, left, rows, cols = used.Row, used.Column, used.Rows.Count, used.Columns.Count
+        _check_size(name, rows * cols, max_cells)
+        values = [[com_value(v) for v in row] for row in two_d(used.Value)]
+        data = sheet_data(name, values, top, left)
+        if rows_hidden:
+            hidden = hidden_rows_windows(used, top, rows)
+            if hidden is None:
+                caveats.append(HIDDEN_ROWS_UNREAD.format(sheet=name))
+            data.hidden_rows = hidden or frozenset()
+        return data
     used = sheet.used_range
     rows, cols = used.shape
-    if rows * cols > max_cells:
-        raise TooLarge(sheet.name, rows * cols, max_cells)
-    values = used.options(ndim=2, err_to_str=True).value or []
-    data = sheet_data(sheet.name, values, used.row, used.column)
-    data.hidden_rows = hidden_rows(sheet, used)
-    return data
+    _check_size(name, rows * cols, max_cells)
+    if workbook.platform == MAC:
+        values = mac_values(used.api.value.get(), used.api.string_value.get())
+    else:
+        values = used.options(ndim=2, err_to_str=True).value or []
+    return sheet_data(name, values, used.row, used.column)
 
 
-def hidden_rows(sheet, used) -> frozenset[int]:
-    """Hidden rows of the used range, in one call; desktop Excel on Windows only.
+def _check_size(name: str, cells: int, limit: int) -> None:
+    if cells > limit:
+        raise TooLarge(name, cells, limit)
 
-    Elsewhere (Excel for Mac, the remote engine) none are reported: rule F003 then comes only
-    from `fenjie check` on the saved file.
+
+def two_d(value) -> list[list]:
+    """A COM Value (a scalar for one cell, rows of values otherwise) as a list of rows."""
+    if isinstance(value, (tuple, list)):
+        return [list(row) if isinstance(row, (tuple, list)) else [row] for row in value]
+    return [[value]]
+
+
+def com_value(value):
+    """One value as COM hands it over, in the shapes xlwings' remote engine gives."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return CellError(ERROR_CODES.get(value - VT_ERROR_BASE, "#UNKNOWN!"))   # VT_ERROR
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)                                      # pywintypes time
+    return value
+
+
+def mac_values(values, strings) -> list[list]:
+    """Rows of values from Excel for Mac's `value` and `string_value` of one range.
+
+    AppleScript gives a scalar for one cell, a flat list for one row and a list of lists
+    otherwise; a cell whose shown text is an error text is an error cell.
     """
-    if sys.platform != "win32" or sheet.book.app.engine.name != "excel":
-        return frozenset()
-    rows = set(range(used.row, used.row + used.shape[0]))
+    rows, shown = mac_rows(values), mac_rows(strings)
+    for r, row in enumerate(shown):
+        for c, text in enumerate(row):
+            if isinstance(text, str) and text in ERROR_TEXTS and r < len(rows) and c < len(rows[r]):
+                rows[r][c] = text
+    return rows
+
+
+def mac_rows(value) -> list[list]:
+    if not isinstance(value, list):
+        return [[value]]
+    if value and all(isinstance(row, list) for row in value):
+        return [list(row) for row in value]
+    return [list(value)]
+
+
+def hidden_rows_windows(used, top: int, count: int) -> frozenset[int] | None:
+    """Hidden rows of the used range from its visible cells; None when Excel will not tell.
+
+    SpecialCells(xlCellTypeVisible).Address is one call, but Excel cuts it at 255 characters:
+    a longer one is read area by area instead.
+    """
+    rows = set(range(top, top + count))
     try:
-        visible = used.api.SpecialCells(12).Address         # 12 = xlCellTypeVisible
-    except Exception:           # no visible cell at all, or COM trouble: report none
-        return frozenset()
-    return frozenset(rows - rows_in(visible))
+        visible = used.SpecialCells(XL_CELL_TYPE_VISIBLE)
+    except Exception as exc:
+        if "no cells were found" in str(exc).lower():
+            return frozenset(rows)          # every row hidden
+        return None                         # e.g. a protected sheet
+    try:
+        address = visible.Address
+        if len(address) < MAX_ADDRESS:
+            return frozenset(rows - rows_in(address))
+        shown: set[int] = set()
+        areas = visible.Areas
+        for index in range(1, areas.Count + 1):
+            area = areas.Item(index)
+            first = area.Row
+            shown.update(range(first, first + area.Rows.Count))
+        return frozenset(rows - shown)
+    except Exception:
+        return None
 
 
 def sheet_data(name: str, values: list[list], first_row: int, first_col: int) -> SheetData:
@@ -82,30 +194,17 @@ def _leading_blanks(row: list) -> int:
 
 
 def cell_value(value):
-    """One value as the engine expects it: None for empty, int for whole numbers, CellError."""
+    """One value as validators.reader gives it: None for empty, numbers as float (as calamine
+    reads a file), error texts as CellError."""
     if value is None or value == "":
         return None
+    if isinstance(value, CellError):
+        return value
     if isinstance(value, str):
         return CellError(value) if value in ERROR_TEXTS else value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
-        return int(value)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return float(value)                 # Decimal: a currency/accounting cell (VT_CY)
     return value
-
-
-def read_workbook(book, sheet, max_cells: int) -> WorkbookData:
-    """The active sheet, fenjie's identity sheet and any hidden sheets, as validators.reader
-    builds a file: hidden sheets are read too because `fenjie check` warns about them (F002)."""
-    from validators.reader import build_workbook
-
-    sheets = [read_sheet(sheet, max_cells)]
-    for other in book.sheets:
-        if other.name == sheet.name or (other.name.startswith(OUR_SHEETS_PREFIX) and other.name != IDENTITY_SHEET):
-            continue
-        if other.name == IDENTITY_SHEET or not other.visible:
-            data = read_sheet(other, max_cells)
-            data.hidden = not other.visible
-            sheets.append(data)
-    return build_workbook(workbook_path(book), sheets)
 
 
 def workbook_path(book) -> str:

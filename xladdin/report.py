@@ -44,36 +44,43 @@ def result_rows(result: FileResult, sheet_name: str, when: datetime) -> list[lis
     return rows
 
 
-def foreign_results_sheet(book) -> bool:
+def foreign_results_sheet(workbook) -> bool:
     """A sheet called 校验结果 that this add-in did not write (it would be cleared)."""
-    if RESULTS_SHEET not in [s.name for s in book.sheets]:
+    sheet = workbook.get(RESULTS_SHEET)
+    if sheet is None:
         return False
-    first = book.sheets[RESULTS_SHEET].range("A1").value
+    first = sheet.api.Range("A1").Value if workbook.windows else sheet.range("A1").value
     return not (isinstance(first, str) and first.startswith(SUMMARY_START))
 
 
-def write_results(book, rows: list[list]):
-    """Create 校验结果 (or clear the previous press's) and write `rows` into it."""
-    if RESULTS_SHEET in [s.name for s in book.sheets]:
-        sheet = book.sheets[RESULTS_SHEET]
-        sheet.clear()
-    else:
-        sheet = book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
+def write_results(workbook, rows: list[list]) -> None:
+    """Clear 校验结果 (made beforehand by the press) and write `rows` into it."""
+    sheet = workbook.get(RESULTS_SHEET)
     last_row, last_col = len(rows), len(COLUMNS)
+    if workbook.windows:
+        api = sheet.api
+        api.Cells.Clear()
+        api.Range(f"B2:F{last_row}").NumberFormat = "@"
+        api.Range(f"A1:F{last_row}").Value = [[("" if v is None else v) for v in row] for row in rows]
+        api.Range("A2:F2").Font.Bold = True
+        api.Range(f"A2:F{last_row}").Columns.AutoFit()
+        return
+    sheet.clear()
     sheet.range((2, 2), (last_row, last_col)).number_format = "@"
     sheet.range((1, 1)).value = rows
     sheet.range((2, 1), (2, last_col)).font.bold = True
     sheet.range((2, 1), (last_row, last_col)).columns.autofit()
-    return sheet
 
 
 ALERT_LINES = 3
 
 
-def alert_text(result: FileResult, marked: int = 0, refused: int = 0) -> str:
+def alert_text(result: FileResult, marked: int = 0, refused: int = 0, unread: int = 0,
+               caveats: list[str] | None = None) -> str:
     """The alert: the counts, the first few findings, and what to do next."""
+    notes = list(caveats or [])
     if not result.findings:
-        return "校验通过：没有发现问题。"
+        return "\n".join(["校验通过：没有发现问题。", *notes])
     lines = [f"发现{counts(result)}："]
     for f in result.findings[:ALERT_LINES]:
         where = f"{f.cell} " if f.cell else ""
@@ -85,6 +92,9 @@ def alert_text(result: FileResult, marked: int = 0, refused: int = 0) -> str:
         lines.append("出错的单元格已填红色，需要留意的已填黄色。")
     if refused:
         lines.append(f"其中 {refused} 个单元格在工作表受保护的区域，Excel 不允许改颜色，没有标出。")
+    if unread:
+        lines.append(f"其中 {unread} 个单元格原来的底色读不全，为免改掉原来的颜色，没有标出。")
+    lines.extend(notes)
     lines.append("全部问题列在「校验结果」工作表中，点其中的单元格地址可跳回原处。"
                  "改正后再按一次「校验」，上一次的标记会自动清除。")
     return "\n".join(lines)
