@@ -11,21 +11,13 @@ import re
 import openpyxl
 import pytest
 
-<<<<<<< ours
 from tests.conftest import EXAMPLE, GAZETTE
-=======
-from tests.conftest import EXAMPLE
->>>>>>> theirs
 from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from xladdin.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
 
-<<<<<<< ours
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"
-=======
-TSV = EXAMPLE / "gazette" / "xiangyin-2025-grain-plan.tsv"
->>>>>>> theirs
 CONFIG = EXAMPLE / "fenjie.toml"
 # what may happen to the checked sheet: fills, notes, activating it — never values
 TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
