@@ -163,14 +163,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def same_site_only(request: Request) -> None:
-    """Forms cannot be posted from another site: the browser's Sec-Fetch-Site / Origin say so."""
+    """Forms cannot be posted from another site. Browsers say where a request comes from in
+    Sec-Fetch-Site; with Referrer-Policy no-referrer their Origin is "null", so Origin decides
+    only for browsers without Sec-Fetch-Site. Scripts (curl) send neither and may post."""
     site = request.headers.get("sec-fetch-site")
-    if site and site not in ("same-origin", "none"):
-        raise Problem(403, "不能从其他网站提交这个表单。")
     origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        raise Problem(403, "不能从其他网站提交这个表单。")
-    if origin == "null":
+    if site is not None:
+        allowed = site in ("same-origin", "none")
+    else:
+        allowed = origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if not allowed:
         raise Problem(403, "不能从其他网站提交这个表单。")
 
 
@@ -302,7 +304,7 @@ async def township_upload(request: Request):
     upload = await receive_upload(request, link, round_)
     if wants_json(request):
         return JSONResponse(upload_json(upload))
-    return await township_page(request, shown=upload)
+    return RedirectResponse(f"/t/{link.token}/u/{upload.id}", status_code=303)   # reload does not re-send
 
 
 async def receive_upload(request: Request, link, round_: Round) -> Upload:

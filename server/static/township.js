@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const drop = document.getElementById("drop");
   const input = document.getElementById("file");
   if (!form) return;
-  const send = () => { document.getElementById("busy").hidden = false; form.submit(); };
+  const send = () => { document.getElementById("busy").hidden = false; form.requestSubmit ? form.requestSubmit() : form.submit(); };
   ["dragenter", "dragover"].forEach(e => drop.addEventListener(e, ev => { ev.preventDefault(); drop.classList.add("over"); }));
   ["dragleave", "drop"].forEach(e => drop.addEventListener(e, () => drop.classList.remove("over")));
   drop.addEventListener("drop", ev => {
