@@ -199,6 +199,7 @@ def create_app(config: Config, data: str | Path, *, workers: int = 2, time_limit
                uploads_per_minute: int = 30) -> Starlette:
     store = Store(data)
     store.county_token()
+    store.clear_spool()
     limits = config.limits
     pool = CheckPool({"config": config}, workers=workers, time_limit=time_limit)
 

@@ -123,6 +123,11 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
 
+    def clear_spool(self) -> None:
+        """Half-received uploads of a server that was killed: never acknowledged, so dropped."""
+        for leftover in self.spool.glob("upload-*"):
+            leftover.unlink(missing_ok=True)
+
     def close(self) -> None:
         self._db.close()
 
