@@ -153,3 +153,18 @@ def test_too_large_is_refused_before_the_body_is_read(tmp_path):
         assert answer.startswith(b"HTTP/1.1 413") and sent < 200 and "上限".encode() in answer
     finally:
         server.stop()
+
+
+def test_latency_benchmark_smoke_run_prints_its_table():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "serve_latency.py"), "--smoke"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| cold") or line.startswith("| serve")]
+    assert len(rows) == 2
+    for row in rows:
+        median, p95 = (float(x) for x in row.strip("|").split("|")[1:3])
+        assert 0 < median <= p95
