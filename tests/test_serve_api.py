@@ -251,3 +251,29 @@ def test_serve_needs_a_config_and_a_readable_county_table(tmp_path):
                                    "--data", str(tmp_path / "d"), "--links"])
     assert missing.exit_code == 2 and "找不到县分解表" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_the_county_page_opens_another_round(tmp_path):
+    config, links = open_example_round(tmp_path / "data")
+    county = links["县里"]
+    with TestClient(create_app(config, tmp_path / "data")) as client:
+        bad = client.post(f"/c/{county}/rounds", data={"kind": "grain-plan"},
+                          files={"county_table": ("县表.xlsx", b"not a workbook")})
+        assert bad.status_code == 400 and "县分解表 县表.xlsx 无法使用" in bad.text
+        with open(COUNTY_TABLE, "rb") as f:
+            opened = client.post(f"/c/{county}/rounds", data={"kind": "grain-plan", "deadline": "3月15日17时"},
+                                 files={"county_table": (COUNTY_TABLE.name, f)}, follow_redirects=False)
+        assert opened.status_code == 303 and opened.headers["location"].endswith("?round=1")  # same table: same round
+        fresh = client.post(f"/c/{county}/rounds", data={"kind": "grain-plan", "deadline": "3月15日17时"},
+                            follow_redirects=False)
+        assert fresh.status_code == 303 and fresh.headers["location"].endswith("?round=2")
+        second = client.get(f"/c/{county}/status.json?round=2").json()
+        assert second["round"]["deadline"] == "3月15日17时" and second["summary"]["missing"] == 16
+        assert client.get(f"/c/{county}/status.json").json()["round"]["id"] == 2
+        assert client.get(f"/c/{county}/status.json?round=9").status_code == 404
+        page = client.get(f"/c/{county}?round=2").text
+        token = page.split("/t/")[1].split("<")[0]
+        assert token not in links.values()
+        assert "3月15日17时" in client.get(f"/t/{token}").text
+        cross = client.post(f"/c/{county}/rounds", data={"kind": "grain-plan"}, headers={"sec-fetch-site": "cross-site"})
+        assert cross.status_code == 403
