@@ -140,8 +140,8 @@ def main(argv=None) -> int:
             server.wait(30)
     cold_median = statistics.median(cold)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    print(f"| what | median s | p95 s | max s | runs |")
-    print(f"|---|---:|---:|---:|---:|")
+    print("| what | median s | p95 s | max s | runs |")
+    print("|---|---:|---:|---:|---:|")
     print(f"| cold fenjie check, {ROWS}-row return | {cold_median:.3f} | {p95(cold):.3f} | {max(cold):.3f} | {len(cold)} |")
     print(f"| serve upload → result, {clients} clients at once | {statistics.median(times):.3f} | "
           f"{p95(times):.3f} | {max(times):.3f} | {len(times)} |")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import os
 import re
 import time
@@ -497,7 +496,7 @@ async def county_zip(request: Request):
 
 
 def county_upload(request: Request) -> Upload:
-    link, _ = county_link(request)
+    county_link(request)
     upload = state(request).store.upload(_int(request.path_params["upload"]))
     if upload is None:
         raise Problem(404, "没有这次上传。")
