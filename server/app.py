@@ -506,9 +506,11 @@ def county_upload(request: Request) -> Upload:
 async def county_upload_page(request: Request):
     county_link(request)
     upload = county_upload(request)
+    store = state(request).store
+    history = await run_in_threadpool(store.uploads, upload.round_id, upload.name)
     return state(request).pages.TemplateResponse(request, "upload.html", {
         "token": request.path_params["token"], "upload": upload_view(upload), "name": upload.name,
-        "round": state(request).store.round(upload.round_id)})
+        "round": store.round(upload.round_id), "uploads": [upload_view(u) for u in history]})
 
 
 async def county_upload_file(request: Request):

@@ -145,7 +145,9 @@ def test_county_status_summary_report_and_zip_follow_the_latest_uploads(tmp_path
         report = client.get(f"/c/{county}/report.xlsx")
         returns = client.get(f"/c/{county}/returns.zip")
         page = client.get(f"/c/{county}")
+        detail = client.get(f"/c/{county}/u/{by_name['新泉镇']['latest']['id']}")
     assert page.status_code == 200 and "未报送" in page.text and f"/t/{links['岭北镇']}" in page.text
+    assert detail.status_code == 200 and detail.text.count(f"/c/{county}/u/") >= 4   # both 新泉镇 uploads
 
     latest = tmp_path / "latest"
     latest.mkdir()
