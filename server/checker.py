@@ -3,7 +3,7 @@
 Like the batch in validators/engine.py a file is checked in a separate process, so a file that
 hangs or kills the reader costs its own worker only: that worker is killed and replaced and the
 upload gets an F001 finding; the other workers go on. Workers are forked from a forkserver that
-has imported the engine (pandas, pandera) once, so a replacement is ready at once.
+has imported the engine (pandas, pandera) once, so a replacement is ready at once (Windows: spawn).
 """
 from __future__ import annotations
 
@@ -57,10 +57,33 @@ def _check_as(check_file, options: dict, stored: str, name: str, file_name: str,
     a return without identity block or 填报单位 line by its file name); report the upload's name."""
     with tempfile.TemporaryDirectory(prefix="fenjie-check-") as folder:
         alias = Path(folder) / f"{name or 'return'}{suffix}"
-        os.symlink(stored, alias)
+        _alias(stored, alias)
         result = check_file(alias, **options)
     result.path = file_name
     return result
+
+
+def _context():
+    """forkserver (Linux, macOS): workers fork from a process that has imported the engine.
+    Windows has only spawn: each new worker imports the engine itself (about a second)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _alias(stored: str, alias: Path) -> None:
+    """A second name for the stored file: a symlink, else (Windows without the privilege) a hard
+    link, else a byte-for-byte copy."""
+    try:
+        os.symlink(stored, alias)
+    except OSError:
+        try:
+            os.link(stored, alias)
+        except OSError:
+            import shutil
+            shutil.copyfile(stored, alias)
 
 
 class Worker:
@@ -85,8 +108,7 @@ class CheckPool:
 
     def __init__(self, options: dict, workers: int = 2, time_limit: float = 30.0):
         self.options, self.time_limit = options, time_limit
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(PRELOAD)
+        self.context = _context()
         self.size = workers
         self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fenjie-pool")
         self._idle: asyncio.Queue | None = None

@@ -277,6 +277,9 @@ class Store:
 
 
 def _fsync_dir(folder: Path) -> None:
+    """Make a new name in `folder` durable (POSIX; Windows cannot open a folder, NTFS journals it)."""
+    if os.name == "nt":
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
