@@ -168,3 +168,32 @@ def test_latency_benchmark_smoke_run_prints_its_table():
     for row in rows:
         median, p95 = (float(x) for x in row.strip("|").split("|")[1:3])
         assert 0 < median <= p95
+
+
+def test_a_worker_that_dies_is_replaced_and_the_others_go_on():
+    import asyncio
+    import os
+    import signal
+
+    from server.checker import CheckPool
+    from templates.config import load_config
+    from tests.serving import CONFIG
+
+    async def scenario():
+        pool = CheckPool({"config": load_config(CONFIG)}, workers=2, time_limit=60)
+        await pool.start()
+        try:
+            os.kill(pool._all[0].process.pid, signal.SIGKILL)       # as a native crash would
+            pool._all[0].process.join(5)
+            path = return_of("东塘镇")
+            both = await asyncio.gather(*(pool.check(path, "东塘镇", path.name, ".xlsx") for _ in range(2)))
+            after = await asyncio.gather(*(pool.check(path, "东塘镇", path.name, ".xlsx") for _ in range(2)))
+            return both, after, [w.process.is_alive() for w in pool._all]
+        finally:
+            pool.close()
+    both, after, alive = asyncio.run(scenario())
+    codes = sorted(tuple(f.code for f in r.findings) for r in both)
+    assert codes == [("F001",), ("N002", "T001", "T003")]
+    assert "异常退出" in next(r for r in both if r.unreadable).findings[0].message
+    assert [tuple(f.code for f in r.findings) for r in after] == [("N002", "T001", "T003")] * 2
+    assert alive == [True, True]
