@@ -279,3 +279,14 @@ def test_the_county_page_opens_another_round(tmp_path):
         assert "3月15日17时" in client.get(f"/t/{token}").text
         cross = client.post(f"/c/{county}/rounds", data={"kind": "grain-plan"}, headers={"sec-fetch-site": "cross-site"})
         assert cross.status_code == 403
+
+
+def test_every_asset_is_served_locally(served):
+    import re
+    client, links, _ = served
+    for url in (f"/t/{links['新泉镇']}", f"/c/{links['县里']}"):
+        page = client.get(url).text
+        references = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert references and all(ref.startswith("/") and not ref.startswith("//") for ref in references), references
+        for asset in (ref for ref in references if ref.startswith("/static/")):
+            assert client.get(asset).status_code == 200
