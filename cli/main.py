@@ -155,8 +155,9 @@ def rules(code):
 def _register_commands():
     from cli.check_cmd import check
     from cli.merge_cmd import merge
+    from cli.serve_cmd import serve
     from cli.template_cmd import template
-    for command in (template, check, merge):
+    for command in (template, check, merge, serve):
         main.add_command(command)
     main.add_command(__import__("cli.draft_cmd", fromlist=["draft"]).draft)
 

@@ -1,0 +1,75 @@
+"""Opening a collection round and making a township's template: the engine and the writer reused."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from templates.config import Config
+from templates.kinds import TableKind, get_kind
+from server.store import Round, Store, suffix_of
+
+
+class RoundProblem(Exception):
+    """A round that cannot be opened; the message is Chinese."""
+
+
+def participants(spec: TableKind, config: Config) -> list[str]:
+    """Who returns a sheet in a round of `spec`: the townships, or the units for unit-keyed kinds."""
+    if spec.rows_from == "townships":
+        return list(config.townships)
+    if spec.rows_from == "units" and config.units:
+        return list(config.units)
+    raise RoundProblem(f"{spec.title}不按乡镇或单位分别报送，不能用来收表。")
+
+
+def kind_or_problem(name: str) -> TableKind:
+    try:
+        return get_kind(name)
+    except KeyError as exc:
+        raise RoundProblem(exc.args[0]) from None
+
+
+def open_round(store: Store, config: Config, kind: str, county_table: Path | None = None,
+               table_name: str | None = None, deadline: str | None = None) -> Round:
+    """A new round of `kind`; with a county table, each township's assigned figures from it.
+
+    The same kind and county table (by content) a second time gives the round already open."""
+    from validators.engine import TableProblem, read_assigned
+    from validators.reader import UnreadableFile
+
+    spec = kind_or_problem(kind)
+    names = participants(spec, config)
+    assigned, stored, sha = {}, None, None
+    if county_table is not None:
+        name = table_name or county_table.name
+        try:
+            assigned = read_assigned(county_table, spec, config)
+        except (UnreadableFile, TableProblem) as exc:
+            raise RoundProblem(f"县分解表 {name} 无法使用：{exc}") from None
+        sha, stored, _ = store.keep_bytes(county_table.read_bytes(), suffix_of(name))
+        existing = store.find_round(spec.name, sha)
+        if existing:
+            return existing
+    title = f"{config.county}{config.year}年{spec.title}"
+    return store.open_round(spec.name, title, names, assigned, stored,
+                            table_name or (county_table.name if county_table else None), deadline)
+
+
+def township_template(store: Store, config: Config, round_: Round, name: str) -> tuple[Path, str]:
+    """The template for `name` in this round (written once into the data folder) and its file name."""
+    from templates.plan import county_plan, township_plan
+    from templates.writer import write_plan
+
+    spec = get_kind(round_.kind)
+    if spec.rows_from == "townships" and name in round_.assigned:
+        plan = township_plan(spec, config, name, round_.assigned[name])
+    else:
+        plan = county_plan(spec, config)
+    folder = store.folder / "templates" / str(round_.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    index = [link.name for link in store.links(round_.id)].index(name)
+    path = folder / f"{index}.xlsx"
+    if not path.exists():
+        partial = folder / f"{index}.part.xlsx"
+        write_plan(plan, partial)
+        partial.replace(path)
+    return path, plan.file_name

@@ -1,0 +1,30 @@
+// The county's table refreshes itself from status.json every few seconds (text only, never HTML).
+const STATE = {missing: "未报送", ok: "通过"};
+function stamp(text) { return (text || "").replace("T", " ").slice(0, 19); }
+function link(href, text) { const a = document.createElement("a"); a.href = href; a.textContent = text; return a; }
+async function refresh(section) {
+  const token = location.pathname.split("/")[2];
+  let status;
+  try { status = await (await fetch(section.dataset.status, {cache: "no-store"})).json(); } catch (e) { return; }
+  for (const [key, value] of Object.entries(status.summary)) {
+    const b = document.querySelector(`[data-count="${key}"]`);
+    if (b) b.textContent = value;
+  }
+  for (const t of status.townships) {
+    const row = [...document.querySelectorAll("#status tbody tr")].find(r => r.dataset.name === t.name);
+    if (!row) continue;
+    row.className = "status-" + t.status;
+    row.querySelector(".state").textContent = STATE[t.status] || `有错（${t.errors}）`;
+    row.querySelector(".time").textContent = t.latest ? stamp(t.latest.time) : "—";
+    row.querySelector(".uploads").textContent = t.uploads;
+    const view = row.querySelector(".view");
+    view.replaceChildren();
+    if (t.latest) {
+      view.append(link(`/c/${token}/u/${t.latest.id}`, "问题"), " · ", link(`/c/${token}/u/${t.latest.id}/file`, "文件"));
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const section = document.getElementById("round");
+  if (section) setInterval(() => refresh(section), 2000);
+});
