@@ -6,6 +6,7 @@ mid-table (tables copied from a multi-page PDF); finds the 合计 row above or b
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -26,6 +27,12 @@ class TableRow:
     hidden: bool = False
 
 
+@dataclass(slots=True)
+class Subtotal:
+    row: TableRow                       # the 小计 row itself
+    members: list[TableRow]             # the data rows it adds up
+
+
 @dataclass
 class LocatedTable:
     kind: TableKind
@@ -36,10 +43,42 @@ class LocatedTable:
     total_row: TableRow | None = None
     scope: str = "county"               # county | township (from the key column's header)
     repeated_headers: list[int] = field(default_factory=list)
+    subtotals: list[Subtotal] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)     # column key -> unit the sheet prints
+
+    def unit_of(self, key: str) -> str | None:
+        """The column's unit as this sheet states it (粮食总产量(万吨)), else as the kind declares."""
+        return self.units.get(key) or self.kind.column(key).unit
 
     @property
     def missing_columns(self) -> list[str]:
         return [c.key for c in self.kind.columns if c.key not in self.columns]
+
+
+# 合计 labels as clerks write them: 合计 / 合计： / 合计(全县) / 全县合计 / 全县总计 / 总计 / 共计 …
+# The whole label must be the word (with a place prefix or a parenthesis at most), so a name
+# that merely contains 计 (计家村) is never taken for one.
+_LABEL_NOISE = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]|[:：,，.。、;；*＊#_-]")
+_TOTAL_LABEL = re.compile(r"(?:(?:全|本)?(?:县|市|区|镇|乡|街道|场|村|省)|全部|总)?"
+                          r"(?:合计|总计|共计|总合计|累计|汇总|合计数|总计数)"
+                          r"|全(?:县|市|区|镇|乡)")
+_SUBTOTAL_LABEL = re.compile(r".{0,16}?(?:小计|小合计|分计)")
+TOTAL, SUBTOTAL = "total", "subtotal"
+_LABEL_CHARS = ("计", "总", "全")
+
+
+def total_label(text: object, kind: TableKind | None = None) -> str | None:
+    """TOTAL for a 合计 label, SUBTOTAL for a 小计 label, None for anything else."""
+    if not isinstance(text, str) or not any(ch in text for ch in _LABEL_CHARS):
+        return None
+    label = _LABEL_NOISE.sub("", normalize_name(text))
+    if _SUBTOTAL_LABEL.fullmatch(label):
+        return SUBTOTAL
+    if _TOTAL_LABEL.fullmatch(label):
+        return TOTAL
+    if kind is not None and normalize_name(text) in {normalize_name(t) for t in kind.total_labels}:
+        return TOTAL
+    return None
 
 
 def _header_texts(kind: TableKind) -> dict[str, set[str]]:
@@ -139,7 +178,7 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
     only looked at when a row's text could be one.
     """
     sheet, kind = table.sheet, table.kind
-    totals = {normalize_name(t) for t in kind.total_labels}
+    subtotals: list[tuple[TableRow, int]] = []     # each 小计 row and how many rows came before it
     key_index = found.get(kind.key)
     keys, indexes = list(found), list(found.values())
     width = max(indexes) + 1
@@ -152,7 +191,8 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
         if plain_rows and row and type(row[0]) is str and list(map(type, row)).count(str) == 1:
             # the usual row: its name in the key column, numbers (or nothing) elsewhere
             key_text = row[0].strip()
-            if key_text and "计" not in key_text and not key_text.startswith(NOTE_PREFIXES):
+            if key_text and "计" not in key_text and "总" not in key_text and "全" not in key_text \
+                    and not key_text.startswith(NOTE_PREFIXES):
                 if len(row) < width:
                     row = row + [None] * (width - len(row))
                 excel_row = origin + index
@@ -196,13 +236,38 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
         excel_row = origin + index
         values = keys_of(row) if keys_of else (row[indexes[0]],)
         entry = TableRow(excel_row, key_text, dict(zip(keys, values)), excel_row in hidden)
-        if first is not None and any("计" in t for t in texts) and _is_total(key_value, first, totals):
+        label = _row_label(key_value, first, kind) if first is not None else None
+        if label == SUBTOTAL:
+            subtotals.append((entry, len(rows)))
+            continue
+        if label == TOTAL:
             if table.total_row is None:
                 table.total_row = entry
             if rows:
                 break               # the 合计 closes the table; below it are footers and live checks
             continue
         rows.append(entry)
+    _group_subtotals(table, subtotals)
+
+
+def _group_subtotals(table: LocatedTable, subtotals: list[tuple[TableRow, int]]) -> None:
+    """Each 小计 adds up its group: the rows since the previous 小计 (小计 below its group), or,
+    when the table starts with a 小计, the rows up to the next one (小计 above its group)."""
+    if not subtotals:
+        return
+    rows = table.rows
+    above = subtotals[0][1] == 0 and len(rows) > 0
+    bounds = [count for _, count in subtotals]
+    for number, (entry, count) in enumerate(subtotals):
+        if above:
+            end = bounds[number + 1] if number + 1 < len(bounds) else len(rows)
+            members = rows[count:end]
+        else:
+            members = rows[bounds[number - 1] if number else 0:count]
+        table.subtotals.append(Subtotal(entry, members))
+    only = table.subtotals[0]
+    if table.total_row is None and len(table.subtotals) == 1 and len(only.members) == len(rows):
+        table.total_row, table.subtotals = only.row, []     # a lone 小计 under all rows is the 合计
 
 
 def _key_text(value) -> str:
@@ -211,12 +276,13 @@ def _key_text(value) -> str:
     return str(value).strip()
 
 
-def _is_total(key_value, first, totals: set[str]) -> bool:
-    """合计 in the key cell, or in the first filled cell when the key column is elsewhere."""
+def _row_label(key_value, first, kind: TableKind) -> str | None:
+    """合计 / 小计 in the key cell, or in the first filled cell when the key column is elsewhere."""
     for value in (key_value, first):
-        if isinstance(value, str) and "计" in value and normalize_name(value) in totals:
-            return True
-    return False
+        label = total_label(value, kind)
+        if label is not None:
+            return label
+    return None
 
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:

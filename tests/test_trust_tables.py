@@ -1,0 +1,190 @@
+"""Issue 9, tables: silent passes and false errors on real .xlsx files (openpyxl and LibreOffice).
+
+Each test writes a workbook the way clerks send them back and checks it through the file reader,
+so the reader (merged ranges, number formats) and the table locator are exercised together.
+"""
+import csv
+
+import openpyxl
+import pytest
+
+from tests.conftest import EXAMPLE
+from validators.engine import check_file
+
+GAZETTE = EXAMPLE / "gazette"
+GRAIN_HEADER = ["乡镇(单位)", "粮食总面积(万亩)", "早稻面积(万亩)", "粮食总产量(吨)",
+                "早稻集中育秧(万亩)", "专业化示范育秧(万亩)"]
+TOTALS = {"grain_area": 118, "early_rice_area": 39, "grain_output": 502000,
+          "early_rice_seedling": 28.4, "demo_seedling": 6.0}
+
+
+def _tsv(name):
+    with open(GAZETTE / name, encoding="utf-8") as handle:
+        return list(csv.reader(handle, delimiter="\t"))
+
+
+def _number(text):
+    return float(text) if "." in text else int(text)
+
+
+def township_rows():
+    """The 16 rows of the gazette's grain plan (without its 合计)."""
+    return [[row[0], *map(_number, row[1:])] for row in _tsv("xiangyin-2025-grain-plan.tsv")[1:-1]]
+
+
+def total_row(label="合计", rows=None):
+    rows = rows or township_rows()
+    return [label, *(round(sum(r[i] for r in rows), 6) for i in range(1, 6))]
+
+
+def write(path, rows, *, title="湘阴县2025年粮食生产计划任务分解表", sheet="Sheet1", setup=None):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = sheet
+    for row in ([["附件"], [title]] if title else []) + rows:
+        ws.append(row)
+    if setup:
+        setup(book, ws)
+    book.save(path)
+    return path
+
+
+def codes(result):
+    return sorted((f.code, f.cell) for f in result.findings)
+
+
+def check(path, config=None, **options):
+    return check_file(path, config=config, **options)
+
+
+# -- 12. 合计 labels by pattern ---------------------------------------------------------------
+
+@pytest.mark.parametrize("label", ["合计：", "合计(全县)", "全县总计", "总计", "合  计", "合计（全县）",
+                                   "全县合计:"])
+def test_total_label_variants_are_the_total(tmp_path, label, example_config):
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row(label)])
+    result = check(path, example_config)
+    assert result.findings == []
+    assert result.totals == TOTALS            # not doubled by the 合计 row summed as data
+
+
+def test_a_name_with_ji_is_a_row_not_a_total(tmp_path):
+    header = ["村(社区)", *GRAIN_HEADER[1:]]
+    rows = [["计家村", 2, 1, 10000, 1, 0.5], ["总丰村", 3, 1, 15000, 1, 0.5], ["全福村", 1, 0, 5000, 0, 0]]
+    path = write(tmp_path / "新泉镇.xlsx", [header, *rows, total_row("合计", rows)])
+    result = check(path)
+    assert result.findings == [] and result.totals["grain_area"] == 6
+
+
+# -- 11. 小计 rows ------------------------------------------------------------------------------
+
+def grouped(subtotal_edit=None, total_edit=None):
+    """East group (rows 1-8) with its 小计, west group (rows 9-16) with its 小计, then 合计."""
+    rows = township_rows()
+    east, west = rows[:8], rows[8:]
+    east_total, west_total = total_row("东片小计", east), total_row("西片小计", west)
+    grand = total_row("合计", rows)
+    if subtotal_edit:
+        west_total[subtotal_edit[0]] = subtotal_edit[1]
+    if total_edit:
+        grand[total_edit[0]] = total_edit[1]
+    return [GRAIN_HEADER, *east, east_total, *west, west_total, grand]
+
+
+def test_subtotals_check_clean(tmp_path, example_config):
+    result = check(write(tmp_path / "县表.xlsx", grouped()), example_config)
+    assert result.findings == [] and result.totals == TOTALS
+
+
+def test_a_wrong_subtotal_is_found_against_its_own_group(tmp_path, example_config):
+    # 西片小计 is on Excel row 21 (title 2 rows, header row 3, 8 rows, 小计 row 12, 8 rows)
+    result = check(write(tmp_path / "县表.xlsx", grouped(subtotal_edit=(1, 30))), example_config)
+    found = [f for f in result.findings if f.code == "T010"]
+    assert [(f.cell, f.suggestion) for f in found] == [("B21", "23.7")]
+    assert codes(result) == [("T010", "B21")]
+
+
+def test_a_total_that_counts_the_subtotals_too_is_wrong(tmp_path, example_config):
+    result = check(write(tmp_path / "县表.xlsx", grouped(total_edit=(1, 236))), example_config)
+    t001 = [f for f in result.findings if f.code == "T001"]
+    assert [(f.cell, f.suggestion) for f in t001] == [("B22", "118")]
+    assert not [f for f in result.findings if f.code == "T010"]
+
+
+def test_rows_after_the_first_subtotal_are_checked(tmp_path, example_config):
+    rows = grouped()
+    rows[10][3] = "２２０００"           # 石塘镇's 粮食总产量 in full-width digits, second group
+    result = check(write(tmp_path / "县表.xlsx", rows), example_config)
+    assert ("N002", "D13") in codes(result)
+
+
+def test_subtotals_above_their_groups(tmp_path, example_config):
+    rows = township_rows()
+    east, west = rows[:8], rows[8:]
+    table = [GRAIN_HEADER, total_row("合计", rows), total_row("东片小计", east), *east,
+             total_row("西片小计", west), *west]
+    assert check(write(tmp_path / "县表.xlsx", table), example_config).findings == []
+    table[11][1] = 29                     # 西片小计 (Excel row 14): the group adds up to 23.7
+    assert codes(check(write(tmp_path / "县表2.xlsx", table), example_config)) == [("T010", "B14")]
+
+
+# -- 13. one mistyped 序号, one finding ------------------------------------------------------------
+
+TASK_HEADER = [["序号", "目标任务", "责任领导", "牵头单位", "相关单位", "责任人", None],
+               [None, None, None, None, None, "县政府", "牵头单位"]]
+
+
+def task_rows():
+    return [[int(t[0]), *[c or None for c in t[1:]]] for t in _tsv("xiangyin-2025-task-breakdown.tsv")[1:]]
+
+
+def test_a_repeated_sequence_number_is_one_finding(tmp_path):
+    tasks = task_rows()
+    tasks[16][0] = 16                       # …15, 16, 16, 18…: task 17 typed as 16 (Excel row 21)
+    path = write(tmp_path / "任务.xlsx", [*TASK_HEADER, *tasks], title="目标任务分解表")
+    found = [f for f in check(path).findings if f.code == "K005"]
+    assert [(f.cell, f.suggestion) for f in found] == [("A21", "17")]
+
+
+def test_a_missing_sequence_number_is_one_finding_without_a_wrong_suggestion(tmp_path):
+    tasks = [t for t in task_rows() if t[0] != 17]
+    path = write(tmp_path / "任务.xlsx", [*TASK_HEADER, *tasks], title="目标任务分解表")
+    found = [f for f in check(path).findings if f.code == "K005"]
+    assert [(f.cell, f.suggestion) for f in found] == [("A21", None)]
+    assert "缺少序号 17" in found[0].message
+
+
+# -- 14. units in a cell: convert what the column knows, never a wrong suggestion -------------
+
+@pytest.mark.parametrize("cell, column, text, code, suggestion", [
+    ("D4", 3, "9.5万吨", "N004", "95000"),
+    ("D4", 3, "95000吨", "N004", "95000"),
+    ("D4", 3, "9500万公斤", "N004", "95000"),
+    ("B4", 1, "220000亩", "N004", "22"),
+    ("B4", 1, "22万亩", "N004", "22"),
+    ("B4", 1, "约22万亩", "N005", "22"),
+    ("B4", 1, "10%", "N011", None),
+    ("B4", 1, "22吨", "N011", None),
+])
+def test_units_written_in_a_cell(tmp_path, cell, column, text, code, suggestion):
+    rows = township_rows()
+    rows[0][column] = text
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *rows, total_row("合计")])
+    found = [f for f in check(path).findings if f.cell == cell]
+    assert [(f.code, f.suggestion) for f in found] == [(code, suggestion)]
+
+
+def test_a_header_unit_decides_the_conversion(tmp_path):
+    header = [*GRAIN_HEADER[:3], "粮食总产量(万吨)", *GRAIN_HEADER[4:]]
+    rows = [[r[0], r[1], r[2], r[3] / 10000, r[4], r[5]] for r in township_rows()]
+    rows[0][3] = "95000吨"
+    path = write(tmp_path / "县表.xlsx", [header, *rows, total_row("合计", township_rows())])
+    found = [f for f in check(path).findings if f.cell == "D4"]
+    assert [(f.code, f.suggestion) for f in found] == [("N004", "9.5")]
+
+
+def test_no_yield_from_text_operands(tmp_path):
+    rows = township_rows()
+    rows[0][3] = "9.5万吨"                  # 亩产 from the text would be 4 kg/亩 on main
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *rows, total_row("合计")])
+    assert not [f for f in check(path).findings if f.code == "P001"]
