@@ -188,3 +188,182 @@ def test_no_yield_from_text_operands(tmp_path):
     rows[0][3] = "9.5万吨"                  # 亩产 from the text would be 4 kg/亩 on main
     path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *rows, total_row("合计")])
     assert not [f for f in check(path).findings if f.code == "P001"]
+
+
+# -- 9. values merged down over several tasks ------------------------------------------------
+
+def merge_runs(ws, first_row, last_row, columns):
+    """The print layout: equal neighbouring values in a column merged into one cell."""
+    merged = 0
+    for col in columns:
+        row = first_row
+        while row <= last_row:
+            value, end = ws.cell(row, col).value, row
+            while end + 1 <= last_row and value is not None and ws.cell(end + 1, col).value == value:
+                end += 1
+            if end > row:
+                for covered in range(row + 1, end + 1):
+                    ws.cell(covered, col).value = None
+                ws.merge_cells(start_row=row, start_column=col, end_row=end, end_column=col)
+                merged += 1
+            row = end + 1
+    assert merged > 20
+    return merged
+
+
+def task_table(path, merged):
+    rows = [*TASK_HEADER, *task_rows()]
+
+    def setup(book, ws):
+        ws.merge_cells("F3:G3")
+        for col in range(1, 6):
+            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        if merged:
+            merge_runs(ws, 5, ws.max_row, (3, 4, 5, 6, 7))
+    return write(path, rows, title="县十八届人大五次会议政府工作报告目标任务分解表", setup=setup)
+
+
+def libreoffice_copy(path, fmt, tmp_path):
+    """`path` opened and saved again by LibreOffice (as .xlsx, .ods or .xls)."""
+    import shutil
+    import subprocess
+    out = tmp_path / f"lo-{fmt}"
+    out.mkdir(exist_ok=True)
+    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods", "xls": "xls:MS Excel 97"}
+    subprocess.run([shutil.which("soffice"), f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--headless", "--convert-to", filters[fmt], "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    return out / (path.stem + "." + fmt)
+
+
+def pairs(result):
+    return sorted((f.code, f.cell, f.suggestion) for f in result.findings)
+
+
+def test_merged_leaders_and_units_apply_to_every_row_they_cover(tmp_path, example_config):
+    plain = check(task_table(tmp_path / "逐行填写.xlsx", merged=False), example_config)
+    merged = check(task_table(tmp_path / "合并单元格.xlsx", merged=True), example_config)
+    assert [f for f in plain.findings if f.code in ("K001", "K002", "K003")]    # the real gaps
+    assert pairs(merged) == pairs(plain)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("fmt", ["xlsx", "ods", "xls"])
+def test_merged_cells_saved_by_libreoffice(tmp_path, fmt, example_config):
+    plain = check(task_table(tmp_path / "逐行填写.xlsx", merged=False), example_config)
+    saved = libreoffice_copy(task_table(tmp_path / "合并单元格.xlsx", merged=True), fmt, tmp_path)
+    assert pairs(check(saved, example_config)) == pairs(plain)
+
+
+def test_a_merged_number_is_not_counted_twice(tmp_path):
+    """Numbers merged over two rows are summed once, as Excel does: the covered cell is empty."""
+    rows = township_rows()
+
+    def setup(book, ws):
+        ws["B5"] = None
+        ws.merge_cells("B4:B5")
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *rows, total_row("合计")], setup=setup)
+    assert ("N009", "B5") in codes(check(path))
+
+
+# -- 10. units under the header, a header grouped over two rows ------------------------------
+
+def test_units_in_a_second_header_row(tmp_path, example_config):
+    header = ["乡镇(单位)", "粮食总面积", "早稻面积", "粮食总产量", "早稻集中育秧", "专业化示范育秧"]
+    units = ["单位", "万亩", "万亩", "吨", "（万亩）", "万亩"]
+    path = write(tmp_path / "县表.xlsx", [header, units, *township_rows(), total_row()])
+    result = check(path, example_config)
+    assert result.findings == [] and result.totals == TOTALS
+
+
+def test_a_unit_row_sets_the_unit_a_cell_is_converted_to(tmp_path):
+    header = ["乡镇(单位)", "粮食总面积", "早稻面积", "粮食总产量", "早稻集中育秧", "专业化示范育秧"]
+    units = [None, "万亩", "万亩", "万吨", "万亩", "万亩"]
+    rows = [[r[0], r[1], r[2], r[3] / 10000, r[4], r[5]] for r in township_rows()]
+    rows[0][3] = "95000吨"
+    path = write(tmp_path / "县表.xlsx", [header, units, *rows, total_row("合计", township_rows())])
+    found = [f for f in check(path).findings if f.cell == "D5"]
+    assert [(f.code, f.suggestion) for f in found] == [("N004", "9.5")]
+
+
+GROUPED = [["乡镇(单位)", "面积(万亩)", None, "粮食总产量(吨)", "早稻集中育秧(万亩)", "专业化示范育秧(万亩)"],
+           [None, "粮食总面积", "早稻面积", None, None, None]]
+
+
+@pytest.mark.parametrize("merged", [True, False], ids=["merged", "blank"])
+def test_a_grouped_two_row_header(tmp_path, merged, example_config):
+    def setup(book, ws):
+        if merged:
+            ws.merge_cells("B3:C3")
+            for col in "ADEF":
+                ws.merge_cells(f"{col}3:{col}4")
+    path = write(tmp_path / "县表.xlsx", [*GROUPED, *township_rows(), total_row()], setup=setup)
+    result = check(path, example_config)
+    assert result.findings == [] and result.totals == TOTALS
+
+
+@pytest.mark.libreoffice
+def test_a_grouped_header_saved_by_libreoffice_as_ods(tmp_path, example_config):
+    def setup(book, ws):
+        ws.merge_cells("B3:C3")
+        for col in "ADEF":
+            ws.merge_cells(f"{col}3:{col}4")
+    path = write(tmp_path / "县表.xlsx", [*GROUPED, *township_rows(), total_row()], setup=setup)
+    result = check(libreoffice_copy(path, "ods", tmp_path), example_config)
+    assert result.findings == [] and result.totals == TOTALS
+
+
+# -- 6. what the first table hides: a second table, another sheet, a column twice, a % cell ---
+
+def test_a_second_table_below_the_first_is_reported(tmp_path, example_config):
+    second = [[None], ["湘阴县2025年粮食生产计划任务分解表（修改）"], GRAIN_HEADER,
+              *[[r[0], *[v * 2 for v in r[1:]]] for r in township_rows()], total_row()]
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row(), *second])
+    result = check(path, example_config)
+    assert codes(result) == [("F010", "A23")]
+    assert result.findings[0].severity == "warning"
+
+
+def test_a_table_on_a_second_sheet_is_reported(tmp_path, example_config):
+    def setup(book, ws):
+        other = book.create_sheet("修改后")
+        for row in [GRAIN_HEADER, *township_rows(), total_row()]:
+            other.append(row)
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row()], setup=setup)
+    result = check(path, example_config)
+    assert [(f.code, f.sheet) for f in result.findings] == [("F011", "修改后")]
+
+
+def test_a_duplicated_column_with_other_numbers_is_an_error(tmp_path, example_config):
+    header = [*GRAIN_HEADER, "粮食总面积(万亩)"]
+    rows = [[*r, 999] for r in township_rows()]
+    path = write(tmp_path / "县表.xlsx", [header, *rows, [*total_row(), 999 * 16]])
+    result = check(path, example_config)
+    assert [(f.code, f.cell, f.severity) for f in result.findings] == [("F012", "G4", "error")]
+
+
+def test_a_duplicated_column_with_the_same_numbers_is_a_warning(tmp_path, example_config):
+    header = [*GRAIN_HEADER, "粮食播种面积"]
+    rows = [[*r, r[1]] for r in township_rows()]
+    path = write(tmp_path / "县表.xlsx", [header, *rows, [*total_row(), 118]])
+    result = check(path, example_config)
+    assert [(f.code, f.cell, f.severity) for f in result.findings] == [("F013", "G3", "warning")]
+
+
+def test_a_percent_formatted_cell_in_an_area_column(tmp_path, example_config):
+    def setup(book, ws):
+        ws["C4"].number_format = "0%"          # 新泉镇 早稻面积 9 shows as 900%
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row()], setup=setup)
+    result = check(path, example_config)
+    assert [(f.code, f.cell, f.severity) for f in result.findings] == [("N012", "C4", "warning")]
+    assert "900%" in result.findings[0].message
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_a_percent_cell_saved_by_libreoffice(tmp_path, fmt, example_config):
+    def setup(book, ws):
+        ws["C4"].number_format = "0.0%"
+    path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row()], setup=setup)
+    result = check(libreoffice_copy(path, fmt, tmp_path), example_config)
+    assert [(f.code, f.cell) for f in result.findings] == [("N012", "C4")]

@@ -27,7 +27,7 @@ from templates.names import normalize_name, split_names
 from validators.findings import BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
-from validators.sheet import SheetData, WorkbookData, a1, cell_position
+from validators.sheet import SheetData, WorkbookData, a1, cell_position, column_letter
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")
@@ -132,6 +132,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     else:
         ctx = _context(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
+    findings += _other_tables(book, table)
     result.findings = sorted(_drop_ignored(findings, ignore), key=_reading_order)
     return result
 
@@ -170,6 +171,19 @@ def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | No
         if table is not None:
             return table
     return None
+
+
+def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
+    """Another table of the same kind on another visible sheet: checked is only the first."""
+    findings = []
+    for sheet in book.sheets:
+        if sheet is table.sheet or sheet.hidden or _ours(sheet, book):
+            continue
+        other = locate_table(sheet, table.kind)
+        if other is not None and (other.rows or other.total_row):
+            findings.append(RULES["F011"].finding(sheet=sheet.name, name=sheet.name,
+                                                  title=table.kind.title, checked=table.sheet.name))
+    return findings
 
 
 def _header_example(spec: TableKind | None) -> str:
@@ -222,6 +236,7 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     findings = [ctx.finding("F006", column=kind.column(key).label)
                 for key in table.missing_columns if kind.column(key).required]
     findings += _hidden_and_unsaved(ctx)
+    findings += _layout_findings(ctx)
     directory = _directory(ctx)
     frame = build_frame(table, normalize_name if directory is not None else None)
     known = set(directory) if directory is not None else None
@@ -235,6 +250,69 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
         if ctx.config is not None:
             findings += _unit_findings(ctx)
         findings += _owner_findings(ctx)
+    return findings
+
+
+def _layout_findings(ctx: Context) -> list[Finding]:
+    """What the table's layout hides: a second table below, a column given twice, numbers shown
+    as percentages."""
+    table, findings = ctx.table, []
+    if table.later_header is not None:
+        findings.append(ctx.finding("F010", cell=a1(table.later_header, table.sheet.origin_col),
+                                    row=table.later_header))
+    for key, others in table.duplicate_columns.items():
+        for other in others:
+            findings.append(_duplicate_column(ctx, key, other))
+    findings += _percent_findings(ctx)
+    return findings
+
+
+def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
+    table = ctx.table
+    col, first = table.kind.column(key), table.columns[key]
+    names = dict(column=col.header, first=column_letter(first), second=column_letter(other))
+    unit = table.unit_of(key)
+    for row in table.rows:
+        mine, theirs = row.cells.get(key), table.sheet.value(row.row, other)
+        if col.is_numeric:
+            same = parse_number(mine, unit).number == parse_number(theirs, unit).number
+        else:
+            same = normalize_name(mine if mine is not None else "") == \
+                normalize_name(theirs if theirs is not None else "")
+        if not same:
+            detail = (f"第 {row.row} 行 {names['first']} 列是「{_shown(mine)}」，"
+                      f"{names['second']} 列是「{_shown(theirs)}」")
+            return ctx.finding("F012", cell=a1(row.row, other), value=_shown(theirs), detail=detail,
+                               **names)
+    return ctx.finding("F013", cell=a1(table.header_rows[0], other), **names)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "空"
+    return format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else str(value)
+
+
+def _percent_findings(ctx: Context) -> list[Finding]:
+    table = ctx.table
+    percent = table.sheet.percent_cells
+    if not percent:
+        return []
+    findings = []
+    rows = [*table.rows, *(s.row for s in table.subtotals),
+            *([table.total_row] if table.total_row else [])]
+    for col in table.kind.numeric_columns:
+        excel_col = table.columns.get(col.key)
+        if excel_col is None or table.unit_of(col.key) in ("%", "％"):
+            continue
+        for row in rows:
+            value = row.cells.get(col.key)
+            if (row.row, excel_col) in percent and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                findings.append(ctx.finding(
+                    "N012", cell=a1(row.row, excel_col), value=format_number(value), column=col.header,
+                    shown=format_number(value * 100) + "%", number=format_number(value)))
     return findings
 
 

@@ -30,6 +30,7 @@ UNIT_GROUPS = (
 )
 _FACTORS = {unit: (index, factor) for index, group in enumerate(UNIT_GROUPS)
             for unit, factor in group.items()}
+UNIT_FACTORS = frozenset(_FACTORS)
 _MAGNITUDES = {"万": 1e4, "亿": 1e8}       # 4.4万 in a 吨 column: 44000 吨
 _UNITS = tuple(_FACTORS) + tuple(_MAGNITUDES)
 _APPROX = ("约", "大约", "左右", "以上", "以下", "多", "余", "近", "超", "不少于", "不低于", "力争")
