@@ -181,6 +181,7 @@ def test_a_header_unit_decides_the_conversion(tmp_path):
     path = write(tmp_path / "县表.xlsx", [header, *rows, total_row("合计", township_rows())])
     found = [f for f in check(path).findings if f.cell == "D4"]
     assert [(f.code, f.suggestion) for f in found] == [("N004", "9.5")]
+    assert [(f.code, f.cell) for f in check(path).findings if f.code == "F014"] == [("F014", "D3")]
 
 
 def test_no_yield_from_text_operands(tmp_path):
@@ -284,6 +285,7 @@ def test_a_unit_row_sets_the_unit_a_cell_is_converted_to(tmp_path):
     path = write(tmp_path / "县表.xlsx", [header, units, *rows, total_row("合计", township_rows())])
     found = [f for f in check(path).findings if f.cell == "D5"]
     assert [(f.code, f.suggestion) for f in found] == [("N004", "9.5")]
+    assert "万吨" in next(f.message for f in check(path).findings if f.code == "F014")
 
 
 GROUPED = [["乡镇(单位)", "面积(万亩)", None, "粮食总产量(吨)", "早稻集中育秧(万亩)", "专业化示范育秧(万亩)"],
@@ -340,6 +342,14 @@ def test_a_duplicated_column_with_other_numbers_is_an_error(tmp_path, example_co
     path = write(tmp_path / "县表.xlsx", [header, *rows, [*total_row(), 999 * 16]])
     result = check(path, example_config)
     assert [(f.code, f.cell, f.severity) for f in result.findings] == [("F012", "G4", "error")]
+
+
+def test_a_second_sequence_column_is_not_a_duplicate(tmp_path):
+    header = ["序号", "编号", "目标任务", "责任领导", "牵头单位", "相关单位", "责任人", None]
+    sub = [None, None, None, None, None, None, "县政府", "牵头单位"]
+    tasks = [[t[0], f"A-{t[0]}", *t[1:]] for t in task_rows()]
+    path = write(tmp_path / "任务.xlsx", [header, sub, *tasks], title="目标任务分解表")
+    assert not [f for f in check(path).findings if f.code.startswith("F01")]
 
 
 def test_a_duplicated_column_with_the_same_numbers_is_a_warning(tmp_path, example_config):

@@ -264,6 +264,12 @@ def _layout_findings(ctx: Context) -> list[Finding]:
         for other in others:
             findings.append(_duplicate_column(ctx, key, other))
     findings += _percent_findings(ctx)
+    for key, unit in table.units.items():
+        declared = table.kind.column(key).unit
+        if declared and unit != declared:
+            findings.append(ctx.finding("F014", cell=a1(table.header_rows[-1], table.columns[key]),
+                                        column=table.kind.column(key).header, unit=unit,
+                                        declared=declared, title=table.kind.title))
     return findings
 
 

@@ -242,7 +242,8 @@ def _duplicate_columns(sheet: SheetData, indexes: list[int], found: dict[str, in
                 continue
             norm = normalize_header(value)
             for key, names in _TEXTS[kind.name].items():
-                if key in found and norm in names:
+                # the key column is left out: 序号 beside a task's own 编号 is a usual layout
+                if key in found and key != kind.key and norm in names:
                     duplicates.setdefault(key, []).append(sheet.origin_col + index)
                     used.add(index)
                     break
