@@ -377,3 +377,21 @@ def test_a_percent_cell_saved_by_libreoffice(tmp_path, fmt, example_config):
     path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row()], setup=setup)
     result = check(libreoffice_copy(path, fmt, tmp_path), example_config)
     assert [(f.code, f.cell) for f in result.findings] == [("N012", "C4")]
+
+
+def test_group_headings_above_their_rows_are_not_rows(tmp_path, example_config):
+    rows = township_rows()
+    east, west = rows[:8], rows[8:]
+    table = [GRAIN_HEADER, ["一、东片"], *east, total_row("东片小计", east),
+             ["（二）西片", None, None], *west, total_row("西片小计", west), total_row("合计", rows)]
+    result = check(write(tmp_path / "县表.xlsx", table), example_config)
+    assert result.findings == [] and result.totals == TOTALS
+
+
+def test_group_headings_and_subtotals_above_their_groups(tmp_path, example_config):
+    rows = township_rows()
+    east, west = rows[:8], rows[8:]
+    table = [GRAIN_HEADER, total_row("合计", rows), ["一、东片"], total_row("东片小计", east), *east,
+             ["二、西片"], total_row("西片小计", west), *west]
+    result = check(write(tmp_path / "县表.xlsx", table), example_config)
+    assert result.findings == [] and result.totals == TOTALS

@@ -419,8 +419,41 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
                 break               # the 合计 closes the table; below it are footers and live checks
             continue
         rows.append(entry)
+    subtotals = _drop_group_headings(table, subtotals)
     _group_subtotals(table, subtotals)
     return stop
+
+
+# a group's heading above its rows: 一、东片 / （二）西片 / 东片区, with nothing else in the row
+_HEADING = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]).*"
+                      r"|.{1,12}(?:片|片区|组|区域|板块)")
+
+
+_HEADING_ANYWHERE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d])"
+                               r"|(?:片|片区|组|区域|板块)\s*$", re.MULTILINE)
+
+
+def _drop_group_headings(table: LocatedTable, subtotals: list[tuple[TableRow, int]],
+                         ) -> list[tuple[TableRow, int]]:
+    """Group headings are not rows (they would be unknown names with every number missing);
+    the 小计 positions are counted again without them."""
+    key = table.kind.key
+
+    def heading(row: TableRow) -> bool:
+        return (row.key is not None and _HEADING.fullmatch(normalize_name(row.key)) is not None
+                and all(v is None or (isinstance(v, str) and not v.strip())
+                        for k, v in row.cells.items() if k != key))
+    keys = "\n".join([row.key or "" for row in table.rows])
+    if _HEADING_ANYWHERE.search(keys) is None:       # one pass in C over a 100 000-row table
+        return subtotals
+    flags = [heading(row) for row in table.rows]
+    if not any(flags):
+        return subtotals
+    before = [0]
+    for flag in flags:
+        before.append(before[-1] + flag)
+    table.rows[:] = [row for row, flag in zip(table.rows, flags) if not flag]
+    return [(entry, count - before[count]) for entry, count in subtotals]
 
 
 def _group_subtotals(table: LocatedTable, subtotals: list[tuple[TableRow, int]]) -> None:
