@@ -50,7 +50,7 @@ _BASE = [
          "单元格中的公式出错（如 #REF!、#VALUE!、#DIV/0!），合计无法核对。请修正公式或改填数字。"),
     Rule("F008", "internal-error", ERROR, "核对这份文件时程序出错（{detail}），详情已记入日志",
          "这是 fenjie 自身的问题，不是表格的问题。请把文件和日志发给维护人员；其他文件的核对不受影响。"),
-    Rule("F010", "second-table-below", WARNING, "第 {row} 行起还有一张表（表头在第 {row} 行），只核对了上面的一张",
+    Rule("F010", "second-table-below", WARNING, "第 {row} 行起还有一张表（合计下面又有表头），只核对了上面的一张",
          "同一工作表中表格的合计行下面又有一个表头：可能是另一个版本或另一张表。fenjie 只核对第一张表，"
          "下面的表不核对、不汇总。请删去不需要的表，或把它移到单独的文件中报送。"),
     Rule("F011", "table-on-another-sheet", WARNING, "工作表「{name}」中还有一张{title}，只核对了工作表「{checked}」中的一张",
