@@ -60,7 +60,7 @@ def check(path, config=None, **options):
 # -- 12. 合计 labels by pattern ---------------------------------------------------------------
 
 @pytest.mark.parametrize("label", ["合计：", "合计(全县)", "全县总计", "总计", "合  计", "合计（全县）",
-                                   "全县合计:"])
+                                   "全县合计:", "湘阴县合计", "全县"])
 def test_total_label_variants_are_the_total(tmp_path, label, example_config):
     path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *township_rows(), total_row(label)])
     result = check(path, example_config)

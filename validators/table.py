@@ -61,10 +61,11 @@ class LocatedTable:
 # The whole label must be the word (with a place prefix or a parenthesis at most), so a name
 # that merely contains 计 (计家村) is never taken for one.
 _LABEL_NOISE = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]|[:：,，.。、;；*＊#_-]")
-_TOTAL_LABEL = re.compile(r"(?:(?:全|本)?(?:县|市|区|镇|乡|街道|场|村|省)|全部|总)?"
+_TOTAL_LABEL = re.compile(r"(?:.{0,12}?(?:县|市|区|镇|乡|街道|场|所|村|省)|全部|总)?"
                           r"(?:合计|总计|共计|总合计|累计|汇总|合计数|总计数)"
                           r"|全(?:县|市|区|镇|乡)")
-_SUBTOTAL_LABEL = re.compile(r".{0,16}?(?:小计|小合计|分计)")
+# 东片小计, 新泉镇小计, 东片合计 (a group's 合计 is its 小计)
+_SUBTOTAL_LABEL = re.compile(r".{0,16}?(?:小计|小合计|分计)|.{0,12}?(?:片|片区|组|区域|板块)(?:合计|总计)")
 TOTAL, SUBTOTAL = "total", "subtotal"
 _LABEL_CHARS = ("计", "总", "全")
 
