@@ -170,8 +170,11 @@ def test_units_written_in_a_cell(tmp_path, cell, column, text, code, suggestion)
     rows = township_rows()
     rows[0][column] = text
     path = write(tmp_path / "县表.xlsx", [GRAIN_HEADER, *rows, total_row("合计")])
-    found = [f for f in check(path).findings if f.cell == cell]
+    result = check(path)
+    found = [f for f in result.findings if f.cell == cell]
     assert [(f.code, f.suggestion) for f in found] == [(code, suggestion)]
+    if suggestion is None:            # the rows' sum lacks that cell: no 合计 to suggest either
+        assert [f.suggestion for f in result.findings if f.code == "T001"] == [None]
 
 
 def test_a_header_unit_decides_the_conversion(tmp_path):

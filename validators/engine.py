@@ -483,7 +483,8 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                 total = shown
                 if not _within_half_unit(total, rows_sum, places):
                     findings.append(ctx.finding(
-                        "T001", cell=cell, value=format_number(total), suggestion=format_number(rows_sum),
+                        "T001", cell=cell, value=format_number(total),
+                        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
                         diff=format_number(total - rows_sum)))
         totals[col.key] = total
@@ -521,6 +522,13 @@ def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:
 def _label_of(row: TableRow) -> str:
     texts = [v.strip() for v in row.cells.values() if isinstance(v, str) and "计" in v]
     return row.key or (texts[0] if texts else "小计")
+
+
+def _has_unknown(frame, key: str) -> bool:
+    """A cell whose meaning is not known (待定, 10% in a 万亩 column): the rows' sum is then not
+    a total anyone can be told to write."""
+    from validators.schema import PROBLEM
+    return bool(len(frame)) and bool((frame[key].isna() & frame[key + PROBLEM].notna()).any())
 
 
 def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
@@ -598,7 +606,6 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
             seen.add(seq)
             expected += 1
             continue
-        suggestion = None
         if seq in seen:
             problem = "重复出现"
         elif seq > expected:
@@ -609,8 +616,8 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
         else:
             problem = None
         if problem:
-            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem,
-                                        suggestion=suggestion))
+            # no suggestion: the rows around say this number is right and another is missing
+            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem))
         seen.add(seq)
         expected = max(expected, seq + 1)
     return findings
