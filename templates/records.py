@@ -78,8 +78,9 @@ def _cell_value(text: str, numeric: bool) -> object:
 
 
 def _is_total(record: dict, kind: TableKind) -> bool:
-    labels = {normalize_name(t) for t in kind.total_labels}
-    return normalize_name(record.get(kind.key, "")) in labels
+    """A 合计 or 小计 line (合计：, 全县总计, 东片小计 …), recognised as the checker does."""
+    from validators.table import total_label
+    return total_label(record.get(kind.key), kind) is not None
 
 
 def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object]]:

@@ -49,6 +49,7 @@ GRAIN_FAILING = [
     ("N005", grain(("B5", "约22")), "B5"),
     ("N006", grain(("B5", " 22 ")), "B5"),
     ("N007", grain(("B5", "待定")), "B5"),
+    ("N011", grain(("B5", "10%")), "B5"),
     ("N008", grain(("F5", -0.7), ("F21", 4.6)), "F5"),
     ("N009", grain(("C5", None)), "C5"),
     ("F007", grain(("B5", CellError("#REF!"))), "B5"),
@@ -228,6 +229,7 @@ def test_every_rule_has_an_example():
     exercised = {c[0] for c in GRAIN_FAILING + TASK_FAILING}
     exercised |= {"T001", "T002", "T003", "T004", "R001", "R002", "R003", "F002", "F003", "F004",
                   "F005", "F006"}
+    exercised |= {"T010", "F010", "F011", "F012", "F013", "F014", "N012"}  # tests/test_trust_tables.py
     batch_rules = {"F001", "F008", "S001", "S002", "S003"}           # tests/test_engine_files.py
     batch_rules |= {"S004", "S005", "S006", "S007"}          # tests/test_trust_passes.py, test_check_from.py
     batch_rules |= {"W001"}                                 # tests/test_serve_api.py

@@ -27,7 +27,7 @@ from templates.names import normalize_name, split_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
-from validators.sheet import SheetData, WorkbookData, a1, cell_position
+from validators.sheet import SheetData, WorkbookData, a1, cell_position, column_letter
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")
@@ -138,6 +138,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     else:
         ctx = _context(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
+    findings += _other_tables(book, table)
     result.findings = sorted(_drop_ignored(findings, ignore), key=_reading_order)
     return result
 
@@ -176,6 +177,19 @@ def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | No
         if table is not None:
             return table
     return None
+
+
+def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
+    """Another table of the same kind on another visible sheet: checked is only the first."""
+    findings = []
+    for sheet in book.sheets:
+        if sheet is table.sheet or sheet.hidden or _ours(sheet, book):
+            continue
+        other = locate_table(sheet, table.kind)
+        if other is not None and (other.rows or other.total_row):
+            findings.append(RULES["F011"].finding(sheet=sheet.name, name=sheet.name,
+                                                  title=table.kind.title, checked=table.sheet.name))
+    return findings
 
 
 def _header_example(spec: TableKind | None) -> str:
@@ -243,7 +257,7 @@ def _own_row_context(table: LocatedTable, config, township: str, targets, assign
     own = [row for row in table.rows
            if row.key and (config.resolve(row.key) if config else None) == township]
     explicit = resolve_targets(table.kind, targets, strict=False)
-    table = replace(table, rows=own, total_row=None)
+    table = replace(table, rows=own, total_row=None, subtotals=[])
     expected = {**((assigned or {}).get(township) or {}), **explicit}
     return Context(table, config, township, expected, "T003", own_row=True)
 
@@ -263,6 +277,7 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     findings = [ctx.finding("F006", column=kind.column(key).label)
                 for key in table.missing_columns if kind.column(key).required]
     findings += _hidden_and_unsaved(ctx)
+    findings += _layout_findings(ctx)
     directory = _directory(ctx)
     frame = build_frame(table, normalize_name if directory is not None else None)
     known = set(directory) if directory is not None else None
@@ -279,10 +294,80 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     return findings
 
 
+def _layout_findings(ctx: Context) -> list[Finding]:
+    """What the table's layout hides: a second table below, a column given twice, numbers shown
+    as percentages."""
+    table, findings = ctx.table, []
+    if table.later_header is not None:
+        findings.append(ctx.finding("F010", cell=a1(table.later_header, table.sheet.origin_col),
+                                    row=table.later_header))
+    for key, others in table.duplicate_columns.items():
+        for other in others:
+            findings.append(_duplicate_column(ctx, key, other))
+    findings += _percent_findings(ctx)
+    for key, unit in table.units.items():
+        declared = table.kind.column(key).unit
+        if declared and unit != declared:
+            findings.append(ctx.finding("F014", cell=a1(table.header_rows[-1], table.columns[key]),
+                                        column=table.kind.column(key).header, unit=unit,
+                                        declared=declared, title=table.kind.title))
+    return findings
+
+
+def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
+    table = ctx.table
+    col, first = table.kind.column(key), table.columns[key]
+    names = dict(column=col.header, first=column_letter(first), second=column_letter(other))
+    unit = table.unit_of(key)
+    for row in table.rows:
+        mine, theirs = row.cells.get(key), table.sheet.value(row.row, other)
+        if col.is_numeric:
+            same = parse_number(mine, unit).number == parse_number(theirs, unit).number
+        else:
+            same = normalize_name(mine if mine is not None else "") == \
+                normalize_name(theirs if theirs is not None else "")
+        if not same:
+            detail = (f"第 {row.row} 行 {names['first']} 列是「{_shown(mine)}」，"
+                      f"{names['second']} 列是「{_shown(theirs)}」")
+            return ctx.finding("F012", cell=a1(row.row, other), value=_shown(theirs), detail=detail,
+                               **names)
+    return ctx.finding("F013", cell=a1(table.header_rows[0], other), **names)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "空"
+    return format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else str(value)
+
+
+def _percent_findings(ctx: Context) -> list[Finding]:
+    table = ctx.table
+    percent = table.sheet.percent_cells
+    if not percent:
+        return []
+    findings = []
+    rows = [*table.rows, *(s.row for s in table.subtotals),
+            *([table.total_row] if table.total_row else [])]
+    for col in table.kind.numeric_columns:
+        excel_col = table.columns.get(col.key)
+        if excel_col is None or table.unit_of(col.key) in ("%", "％"):
+            continue
+        for row in rows:
+            value = row.cells.get(col.key)
+            if (row.row, excel_col) in percent and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                findings.append(ctx.finding(
+                    "N012", cell=a1(row.row, excel_col), value=format_number(value), column=col.header,
+                    shown=format_number(value * 100) + "%", number=format_number(value)))
+    return findings
+
+
 def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
     table, findings = ctx.table, []
-    rows = [*table.rows, *([table.total_row] if table.total_row else [])]
-    for row in rows:
+    rows = [*table.rows, *([table.total_row] if table.total_row else []),
+            *(s.row for s in table.subtotals)]
+    for row in sorted(rows, key=lambda r: r.row):
         if row.hidden:
             findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
     row_numbers, columns = {r.row for r in rows}, set(table.columns.values())
@@ -439,12 +524,52 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                 total = shown
                 if not _within_half_unit(total, rows_sum, places):
                     findings.append(ctx.finding(
-                        "T001", cell=cell, value=format_number(total), suggestion=format_number(rows_sum),
+                        "T001", cell=cell, value=format_number(total),
+                        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
                         diff=format_number(total - rows_sum)))
         totals[col.key] = total
         findings += _target_findings(ctx, col, cell, total, places)
+        findings += _subtotal_findings(ctx, col, places)
     return findings
+
+
+def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:
+    """Each 小计 against the rows of its own group (the 合计 is checked against the rows alone,
+    so no row is counted twice)."""
+    findings = []
+    for subtotal in ctx.table.subtotals:
+        label = _label_of(subtotal.row)
+        unit = ctx.table.unit_of(col.key)
+        parsed = [parse_number(m.cells.get(col.key), unit) for m in subtotal.members]
+        meant = [p.number for p in parsed if p.number is not None]
+        group_sum = round(math.fsum(meant), 9)
+        shown = _total_value(ctx, subtotal.row, col, findings)
+        if shown is _UNSAVED:
+            shown = round(math.fsum(p.number for p in parsed if p.is_clean), 9)
+        if shown is None or _within_half_unit(shown, group_sum, places):
+            continue
+        first, last = subtotal.members[0].row if subtotal.members else None, \
+            subtotal.members[-1].row if subtotal.members else None
+        rows = f"第 {first}–{last} 行" if first is not None else "没有行"
+        findings.append(ctx.finding(
+            "T010", cell=ctx.cell(subtotal.row, col.key), value=format_number(shown),
+            suggestion=format_number(group_sum), column=col.header, label=label, rows=rows,
+            total=format_number(shown), sum=format_number(group_sum),
+            diff=format_number(shown - group_sum)))
+    return findings
+
+
+def _label_of(row: TableRow) -> str:
+    texts = [v.strip() for v in row.cells.values() if isinstance(v, str) and "计" in v]
+    return row.key or (texts[0] if texts else "小计")
+
+
+def _has_unknown(frame, key: str) -> bool:
+    """A cell whose meaning is not known (待定, 10% in a 万亩 column): the rows' sum is then not
+    a total anyone can be told to write."""
+    from validators.schema import PROBLEM
+    return bool(len(frame)) and bool((frame[key].isna() & frame[key + PROBLEM].notna()).any())
 
 
 def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
@@ -481,7 +606,7 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings):
     if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
         return _UNSAVED
     raw = total_row.cells.get(col.key)
-    parsed = parse_number(raw)
+    parsed = parse_number(raw, ctx.table.unit_of(col.key))
     if parsed.code is not None:
         findings.append(_malformed(ctx, parsed.code, total_row, col, raw, parsed.number))
     elif parsed.number is None:
@@ -492,7 +617,7 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings):
 def _malformed(ctx: Context, code: str, row: TableRow, col, raw, number: float | None) -> Finding:
     """A cell whose text is not a clean number: the original text and the number meant."""
     return ctx.finding(code, cell=ctx.cell(row, col.key), value=raw, column=col.header,
-                       number=format_number(number),
+                       number=format_number(number), unit=ctx.table.unit_of(col.key) or "没有注明",
                        suggestion=format_number(number) if number is not None else None)
 
 
@@ -504,12 +629,24 @@ def _missing_rows(ctx: Context, directory: dict[str, str] | None) -> list[Findin
 
 
 def _sequence_findings(ctx: Context, frame) -> list[Finding]:
-    findings, seen, expected = [], set(), 1
+    """序号 must run 1, 2, 3 … One mistyped cell (15, 16, 16, 18) is one finding: when the next
+    number goes on as if this one had been the expected one, this cell alone is wrong."""
+    numbered = []
     for index, row in enumerate(ctx.table.rows):
         number = frame.at[index, "seq"] if "seq" in frame else None
-        if number is None or number != number or number % 1:
+        if number is not None and number == number and not number % 1:
+            numbered.append((row, int(number)))
+    findings, seen, expected = [], set(), 1
+    for position, (row, seq) in enumerate(numbered):
+        following = numbered[position + 1][1] if position + 1 < len(numbered) else None
+        if seq != expected and following == expected + 1:
+            problem = "重复出现" if seq in seen else "与前后不连续"
+            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq,
+                                        problem=f"{problem}，按前后顺序应为 {expected}",
+                                        suggestion=expected))
+            seen.add(seq)
+            expected += 1
             continue
-        seq = int(number)
         if seq in seen:
             problem = "重复出现"
         elif seq > expected:
@@ -520,8 +657,8 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
         else:
             problem = None
         if problem:
-            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem,
-                                        suggestion=expected if seq != expected else None))
+            # no suggestion: the rows around say this number is right and another is missing
+            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem))
         seen.add(seq)
         expected = max(expected, seq + 1)
     return findings
@@ -873,7 +1010,7 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     for row in table.rows:
         township = config.resolve(row.key) if row.key else None
         if township in config.townships:
-            assigned[township] = {col.key: parse_number(row.cells.get(col.key)).number
+            assigned[township] = {col.key: parse_number(row.cells.get(col.key), table.unit_of(col.key)).number
                                   for col in spec.summed_columns if col.key in table.columns}
     return CountyTable(result, assigned)
 

@@ -16,7 +16,23 @@ from validators.sheet import CellError
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-_UNITS = ("万亩", "亩", "万吨", "吨", "公斤", "万元", "元", "个", "%", "％")
+# Units a cell may carry, by what they measure: value in the group's smallest unit. A number
+# written in one unit is converted to the column's unit only within a group (4.4万吨 in a 吨
+# column is 44000); anything else (10% in a 万亩 column) has no suggestion.
+UNIT_GROUPS = (
+    {"亩": 1, "万亩": 1e4, "公顷": 15, "万公顷": 15e4, "平方公里": 1500},
+    {"公斤": 1, "千克": 1, "斤": 0.5, "吨": 1e3, "万吨": 1e7, "亿斤": 0.5e8, "万斤": 0.5e4,
+     "万公斤": 1e4},
+    {"元": 1, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8},
+    {"%": 1, "％": 1},
+    {"个": 1}, {"人": 1}, {"户": 1}, {"项": 1}, {"家": 1}, {"座": 1}, {"处": 1}, {"台": 1},
+    {"公里": 1, "千米": 1, "米": 1e-3},
+)
+_FACTORS = {unit: (index, factor) for index, group in enumerate(UNIT_GROUPS)
+            for unit, factor in group.items()}
+UNIT_FACTORS = frozenset(_FACTORS)
+_MAGNITUDES = {"万": 1e4, "亿": 1e8}       # 4.4万 in a 吨 column: 44000 吨
+_UNITS = tuple(_FACTORS) + tuple(_MAGNITUDES)
 _APPROX = ("约", "大约", "左右", "以上", "以下", "多", "余", "近", "超", "不少于", "不低于", "力争")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _ALL_WORDS = _UNITS + _APPROX
@@ -39,7 +55,9 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not _SPACES.sub("", value))
 
 
-def parse_number(value) -> ParsedNumber:
+def parse_number(value, unit: str | None = None) -> ParsedNumber:
+    """What a number cell holds; `unit` is the column's unit, to convert a unit written in the
+    cell (4.4万吨 in a 吨 column means 44000) — or, when it cannot be converted, to mean none."""
     if isinstance(value, bool) or isinstance(value, (datetime, date)):
         return ParsedNumber(None, "N007")
     if isinstance(value, CellError):
@@ -48,10 +66,26 @@ def parse_number(value) -> ParsedNumber:
         return ParsedNumber(float(value), None)
     if is_blank(value):
         return EMPTY
-    return _parse_text(str(value))
+    return _parse_text(str(value), unit)
 
 
-def _parse_text(text: str) -> ParsedNumber:
+def convert(number: float, written: str | None, unit: str | None) -> float | None:
+    """`number` in unit `written` expressed in `unit`; None when the two do not convert."""
+    if written is None or written == unit:
+        return number
+    if written in _MAGNITUDES:
+        if unit is None or unit not in _FACTORS or unit.startswith(("万", "亿", "千", "百")):
+            return None
+        return round(number * _MAGNITUDES[written], 9)
+    if unit not in _FACTORS or written not in _FACTORS:
+        return None
+    (group, factor), (unit_group, unit_factor) = _FACTORS[written], _FACTORS[unit]
+    if group != unit_group:
+        return None
+    return round(number * factor / unit_factor, 9)
+
+
+def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:
     """Text in a number cell: the number it means and the first problem a clerk should fix."""
     width_folded = unicodedata.normalize("NFKC", text)
     if width_folded != text and _as_number(_SPACES.sub("", width_folded)) is not None:
@@ -62,8 +96,11 @@ def _parse_text(text: str) -> ParsedNumber:
         if number is not None:
             return ParsedNumber(number, "N006")
     for words, code in ((_APPROX, "N005"), (_UNITS, "N004")):
-        number = _strip_words(stripped, words)
+        number, written = _strip_words(stripped, words)
         if number is not None:
+            number = convert(number, written, unit)
+            if number is None:
+                return ParsedNumber(None, "N011")
             if code == "N005" or width_folded == text:
                 return ParsedNumber(number, code)
             return ParsedNumber(number, "N002")
@@ -88,26 +125,35 @@ def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(words, key=len, reverse=True))
 
 
-def _strip_words(text: str, words: tuple[str, ...]) -> float | None:
-    """The number left when `words` (prefixes or suffixes, possibly several) are removed."""
+def _strip_words(text: str, words: tuple[str, ...]) -> tuple[float | None, str | None]:
+    """The number left when `words` (prefixes or suffixes, possibly several) are removed, and
+    the unit written with it (None when there is none)."""
     core, changed = text, True
     found = False
+    units = []
     while changed:
         changed = False
         for word in _longest_first(words):
             if core.startswith(word):
                 core, changed, found = core[len(word):], True, True
+                units.append(word)
             if core.endswith(word):
                 core, changed, found = core[:-len(word)], True, True
+                units.append(word)
     if not found:
-        return None
+        return None, None
     # 22万亩左右: after removing approximations a unit may remain, and the other way round
     for word in _longest_first(_ALL_WORDS):
         if core.endswith(word):
             core = core[:-len(word)]
+            units.append(word)
         if core.startswith(word):
             core = core[len(word):]
-    return _as_number(core)
+            units.append(word)
+    written = [u for u in units if u in _FACTORS or u in _MAGNITUDES]
+    if len(written) > 1:
+        return None, None          # 22万亩吨: which one?
+    return _as_number(core), (written[0] if written else None)
 
 
 def decimals(value: float) -> int:

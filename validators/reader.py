@@ -223,6 +223,7 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
                 sheet = book.get_sheet_by_name(meta.name)
                 _check_cells(sheet, meta.name, limits)
                 data = _sheet_data(meta.name, sheet, hidden=meta.visible != pc.SheetVisibleEnum.Visible)
+                data.merged = _merged_ranges(sheet)
                 extra = extras.get(meta.name)
                 if extra is not None:
                     extra.apply(data)
@@ -316,6 +317,14 @@ def _sheet_data(name: str, sheet, hidden: bool) -> SheetData:
             row.pop()
     return SheetData(name=name, rows=rows, origin_row=start[0] + 1, origin_col=start[1] + 1,
                      hidden=hidden)
+
+
+def _merged_ranges(sheet) -> tuple[tuple[int, int, int, int], ...]:
+    """calamine's merged ranges (0-based corners) as Excel numbers; .ods ranges come from
+    validators.xlsx_xml (calamine does not report them there)."""
+    ranges = getattr(sheet, "merged_cell_ranges", None) or ()
+    return tuple((top + 1, left + 1, bottom + 1, right + 1)
+                 for (top, left), (bottom, right) in ranges)
 
 
 def _row(values: list) -> list:

@@ -47,7 +47,7 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
         else:
             raw = [None] * len(rows)
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
-            numbers, problems = _parse_column(raw)
+            numbers, problems = _parse_column(raw, table.unit_of(col.key))
             data[col.key], data[col.key + PROBLEM] = numbers, _objects(problems, index)
         else:
             data[col.key] = _objects([None if v is None or (isinstance(v, str) and not v.strip())
@@ -67,14 +67,14 @@ def _objects(values: list, index) -> pd.Series:
 _PLAIN_NUMBERS = frozenset((float, int))
 
 
-def _parse_column(raw: list) -> tuple[np.ndarray, list]:
+def _parse_column(raw: list, unit: str | None = None) -> tuple[np.ndarray, list]:
     """Numbers meant (float array, NaN for none) and problems of one column.
 
     Real number cells, nearly all of a big table, are taken as they are; only the others go
     through parse_number."""
     numbers, problems = list(raw), [None] * len(raw)
     for index in [i for i, v in enumerate(raw) if type(v) not in _PLAIN_NUMBERS]:
-        parsed = parse_number(raw[index])
+        parsed = parse_number(raw[index], unit)
         numbers[index], problems[index] = parsed.number, parsed.code
     return np.array(numbers, dtype=float), problems
 
@@ -141,9 +141,12 @@ def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
 
 
 def _plausible(frame: pd.DataFrame, rule) -> pd.Series:
+    """Only real numbers make a ratio: a text operand is reported on its own (N-rules), and a
+    yield computed from what it might mean would be advice built on a guess."""
     den = frame[rule.denominator].where(frame[rule.denominator] > 0)
     ratio = frame[rule.numerator] / den * rule.factor
-    return ratio.isna() | ratio.between(rule.low, rule.high)
+    typed = frame[rule.numerator + PROBLEM].isna() & frame[rule.denominator + PROBLEM].isna()
+    return ratio.isna() | ~typed | ratio.between(rule.low, rule.high)
 
 
 def run_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[Failure]:

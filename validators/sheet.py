@@ -48,6 +48,11 @@ class SheetData:
     hidden_rows: frozenset[int] = frozenset()       # Excel row numbers
     # formulas whose result was not saved in the file: (excel row, excel col) -> "=SUM(B4:B19)"
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    # merged ranges as Excel (first row, first col, last row, last col); only the first cell of
+    # a range holds the value, as in the file
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+    # (excel row, excel col) of cells formatted as a percentage (0.05 shown as 5%)
+    percent_cells: frozenset[tuple[int, int]] = frozenset()
 
     def value(self, row: int, col: int):
         """Value at Excel (row, col), None outside the data."""

@@ -6,6 +6,7 @@ mid-table (tables copied from a multi-page PDF); finds the 合计 row above or b
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -26,6 +27,12 @@ class TableRow:
     hidden: bool = False
 
 
+@dataclass(slots=True)
+class Subtotal:
+    row: TableRow                       # the 小计 row itself
+    members: list[TableRow]             # the data rows it adds up
+
+
 @dataclass
 class LocatedTable:
     kind: TableKind
@@ -36,10 +43,45 @@ class LocatedTable:
     total_row: TableRow | None = None
     scope: str = "county"               # county | township (from the key column's header)
     repeated_headers: list[int] = field(default_factory=list)
+    subtotals: list[Subtotal] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)     # column key -> unit the sheet prints
+    duplicate_columns: dict[str, list[int]] = field(default_factory=dict)  # key -> other Excel cols
+    later_header: int | None = None     # Excel row of another table's header below this one
+
+    def unit_of(self, key: str) -> str | None:
+        """The column's unit as this sheet states it (粮食总产量(万吨)), else as the kind declares."""
+        return self.units.get(key) or self.kind.column(key).unit
 
     @property
     def missing_columns(self) -> list[str]:
         return [c.key for c in self.kind.columns if c.key not in self.columns]
+
+
+# 合计 labels as clerks write them: 合计 / 合计： / 合计(全县) / 全县合计 / 全县总计 / 总计 / 共计 …
+# The whole label must be the word (with a place prefix or a parenthesis at most), so a name
+# that merely contains 计 (计家村) is never taken for one.
+_LABEL_NOISE = re.compile(r"[(\[【（][^)\]】）]*[)\]】）]|[:：,，.。、;；*＊#_-]")
+_TOTAL_LABEL = re.compile(r"(?:.{0,12}?(?:县|市|区|镇|乡|街道|场|所|村|省)|全部|总)?"
+                          r"(?:合计|总计|共计|总合计|累计|汇总|合计数|总计数)"
+                          r"|全(?:县|市|区|镇|乡)")
+# 东片小计, 新泉镇小计, 东片合计 (a group's 合计 is its 小计)
+_SUBTOTAL_LABEL = re.compile(r".{0,16}?(?:小计|小合计|分计)|.{0,12}?(?:片|片区|组|区域|板块)(?:合计|总计)")
+TOTAL, SUBTOTAL = "total", "subtotal"
+_LABEL_CHARS = ("计", "总", "全")
+
+
+def total_label(text: object, kind: TableKind | None = None) -> str | None:
+    """TOTAL for a 合计 label, SUBTOTAL for a 小计 label, None for anything else."""
+    if not isinstance(text, str) or not any(ch in text for ch in _LABEL_CHARS):
+        return None
+    label = _LABEL_NOISE.sub("", normalize_name(text))
+    if _SUBTOTAL_LABEL.fullmatch(label):
+        return SUBTOTAL
+    if _TOTAL_LABEL.fullmatch(label):
+        return TOTAL
+    if kind is not None and normalize_name(text) in {normalize_name(t) for t in kind.total_labels}:
+        return TOTAL
+    return None
 
 
 def _header_texts(kind: TableKind) -> dict[str, set[str]]:
@@ -69,9 +111,9 @@ def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
     return found
 
 
-def _find_header(sheet: SheetData, kind: TableKind) -> tuple[int, dict[str, int]] | None:
+def _find_header(rows: list[list], kind: TableKind) -> tuple[int, dict[str, int]] | None:
     best: tuple[int, dict[str, int]] | None = None
-    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = _match_header_row(row, kind)
         if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > len(best[1])):
             best = (index, found)
@@ -80,15 +122,144 @@ def _find_header(sheet: SheetData, kind: TableKind) -> tuple[int, dict[str, int]
     return best
 
 
-def _sub_headers(sheet: SheetData, kind: TableKind, header_index: int) -> dict[str, int]:
+def _header_view(sheet: SheetData) -> list[list]:
+    """The top rows with every merged range's value in each cell it covers: a header cell merged
+    over two rows (乡镇 beside 面积 › 粮食总面积 | 早稻面积) names its column in both."""
+    rows = [list(row) for row in sheet.rows[:HEADER_SEARCH_ROWS + 2]]
+    for top, left, bottom, right in sheet.merged:
+        value = sheet.value(top, left)
+        if value is None:
+            continue
+        for row in range(max(top, sheet.origin_row), bottom + 1):
+            r = row - sheet.origin_row
+            if r >= len(rows):
+                break
+            cells = rows[r]
+            for col in range(max(left, sheet.origin_col), right + 1):
+                c = col - sheet.origin_col
+                if len(cells) <= c:
+                    cells.extend([None] * (c + 1 - len(cells)))
+                if cells[c] is None:
+                    cells[c] = value
+    return rows
+
+
+def header_unit(text: object) -> str | None:
+    """The unit a header cell states: 粮食总产量(万吨) -> 万吨, 面积（万亩） -> 万亩, 吨 -> 吨."""
+    from validators.numbers import UNIT_FACTORS
+    if not isinstance(text, str):
+        return None
+    norm = normalize_name(text).removeprefix("单位").lstrip(":：")
+    inside = re.search(r"[(（]([^()（）]+)[)）]$", norm)
+    if inside and inside.group(1) in UNIT_FACTORS:
+        return inside.group(1)
+    for unit in sorted(UNIT_FACTORS, key=len, reverse=True):
+        if norm.endswith(unit) and normalize_header(norm) != norm or norm == unit:
+            return unit
+    return None
+
+
+def _unit_only(text: str) -> bool:
+    """万亩, (万亩), 单位：吨 — a cell that states a unit and nothing else."""
+    from validators.numbers import UNIT_FACTORS
+    core = normalize_name(text).removeprefix("单位").lstrip(":：").strip("()（）")
+    return core in UNIT_FACTORS
+
+
+def _is_unit_row(row: list, found: dict[str, int], kind: TableKind) -> bool:
+    """A row under the header that only gives units (万亩 | 万亩 | 吨 …), not data."""
+    numeric = {i for key, i in found.items() if kind.column(key).is_numeric and key != kind.key}
+    units = 0
+    for index, value in enumerate(row):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str):
+            return False
+        if _unit_only(value):
+            units += index in numeric
+        elif normalize_name(value) not in ("单位", "计量单位", "单位名称") or index in numeric:
+            return False
+    return units > 0
+
+
+def _header_block(sheet: SheetData, view: list[list], kind: TableKind, header: int,
+                  found: dict[str, int]) -> list[int]:
+    """The rows (0-based) of the whole header: the row that names most columns, a parent row
+    above it or a sub-row below it that names the rest (面积(万亩) over 粮食总面积 | 早稻面积,
+    责任人 over 县政府 | 牵头单位), and a row of units under it (粮食总面积 over 万亩)."""
+    indexes = [header]
+    for neighbour in (header - 1, header + 1):
+        if not 0 <= neighbour < len(view):
+            continue
+        row = view[neighbour]
+        if any(isinstance(v, (int, float)) for v in row):
+            continue
+        used = set(found.values())
+        extra = {k: i for k, i in _match_header_row(row, kind).items() if k not in found and i not in used}
+        if extra:
+            found.update(extra)
+            indexes.append(neighbour)
+        elif neighbour == header - 1 and _merged_across(sheet, neighbour, header):
+            indexes.append(neighbour)
+    sub = _sub_headers(view, kind, header)
+    if sub:
+        found.update(sub)
+        indexes.append(header + 1)
+    indexes = sorted(set(indexes))
+    below = indexes[-1] + 1
+    if below < len(view) and _is_unit_row(view[below], found, kind):
+        indexes.append(below)
+    return indexes
+
+
+def _merged_across(sheet: SheetData, upper: int, lower: int) -> bool:
+    """A merged range covers both rows (0-based): the two belong to one header."""
+    top, bottom = sheet.origin_row + upper, sheet.origin_row + lower
+    return any(first <= top and last >= bottom for first, _, last, _ in sheet.merged)
+
+
+def _units(view: list[list], indexes: list[int], found: dict[str, int]) -> dict[str, str]:
+    """Column key -> the unit its header cell, a unit row or a parent header states."""
+    units = {}
+    for key, index in found.items():
+        for row in reversed(indexes):               # own cell and unit row first, parent last
+            cells = view[row]
+            unit = header_unit(cells[index]) if index < len(cells) else None
+            if unit:
+                units[key] = unit
+                break
+    return units
+
+
+def _duplicate_columns(sheet: SheetData, indexes: list[int], found: dict[str, int],
+                       kind: TableKind) -> dict[str, list[int]]:
+    """Column key -> other Excel columns whose header names the same column (a second 粮食总面积)."""
+    used = set(found.values())
+    duplicates: dict[str, list[int]] = {}
+    for r in indexes:
+        row = sheet.rows[r] if r < len(sheet.rows) else []
+        for index, value in enumerate(row):
+            if index in used or not isinstance(value, str):
+                continue
+            norm = normalize_header(value)
+            for key, names in _TEXTS[kind.name].items():
+                # the key column is left out: 序号 beside a task's own 编号 is a usual layout
+                if key in found and key != kind.key and norm in names:
+                    duplicates.setdefault(key, []).append(sheet.origin_col + index)
+                    used.add(index)
+                    break
+    return duplicates
+
+
+def _sub_headers(rows: list[list], kind: TableKind, header_index: int) -> dict[str, int]:
     """Columns under a merged parent header (责任人 over 县政府 | 牵头单位), from the next row."""
     children = [c for c in kind.columns if c.parent]
-    if not children or header_index + 1 >= len(sheet.rows):
+    if not children or header_index + 1 >= len(rows):
         return {}
-    header = sheet.rows[header_index]
+    header = rows[header_index]
     parents = {normalize_name(c.parent) for c in children}
     start = next((i for i, v in enumerate(header) if normalize_name(v) in parents), None)
-    below = sheet.rows[header_index + 1]
+    below = rows[header_index + 1]
     found: dict[str, int] = {}
     for index, value in enumerate(below):
         if start is not None and index < start:
@@ -101,45 +272,83 @@ def _sub_headers(sheet: SheetData, kind: TableKind, header_index: int) -> dict[s
     return found
 
 
-def _scope(sheet: SheetData, kind: TableKind, header_index: int, key_index: int | None) -> str:
+def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int | None) -> str:
     if key_index is None:
         return "county"
-    text = normalize_header(sheet.rows[header_index][key_index])
-    return "township" if text.startswith("村") else "county"
+    texts = [normalize_header(view[i][key_index]) for i in indexes if key_index < len(view[i])]
+    return "township" if any(t.startswith("村") for t in texts) else "county"
 
 
 def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTable | None:
     """The table of `kind` (or of the best-matching kind) on `sheet`, or None."""
+    view = _header_view(sheet) if sheet.merged else sheet.rows
     candidates = [kind] if kind else list(KINDS.values())
     best = None
     for candidate in candidates:
-        header = _find_header(sheet, candidate)
+        header = _find_header(view, candidate)
         if header and (best is None or len(header[1]) > len(best[1][1])):
             best = (candidate, header)
     if best is None:
         return None
     kind, (header_index, found) = best
-    sub = _sub_headers(sheet, kind, header_index)
-    header_indexes = [header_index, header_index + 1] if sub else [header_index]
-    found.update(sub)
+    header_indexes = _header_block(sheet, view, kind, header_index, found)
     table = LocatedTable(
         kind=kind, sheet=sheet,
         header_rows=[sheet.origin_row + i for i in header_indexes],
         columns={key: sheet.origin_col + i for key, i in found.items()},
-        scope=_scope(sheet, kind, header_index, found.get(kind.key)))
-    _collect_rows(table, found, header_indexes[-1] + 1)
+        scope=_scope(view, kind, header_indexes, found.get(kind.key)),
+        units=_units(view, header_indexes, found),
+        duplicate_columns=_duplicate_columns(sheet, header_indexes, found, kind))
+    end = _collect_rows(table, found, header_indexes[-1] + 1)
+    if sheet.merged:
+        _fill_merged(table)
+    table.later_header = _later_header(sheet, end)
     return table
 
 
-def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> None:
-    """Data rows below the header.
+def _fill_merged(table: LocatedTable) -> None:
+    """A value merged down over several rows (责任领导 / 牵头单位 / 责任人 over a group of tasks,
+    the usual print layout) belongs to every row it covers. Numbers are left as Excel sums
+    them: in the first cell only."""
+    kind, sheet = table.kind, table.sheet
+    columns = [(key, col) for key, col in table.columns.items()
+               if key != kind.key and not kind.column(key).is_numeric]
+    by_row = {row.row: row for row in table.rows}
+    for top, left, bottom, right in sheet.merged:
+        if bottom == top or top not in by_row:
+            continue
+        value = sheet.value(top, left)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        for key, col in columns:
+            if not left <= col <= right:
+                continue
+            for number in range(top, bottom + 1):
+                row = by_row.get(number)
+                if row is not None and row.cells.get(key) is None:
+                    row.cells[key] = value
+
+
+def _later_header(sheet: SheetData, start: int) -> int | None:
+    """Excel row of a table header below the end of this table (a second table), if any."""
+    for index in range(start, len(sheet.rows)):
+        row = sheet.rows[index]
+        if sum(isinstance(v, str) for v in row) < MIN_HEADER_MATCHES:
+            continue
+        if any(len(_match_header_row(row, k)) >= MIN_HEADER_MATCHES for k in KINDS.values()):
+            return sheet.origin_row + index
+    return None
+
+
+def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int:
+    """Data rows below the header; returns the index of the first row after the table.
 
     Written for speed: this loop sees every row of the sheet (100 000 on a big county table).
     Counting is left to list methods in C and the rare cases (notes, repeated headers, 合计) are
     only looked at when a row's text could be one.
     """
     sheet, kind = table.sheet, table.kind
-    totals = {normalize_name(t) for t in kind.total_labels}
+    subtotals: list[tuple[TableRow, int]] = []     # each 小计 row and how many rows came before it
     key_index = found.get(kind.key)
     keys, indexes = list(found), list(found.values())
     width = max(indexes) + 1
@@ -147,12 +356,14 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
     all_rows = sheet.rows
     rows, keys_of = table.rows, itemgetter(*indexes) if len(indexes) > 1 else None
     plain_rows = key_index == 0 and keys_of is not None
+    stop = len(all_rows)
     for index in range(start, len(all_rows)):
         row = all_rows[index]
         if plain_rows and row and type(row[0]) is str and list(map(type, row)).count(str) == 1:
             # the usual row: its name in the key column, numbers (or nothing) elsewhere
             key_text = row[0].strip()
-            if key_text and "计" not in key_text and not key_text.startswith(NOTE_PREFIXES):
+            if key_text and "计" not in key_text and "总" not in key_text and "全" not in key_text \
+                    and not key_text.startswith(NOTE_PREFIXES):
                 if len(row) < width:
                     row = row + [None] * (width - len(row))
                 excel_row = origin + index
@@ -182,6 +393,7 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
             if isinstance(first, str) and (first.lstrip().startswith(NOTE_PREFIXES) or filled == 1) \
                     and _is_note(row, first, filled, indexes):
                 if rows or table.total_row:
+                    stop = index + 1
                     break
                 continue
         if size < width:
@@ -196,13 +408,73 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> Non
         excel_row = origin + index
         values = keys_of(row) if keys_of else (row[indexes[0]],)
         entry = TableRow(excel_row, key_text, dict(zip(keys, values)), excel_row in hidden)
-        if first is not None and any("计" in t for t in texts) and _is_total(key_value, first, totals):
+        label = _row_label(key_value, first, kind) if first is not None else None
+        if label == SUBTOTAL:
+            subtotals.append((entry, len(rows)))
+            continue
+        if label == TOTAL:
             if table.total_row is None:
                 table.total_row = entry
             if rows:
+                stop = index + 1
                 break               # the 合计 closes the table; below it are footers and live checks
             continue
         rows.append(entry)
+    subtotals = _drop_group_headings(table, subtotals)
+    _group_subtotals(table, subtotals)
+    return stop
+
+
+# a group's heading above its rows: 一、东片 / （二）西片 / 东片区, with nothing else in the row
+_HEADING = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]).*"
+                      r"|.{1,12}(?:片|片区|组|区域|板块)")
+
+
+_HEADING_ANYWHERE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d])"
+                               r"|(?:片|片区|组|区域|板块)\s*$", re.MULTILINE)
+
+
+def _drop_group_headings(table: LocatedTable, subtotals: list[tuple[TableRow, int]],
+                         ) -> list[tuple[TableRow, int]]:
+    """Group headings are not rows (they would be unknown names with every number missing);
+    the 小计 positions are counted again without them."""
+    key = table.kind.key
+
+    def heading(row: TableRow) -> bool:
+        return (row.key is not None and _HEADING.fullmatch(normalize_name(row.key)) is not None
+                and all(v is None or (isinstance(v, str) and not v.strip())
+                        for k, v in row.cells.items() if k != key))
+    keys = "\n".join([row.key or "" for row in table.rows])
+    if _HEADING_ANYWHERE.search(keys) is None:       # one pass in C over a 100 000-row table
+        return subtotals
+    flags = [heading(row) for row in table.rows]
+    if not any(flags):
+        return subtotals
+    before = [0]
+    for flag in flags:
+        before.append(before[-1] + flag)
+    table.rows[:] = [row for row, flag in zip(table.rows, flags) if not flag]
+    return [(entry, count - before[count]) for entry, count in subtotals]
+
+
+def _group_subtotals(table: LocatedTable, subtotals: list[tuple[TableRow, int]]) -> None:
+    """Each 小计 adds up its group: the rows since the previous 小计 (小计 below its group), or,
+    when the table starts with a 小计, the rows up to the next one (小计 above its group)."""
+    if not subtotals:
+        return
+    rows = table.rows
+    above = subtotals[0][1] == 0 and len(rows) > 0
+    bounds = [count for _, count in subtotals]
+    for number, (entry, count) in enumerate(subtotals):
+        if above:
+            end = bounds[number + 1] if number + 1 < len(bounds) else len(rows)
+            members = rows[count:end]
+        else:
+            members = rows[bounds[number - 1] if number else 0:count]
+        table.subtotals.append(Subtotal(entry, members))
+    only = table.subtotals[0]
+    if table.total_row is None and len(table.subtotals) == 1 and len(only.members) == len(rows):
+        table.total_row, table.subtotals = only.row, []     # a lone 小计 under all rows is the 合计
 
 
 def _key_text(value) -> str:
@@ -211,12 +483,13 @@ def _key_text(value) -> str:
     return str(value).strip()
 
 
-def _is_total(key_value, first, totals: set[str]) -> bool:
-    """合计 in the key cell, or in the first filled cell when the key column is elsewhere."""
+def _row_label(key_value, first, kind: TableKind) -> str | None:
+    """合计 / 小计 in the key cell, or in the first filled cell when the key column is elsewhere."""
     for value in (key_value, first):
-        if isinstance(value, str) and "计" in value and normalize_name(value) in totals:
-            return True
-    return False
+        label = total_label(value, kind)
+        if label is not None:
+            return label
+    return None
 
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:

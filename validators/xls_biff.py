@@ -8,6 +8,7 @@ no formula is evaluated and nothing is written.
 """
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from validators.xlsx_xml import SheetExtras, _refuse, _unreadable
 BOF, EOF, FILEPASS, BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0085
 ROW, BOOLERR, FORMULA = 0x0208, 0x0205, 0x0006
 MULRK = 0x00BD
+FORMAT, XF = 0x041E, 0x00E0
+NUMBER, RK = 0x0203, 0x027E        # number cells: rw, col, ixfe first
+PERCENT_FORMATS = {9, 10}           # the built-in 0% and 0.00%
 DIMENSIONS = 0x0200     # calamine sizes its cell grid from this record, so it must be believable
 # records holding one cell with a value: rw, col first
 VALUE_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x00D6, BOOLERR, FORMULA}
@@ -38,12 +42,13 @@ def inspect_xls(path: Path, limits: Limits, encrypted_reason: str) -> dict[str, 
     if rtype != BOF or struct.unpack_from("<H", stream, 4)[0] != BIFF8:
         return {}
     sheets = _globals(stream, encrypted_reason)
+    percent = _percent_formats(stream)
     result: dict[str, SheetExtras] = {}
     walked: dict[int, SheetExtras] = {}     # a damaged file may point many sheets at one place
     for offset, name in sheets:
         try:
             if offset not in walked:
-                walked[offset] = _sheet(stream, offset, name, limits)
+                walked[offset] = _sheet(stream, offset, name, limits, percent)
             result[name] = walked[offset]
         except struct.error:
             continue          # a damaged sheet: calamine reports what it can
@@ -84,13 +89,35 @@ def _globals(stream: bytes, encrypted_reason: str) -> list[tuple[int, str]]:
     return sheets
 
 
+def _percent_formats(stream: bytes) -> set[int]:
+    """Indexes of the XF records (cell formats) that show a number as a percentage."""
+    custom: dict[int, bool] = {}
+    xfs: list[int] = []
+    try:
+        for rtype, at, length in _records(stream, 0):
+            if rtype == FORMAT and length >= 5:
+                number, count, high = struct.unpack_from("<HHB", stream, at)
+                raw = stream[at + 5:at + 5 + count * (2 if high & 1 else 1)]
+                code = raw.decode("utf-16-le" if high & 1 else "latin-1", "replace")
+                custom[number] = "%" in re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code)
+            elif rtype == XF and length >= 4:
+                xfs.append(struct.unpack_from("<H", stream, at + 2)[0])
+            elif rtype == EOF:
+                break
+    except struct.error:
+        return set()
+    return {index for index, number in enumerate(xfs)
+            if custom.get(number, number in PERCENT_FORMATS)}
+
+
 def _sheet_name(stream: bytes, at: int, room: int) -> str:
     count, high = stream[at], stream[at + 1] & 1
     raw = stream[at + 2: at + 2 + min(count * (2 if high else 1), room - 2)]
     return raw.decode("utf-16-le" if high else "latin-1", "replace")
 
 
-def _sheet(stream: bytes, offset: int, name: str, limits: Limits) -> SheetExtras:
+def _sheet(stream: bytes, offset: int, name: str, limits: Limits, percent: set[int] = frozenset(),
+           ) -> SheetExtras:
     extras = SheetExtras()
     max_row = max_col = 0
     hidden: list[int] = []
@@ -108,15 +135,22 @@ def _sheet(stream: bytes, offset: int, name: str, limits: Limits) -> SheetExtras
         elif rtype in VALUE_CELLS and length >= 4:
             row, col = unpack("<HH", stream, at)
             max_row, max_col = max(max_row, row + 1), max(max_col, col + 1)
+            if percent and rtype in (NUMBER, RK, FORMULA) and length >= 6 \
+                    and unpack("<H", stream, at + 4)[0] in percent:
+                extras.percent_cells.add((row + 1, col + 1))
             if rtype == BOOLERR and length >= 8 and stream[at + 7] == 1:
                 extras.errors[(row + 1, col + 1)] = ERROR_TEXT.get(stream[at + 6], "#VALUE!")
             elif rtype == FORMULA and length >= 14 and stream[at + 12:at + 14] == b"\xff\xff" \
                     and stream[at + 6] == 2:
                 extras.errors[(row + 1, col + 1)] = ERROR_TEXT.get(stream[at + 8], "#VALUE!")
         elif rtype == MULRK and length >= 6:
-            row, = unpack("<H", stream, at)
+            row, first_col = unpack("<HH", stream, at)
             last_col, = unpack("<H", stream, at + length - 2)
             max_row, max_col = max(max_row, row + 1), max(max_col, last_col + 1)
+            if percent:
+                for index in range(min(last_col - first_col + 1, (length - 6) // 6)):
+                    if unpack("<H", stream, at + 4 + 6 * index)[0] in percent:
+                        extras.percent_cells.add((row + 1, first_col + index + 1))
         elif rtype == DIMENSIONS and length >= 12:
             first_row, end_row, first_col, end_col = unpack("<IIHH", stream, at)
             if first_row > end_row or first_col > end_col:

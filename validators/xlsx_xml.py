@@ -53,10 +53,15 @@ class SheetExtras:
     hidden_rows: set[int] = field(default_factory=set)
     unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)    # .ods only
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
 
     def apply(self, sheet: SheetData) -> None:
         sheet.hidden_rows = frozenset(self.hidden_rows)
         sheet.unsaved_formulas = dict(self.unsaved_formulas)
+        sheet.percent_cells = frozenset(self.percent_cells)
+        if self.merged and not sheet.merged:
+            sheet.merged = tuple(self.merged)
         for (row, col), text in sorted(self.errors.items()):
             set_cell(sheet, row, col, CellError(text))
 
@@ -195,6 +200,9 @@ _ODS_ROWS = re.compile(rb'table:number-rows-repeated="([0-9]+)"')
 _ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="([0-9]+)"')
 _ODS_HIDDEN = re.compile(rb'table:visibility="(?:collapse|filter)"')
 _ODS_ERROR = b'calcext:value-type="error"'
+_ODS_PERCENT = b'office:value-type="percentage"'
+_ODS_ROWS_SPANNED = re.compile(rb'table:number-rows-spanned="([0-9]+)"')
+_ODS_COLUMNS_SPANNED = re.compile(rb'table:number-columns-spanned="([0-9]+)"')
 _ODS_TEXT = re.compile(rb"<text:p\b[^>]*>(.*?)</text:p>", re.S)
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _ROW_END = b"</table:table-row>"
@@ -257,7 +265,8 @@ def _ods_row_width(xml: bytes, start: int, end: int, row: int, extras: SheetExtr
     if last_value < 0:
         return 0
     tag_end = xml.find(b">", last_value, end)
-    if xml.find(b"repeated", start, tag_end) < 0 and xml.find(_ODS_ERROR, start, end) < 0:
+    if xml.find(b"repeated", start, tag_end) < 0 and xml.find(_ODS_ERROR, start, end) < 0 \
+            and xml.find(b"-spanned=", start, end) < 0 and xml.find(_ODS_PERCENT, start, end) < 0:
         return (xml.count(b"<table:table-cell", start, last_value)
                 + xml.count(b"<table:covered-table-cell", start, last_value))
     return _ods_walk_cells(xml, start, end, row, extras)
@@ -270,6 +279,12 @@ def _ods_walk_cells(xml: bytes, start: int, end: int, row: int, extras: SheetExt
     for cell in _ODS_CELL.finditer(xml, start, end):
         attrs = cell.group(1)
         repeat = _ods_repeat(_ODS_COLUMNS, attrs)
+        if b"-spanned=" in attrs:
+            rows, cols = _ods_repeat(_ODS_ROWS_SPANNED, attrs), _ods_repeat(_ODS_COLUMNS_SPANNED, attrs)
+            if rows > 1 or cols > 1:
+                extras.merged.append((row, col + 1, row + rows - 1, col + cols))
+        if _ODS_PERCENT in attrs:
+            extras.percent_cells.update((row, col + 1 + offset) for offset in range(min(repeat, 16)))
         if b"value-type=" in attrs or not attrs.endswith(b"/"):
             width = col + repeat
             if _ODS_ERROR in attrs:
@@ -283,7 +298,7 @@ def _ods_walk_cells(xml: bytes, start: int, end: int, row: int, extras: SheetExt
 
 
 def _ods_repeat(pattern: re.Pattern, attrs: bytes) -> int:
-    if b"repeated" not in attrs:
+    if b"repeated" not in attrs and b"spanned" not in attrs:
         return 1
     found = pattern.search(attrs)
     return max(int(found.group(1)), 1) if found else 1
@@ -324,6 +339,13 @@ def _parse_ods_content(xml: bytes, limits: Limits) -> dict[str, SheetExtras]:
                 continue
             if tag in (_TABLE + "table-cell", _TABLE + "covered-table-cell"):
                 repeat = _repeat(element, "number-columns-repeated")
+                spans = (_repeat(element, "number-rows-spanned"), _repeat(element, "number-columns-spanned"))
+                if spans != (1, 1):
+                    table.extras.merged.append((row_start, col + 1, row_start + spans[0] - 1,
+                                                col + spans[1]))
+                if element.get(_OFFICE + "value-type") == "percentage":
+                    table.extras.percent_cells.update(
+                        (row_start, col + 1 + offset) for offset in range(min(repeat, 16)))
                 if element.get(_OFFICE + "value-type") or len(element):
                     row_has_content = True
                     table.max_col = max(table.max_col, col + repeat)
@@ -387,6 +409,8 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
                 targets[rel.get("Id")] = _resolve(workbook_name, rel.get("Target"))
     sheets = [(element.get("name"), targets.get(_relationship_id(element) or ""))
               for element in workbook.iter() if _local(element.tag) == "sheet"]
+    styles = next((t for t in targets.values() if t.lower().endswith("styles.xml")), None)
+    percent = _percent_styles(_parse_small(package, styles, cap, SafeET)) if styles in parts else set()
     sheet_parts = {target for _, target in sheets}
     for name in parts:      # every other XML part calamine may read: bounded and DTD-free
         if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
@@ -398,8 +422,53 @@ def _inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, S
     extras: dict[str, SheetExtras] = {}
     for name, target in sheets:
         if name is not None and target in parts:
-            extras[name] = inspect_sheet(_read_part(package, target, cap), name, limits)
+            data = _read_part(package, target, cap)
+            extras[name] = inspect_sheet(data, name, limits)
+            if percent:
+                extras[name].percent_cells = _cells_with_styles(data, percent)
     return extras
+
+
+_PERCENT_FORMATS = {9, 10}                 # Excel's built-in 0% and 0.00%
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _percent_styles(styles) -> set[int]:
+    """Indexes of the cell formats (cellXfs) that show a number as a percentage."""
+    custom = {}
+    for element in styles.iter():
+        if _local(element.tag) == "numFmt" and (element.get("numFmtId") or "").isdigit():
+            code = _QUOTED.sub("", element.get("formatCode") or "")
+            custom[int(element.get("numFmtId"))] = "%" in code
+    formats = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
+    if formats is None:
+        return set()
+    found = set()
+    for index, xf in enumerate(e for e in formats if _local(e.tag) == "xf"):
+        raw = xf.get("numFmtId") or "0"
+        number = int(raw) if raw.isdigit() else 0
+        if custom.get(number, number in _PERCENT_FORMATS):
+            found.add(index)
+    return found
+
+
+_STYLED_CELL = re.compile(rb"<c\b([^>]*)>")
+_STYLE_OF = re.compile(rb'\ss="([0-9]+)"')
+
+
+def _cells_with_styles(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
+    """(row, col) of the cells with a value whose style is one of `styles`."""
+    wanted = {str(s).encode() for s in styles}
+    cells = set()
+    for match in _STYLED_CELL.finditer(xml):
+        attrs = match.group(1)
+        style = _STYLE_OF.search(attrs)
+        if style is None or style.group(1) not in wanted or attrs.endswith(b"/"):
+            continue
+        ref = _TAG_REF.search(attrs)
+        if ref is not None:
+            cells.add((int(ref.group(2)), column_number(ref.group(1).decode())))
+    return cells
 
 
 _UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
