@@ -306,6 +306,19 @@ def _kind_file_problems(kinds: list[str], base: Path | None) -> list[Problem]:
             for index, name in enumerate(kinds) if not (base / name).is_file()]
 
 
+FILE_TOP_KEYS = ("county", "year", "townships", "units", "collectives", "kinds", "password")
+
+
+def _misplaced_keys(table: dict, path: tuple = ()):
+    """`password = "…"` written below a [table] line belongs to that table in TOML: say so."""
+    for name, value in table.items():
+        if path and name in FILE_TOP_KEYS:
+            yield Problem(path + (name,), f"「{name}」写在了 [{'.'.join(path)}] 这张表里；它要写在文件开头，"
+                                          f"第一个 [表名] 行之前。")
+        elif isinstance(value, dict):
+            yield from _misplaced_keys(value, path + (name,))
+
+
 # -- the entry point --------------------------------------------------------------------------
 
 def validated_config(data: dict, *, where: str, text: str | None = None,
@@ -315,6 +328,9 @@ def validated_config(data: dict, *, where: str, text: str | None = None,
     `text` is the file's source (for line numbers), `where` how to name it (fenjie.toml),
     `base` its folder (kind files are relative to it).
     """
+    misplaced = list(_misplaced_keys(data))
+    if misplaced:
+        raise _error(misplaced, where, text)
     try:
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:
