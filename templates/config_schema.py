@@ -135,37 +135,42 @@ def _with_example(message: str, key: tuple) -> str:
     return f"{message}，例如 {example}" if example else message
 
 
+TABLE = "应为一张表（另起一行写 [表名]，下面逐行写「名称 = 值」）"
+WRONG_TYPE = {                 # pydantic error type -> what the value should be
+    "string_type": "应为文字（用英文双引号括起来）",
+    "int_type": "应为整数（不加引号、不带单位）",
+    "float_type": "应为数字（不加引号、不带单位）",
+    "list_type": "应为列表（方括号里逐项列出）",
+    "dict_type": TABLE,
+    "model_type": TABLE,
+}
+OUT_OF_RANGE = {               # pydantic error type -> the rule, with pydantic's ctx filled in
+    "string_too_short": "不能为空",
+    "too_short": "不能为空列表，至少写一项",
+    "finite_number": "应为具体的数，不能是 nan 或 inf",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+}
+
+
 def _translated(error: dict) -> Problem:
     """One pydantic error as a Chinese problem (its message in English is never used)."""
     key, kind, value = tuple(error["loc"]), error["type"], error.get("input")
-    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         return Problem(key, _unknown_key(key))
     if kind == "missing":
         return Problem(key, _with_example("缺少这一项（必填）", key) + "。")
     if key == ("year",) and kind in ("greater_than_equal", "less_than_equal"):
         return Problem(key, f"年度应为公历年份（{FIRST_YEAR}–{LAST_YEAR}）；{_described(value)}。")
-    simple = {
-        "string_type": "应为文字（用英文双引号括起来）",
-        "int_type": "应为整数（不加引号、不带单位）",
-        "float_type": "应为数字（不加引号、不带单位）",
-        "list_type": "应为列表（方括号里逐项列出）",
-        "dict_type": "应为一张表（另起一行写 [表名]，下面逐行写「名称 = 值」）",
-        "model_type": "应为一张表（另起一行写 [表名]，下面逐行写「名称 = 值」）",
-    }
-    if kind in simple:
-        return Problem(key, f"{_with_example(simple[kind], key)}；{_described(value)}。")
-    ranges = {
-        "string_too_short": "不能为空" + ("；不设密码就删去这一行" if key == ("password",) else ""),
-        "too_short": "不能为空列表，至少写一项",
-        "finite_number": "应为具体的数，不能是 nan 或 inf",
-        "greater_than": f"应大于 {ctx.get('gt')}",
-        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
-        "less_than": f"应小于 {ctx.get('lt')}",
-        "less_than_equal": f"不能大于 {ctx.get('le')}",
-    }
-    if kind in ranges:
-        return Problem(key, f"{ranges[kind]}；{_described(value)}。")
+    if key == ("password",) and kind == "string_too_short":
+        return Problem(key, "不能为空；不设密码就删去这一行。")
+    if kind in WRONG_TYPE:
+        return Problem(key, f"{_with_example(WRONG_TYPE[kind], key)}；{_described(value)}。")
+    if kind in OUT_OF_RANGE:
+        rule = OUT_OF_RANGE[kind].format(**(error.get("ctx") or {}))
+        return Problem(key, f"{rule}；{_described(value)}。")
     return Problem(key, f"写法不对；{_described(value)}。")
 
 
@@ -214,7 +219,7 @@ def _directory_problems(model: ConfigFile) -> list[Problem]:
     problems = []
     for field in ("townships", "units", "collectives", "kinds"):
         problems += _duplicates(getattr(model, field), (field,))
-    townships = {normalize_name(t): t for t in model.townships}
+    townships = {normalize_name(t) for t in model.townships}
     for field in ("villages", "aliases", "leaders"):
         problems += _duplicate_keys(getattr(model, field), field)
     for township, villages in model.villages.items():

@@ -97,11 +97,18 @@ def _header_columns(name: str, kind: TableKind, header: list[str]) -> list[Colum
             raise RecordsProblem(f"{where}：与「{seen[col.key]}」是同一列（{text_header(col)}），请删去一栏。")
         seen[col.key] = text.strip()
         columns.append(col)
-    missing = [text_header(c) for c in kind.columns if c.required and c.key not in seen]
+    missing = [text_header(c) for c in required_text_columns(kind) if c.key not in seen]
     if missing:
         raise RecordsProblem(f"{name} 第 1 行（表头）缺少必需的列：{'、'.join(missing)}"
                              f"（没有内容的格可以空着，但这一列要有）。")
     return columns
+
+
+def required_text_columns(kind: TableKind) -> list[Column]:
+    """The columns a row source must have: the key and the kind's other required non-number columns.
+
+    Number columns may be left out: their cells stay blank in the template, to be filled there."""
+    return [c for c in kind.columns if c.key == kind.key or (c.required and not c.is_numeric)]
 
 
 def _unknown_header(kind: TableKind, text: str) -> str:

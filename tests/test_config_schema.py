@@ -197,6 +197,18 @@ def test_task_list_refuses_what_it_does_not_understand(tmp_path, text, words):
     assert not list(tmp_path.glob("out/*"))
 
 
+def test_a_grain_list_needs_its_key_column_not_every_number(tmp_path):
+    from templates.records import RecordsProblem, read_records
+    grain = KINDS["grain-plan"]
+    partial = tmp_path / "县.tsv"
+    partial.write_text("乡镇\t粮食总面积\n甲镇\t30\n", encoding="utf-8")
+    assert read_records(partial, grain) == [{"unit": "甲镇", "grain_area": 30}]
+    keyless = tmp_path / "无键.tsv"
+    keyless.write_text("粮食总面积\t早稻面积\n30\t8\n", encoding="utf-8")
+    with pytest.raises(RecordsProblem, match="缺少必需的列：乡镇"):
+        read_records(keyless, grain)
+
+
 def test_the_gazette_task_list_is_read_whole():
     from templates.records import read_records
     records = read_records(TASK_TSV, KINDS["task-breakdown"])
