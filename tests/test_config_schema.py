@@ -214,3 +214,14 @@ def test_the_gazette_task_list_is_read_whole():
     records = read_records(TASK_TSV, KINDS["task-breakdown"])
     assert len(records) == 85
     assert records[0]["owner_county"] == "黄金魁" and records[0]["owner_unit"] == "范文灿"
+
+
+def test_key_lines_follow_tables_arrays_strings_and_comments():
+    from templates.toml_lines import KeyLines
+    text = ('county = "某县"  # [注释]\n[limits]\nmax_bytes = 1\n"q.r" . \'s\' = [\n  1, # ,\n'
+            '  [2, 3], "a,]b",\n  """x\n  y""",\n]\n[targets.grain-plan]\n"粮食总面积" = 1\n')
+    lines = KeyLines(text)
+    assert lines.line(("county",)) == 1 and lines.line(("limits", "max_bytes")) == 3
+    assert [lines.line(("limits", "q.r", "s", i)) for i in range(4)] == [5, 6, 6, 7]
+    assert lines.line(("targets", "grain-plan", "粮食总面积")) == 11
+    assert lines.line(("targets", "grain-plan", "不存在")) == 10 and lines.line(("year",)) is None
