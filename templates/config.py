@@ -1,6 +1,8 @@
 """fenjie.toml: the county's directory (townships, units, villages) and its targets.
 
-Errors are `ConfigError` with a Chinese message; the CLI turns them into exit status 2.
+The file is checked against the schema in templates/config_schema.py (pydantic, imported only
+when a config is loaded). Errors are `ConfigError` with a Chinese message naming the file, the
+line and the key; the CLI turns them into exit status 2.
 """
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from templates.kinds import KINDS
 from templates.names import normalize_name
 
 # Group names accepted in 牵头单位 / 相关单位 in every county.
@@ -44,8 +45,9 @@ class Config:
     targets: dict[str, dict[str, float]] = field(default_factory=dict)
     password: str | None = None     # sheet protection password for templates; none by default
     limits: Limits = field(default_factory=Limits)
+    kinds: list[str] = field(default_factory=list)  # the county's kind files, relative to the config
+    leaders: dict[str, str] = field(default_factory=dict)  # unit -> 分管领导
     path: Path | None = None
-    leaders: dict[str, str] = field(default_factory=dict)   # unit -> 分管领导 ([leaders], for fenjie draft)
 
     # -- the name directory ------------------------------------------------
     @cached_property
@@ -74,98 +76,58 @@ class Config:
         return {col.key: self.targets[kind][header] for header, col in columns.items() if col}
 
 
-def _require(data: dict, key: str, kind: type, where: str):
-    if key not in data:
-        raise ConfigError(f"{where}缺少必填项「{key}」。")
-    value = data[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise ConfigError(f"{where}「{key}」的写法不对：应为{_TYPE_ZH[kind]}，现在是 {value!r}。")
-    return value
-
-
-_TYPE_ZH = {str: "文字", int: "整数", list: "列表", dict: "表"}
-
-
-def _names(data: dict, key: str, where: str, required: bool = False) -> list[str]:
-    if key not in data and not required:
-        return []
-    values = _require(data, key, list, where)
-    seen: dict[str, str] = {}
-    for value in values:
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{where}「{key}」中有一项不是名称：{value!r}。")
-        norm = normalize_name(value)
-        if norm in seen:
-            raise ConfigError(f"{where}「{key}」中「{value}」重复出现，请删去一处。")
-        seen[norm] = value
-    return [v.strip() for v in values]
-
-
 def parse_config(data: dict, where: str = "配置文件") -> Config:
-    county = _require(data, "county", str, where).strip()
-    year = _require(data, "year", int, where)
-    townships = _names(data, "townships", where, required=True)
-    if not townships:
-        raise ConfigError(f"{where}「townships」不能为空：请列出本县的乡镇（街道）。")
-    units = _names(data, "units", where)
-    collectives = _names(data, "collectives", where)
-    aliases = {}
-    for unit, variants in (data.get("aliases") or {}).items():
-        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
-            raise ConfigError(f"{where}[aliases]「{unit}」应为名称列表，例如 [\"县发改局\"]。")
-        aliases[unit] = variants
-    villages = {}
-    known_townships = {normalize_name(t) for t in townships}
-    for township, names in (data.get("villages") or {}).items():
-        if normalize_name(township) not in known_townships:
-            raise ConfigError(f"{where}[villages] 中的「{township}」不在 townships 列表里。")
-        villages[township] = _names({"villages": names}, "villages", f"{where}[villages]「{township}」")
-    targets = _parse_targets(data.get("targets") or {}, where)
-    password = data.get("password")
-    limits = Limits(**{k: int(v) for k, v in (data.get("limits") or {}).items()
-                       if k in ("max_bytes", "max_cells")})
-    leaders = data.get("leaders") or {}
-    if not isinstance(leaders, dict) or not all(isinstance(v, str) for v in leaders.values()):
-        raise ConfigError(f"{where}[leaders] 应为「单位 = \"分管领导\"」的表，例如 \"发改局\" = \"姜华\"。")
-    return Config(county, year, townships, units, collectives, aliases, villages, targets,
-                  password, limits, leaders=leaders)
+    """The Config for parsed TOML `data`; ConfigError (Chinese, every problem) when it is wrong."""
+    from templates.config_schema import validated_config
+    return validated_config(data, where=where)
 
 
-def _parse_targets(raw: dict, where: str) -> dict[str, dict[str, float]]:
-    targets: dict[str, dict[str, float]] = {}
-    for kind_name, columns in raw.items():
-        if kind_name not in KINDS:
-            raise ConfigError(f"{where}[targets.{kind_name}]：没有这种表格类型，可用：{'、'.join(KINDS)}。")
-        kind = KINDS[kind_name]
-        if not isinstance(columns, dict):
-            raise ConfigError(f"{where}[targets.{kind_name}] 应为「列名 = 数值」的表。")
-        for header, value in columns.items():
-            if kind.target_column(header) is None:
-                names = "、".join(c.header for c in kind.summed_columns)
-                raise ConfigError(
-                    f"{where}[targets.{kind_name}] 中的列「{header}」在{kind.title}里不存在；"
-                    f"可设目标的列：{names}。")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{where}[targets.{kind_name}]「{header}」的目标应为数字，现在是 {value!r}。")
-        targets[kind_name] = {h: float(v) for h, v in columns.items()}
-    return targets
+# tomllib's messages, in Chinese; "(at line 3, column 5)" is kept as 第 3 行第 5 列.
+_TOML_MESSAGES = (
+    (r"Cannot (declare|redefine|mutate|overwrite)|Duplicate inline table key", "同一项写了两次"),
+    (r"Expected '=' after a key", "名称后面缺少「=」"),
+    (r"Invalid initial character for a key part|Invalid statement", "这一行不是「名称 = 值」或 [表名]"),
+    (r"Unclosed array", "列表的方括号没有合上"),
+    (r"Unclosed inline table", "花括号没有合上"),
+    (r"Unterminated string", "引号没有合上（文字要用一对英文双引号括起来）"),
+    (r"Expected '\]\]?' at the end", "表名的方括号没有合上"),
+    (r"Illegal character|Found invalid character|Unescaped", "有不能出现在这里的字符（文字要用英文双引号括起来）"),
+    (r"Invalid value|Invalid date|Invalid hex", "值的写法不对（文字要加英文双引号，数字不加）"),
+    (r"Expected newline or end of document", "一行只能写一项"),
+)
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError) -> str:
+    import re
+    text = str(exc)
+    where = re.search(r"line (\d+), column (\d+)", text)
+    what = next((zh for pattern, zh in _TOML_MESSAGES if re.search(pattern, text)), "写法不对")
+    at = f"第 {where[1]} 行第 {where[2]} 列" if where else "文件末尾"
+    return f"{at}：格式有误（TOML），{what}"
 
 
 def load_config(path: str | Path) -> Config:
+    """The county's config from a fenjie.toml; ConfigError naming the file, line and key."""
     path = Path(path)
-    where = f"配置文件 {path.name} "
+    where = f"配置文件 {path}"
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {path}。") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} 是文件夹，请给出其中的配置文件，如 {path / 'fenjie.toml'}。") from None
     except OSError as exc:
-        raise ConfigError(f"无法读取配置文件 {path}：{exc.strerror}。") from None
+        reason = "没有读取权限" if isinstance(exc, PermissionError) else f"系统错误 {exc.errno}"
+        raise ConfigError(f"无法读取配置文件 {path}：{reason}。") from None
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ConfigError(f"{where}不是 UTF-8 编码，请用 UTF-8 另存。") from None
+        raise ConfigError(f"{where} 不是 UTF-8 编码，请用 UTF-8 另存。") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}格式有误（TOML）：{exc}。") from None
-    config = parse_config(data, where)
+        raise ConfigError(f"{where} {_toml_problem(exc)}。") from None
+    from templates.config_schema import validated_config
+    config = validated_config(data, where=where, text=text, base=path.parent)
     config.path = path
     return config
