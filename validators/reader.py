@@ -224,7 +224,8 @@ def _stat_and_head(path: Path, limits: Limits) -> bytes:
     except PermissionError:
         raise UnreadableFile("没有读取这个文件的权限：请检查文件权限，或复制一份后再检查。") from None
     except OSError as exc:
-        raise UnreadableFile(f"读取文件时出错（{exc.strerror or exc}）：请复制一份后再检查。") from None
+        from templates.outputs import os_error_zh
+        raise UnreadableFile(f"读取文件时出错（{os_error_zh(exc)}）：请复制一份后再检查。") from None
     return head
 
 
