@@ -55,8 +55,10 @@ def _check(paths, kind, config_path, targets, output_format, report, annotate, i
     inputs = _inputs(paths)
     if not inputs:
         from validators.reader import SPREADSHEET_SUFFIXES
+        skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
-                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。")
+                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
+                           + (skipped_line(skipped) if skipped else ""))
     report_path = report_or_exit(report, inputs, force)
     copies = copies_or_exit(annotate, inputs)
     return run_check(paths, kind=kind, config=config, targets=target_values, ignore=ignored,

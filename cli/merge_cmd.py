@@ -78,7 +78,10 @@ def input_files(paths, county_table: str | None) -> list[Path]:
     skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
     files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
     if not files:
-        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。")
+        from validators.reader import collect_inputs, skipped_summary
+        skipped = collect_inputs(paths).skipped
+        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
+                           + (skipped_summary(skipped) if skipped else ""))
     return files
 
 

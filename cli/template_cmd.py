@@ -66,6 +66,7 @@ def _township_templates(spec, config, source, out: Path, force: bool, progress):
                            "每个乡镇的模板才能带上县里下达给它的任务数。")
     from templates.writer import WriteProblem, township_plans, write_plans
     assigned = county_table_or_exit(source, spec, config)      # every township, or exit 2
+
     def report(done: int, total: int) -> None:
         progress(f"乡镇模板（{out}）：{done} / {total} 份已写出，其余未写")
     try:

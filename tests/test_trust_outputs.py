@@ -409,3 +409,11 @@ def test_ctrl_c_on_a_real_batch_exits_130_in_chinese(tmp_path):
         assert not copy.name.startswith(".")
         with zipfile.ZipFile(copy) as archive:
             assert archive.testzip() is None
+
+
+def test_a_folder_holding_only_fenjie_outputs_says_what_it_skipped(tmp_path):
+    assert fenjie("template", "grain-plan", "--config", CONFIG, "-o", tmp_path / "模板").returncode == 0
+    for args in (["check", tmp_path / "模板"], ["merge", tmp_path / "模板", "--config", CONFIG, "-o", tmp_path / "m.xlsx"]):
+        result = fenjie(*args)
+        assert result.returncode == 2
+        assert "没有找到" in result.stderr and "未核对 1 个文件：fenjie 生成的文件" in result.stderr
