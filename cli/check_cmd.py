@@ -175,7 +175,9 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
         _print_json(batch, skipped)
     else:
         _print_text(batch)
-    notices = [skipped_line(skipped)] if skipped else []
+    if skipped:
+        click.echo(skipped_line(skipped), err=True)
+    notices = []
     if report is not None:
         notices.append(_write_report(batch, report))
     if copies is not None:

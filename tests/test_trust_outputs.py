@@ -289,7 +289,8 @@ def test_skipped_files_are_listed_in_one_chinese_line_and_in_json(tmp_path):
     line, = [l for l in result.stderr.splitlines() if l.startswith("未核对")]
     assert line.startswith("未核对 6 个文件：") and "隐藏文件 1 个" in line and "没有扩展名 1 个" in line
     text = fenjie("check", folder, "--config", CONFIG)
-    assert [l for l in text.stdout.splitlines() if l.startswith("未核对")] == [line]
+    assert [l for l in text.stderr.splitlines() if l.startswith("未核对")] == [line]
+    assert "未核对" not in text.stdout
 
 
 # -- 19. WPS .et ---------------------------------------------------------------------------------
