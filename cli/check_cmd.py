@@ -32,21 +32,23 @@ FORMATS = ("text", "json")
 @click.option("--report", metavar="FILE.xlsx", help="把结果写成 Excel 报告（汇总 + 问题清单）。")
 @click.option("--annotate", metavar="DIR", help="在 DIR 中为每个文件生成标出问题单元格的副本。")
 @click.option("--ignore", multiple=True, metavar="CODE", help="不报告这条规则，例如 --ignore P001；可重复。")
+@click.option("--force", is_flag=True,
+              help="报告、标注副本可以覆盖已有的同名文件（默认只替换 fenjie 生成后没人改过的文件）。")
 @click.pass_context
 def check(ctx, paths, kind, config_path, county_table, targets, output_format, report, annotate,
-          ignore):
+          ignore, force):
     """核对报回的表格（文件或文件夹）。
 
     \b
     退出状态：0 没有错误（可有提醒）；1 有错误、无法读取的文件或未报送的乡镇；2 用法或配置有误。
     """
     code = run_guarded("check", lambda: _check(paths, kind, config_path, county_table, targets,
-                                               output_format, report, annotate, ignore))
+                                               output_format, report, annotate, ignore, force))
     ctx.exit(code)
 
 
 def _check(paths, kind, config_path, county_table, targets, output_format, report, annotate,
-           ignore) -> int:
+           ignore, force=False) -> int:
     """Validate every option (UsageProblem, exit 2) before checking anything, then check."""
     if output_format not in FORMATS:
         raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
@@ -63,13 +65,15 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
     inputs = _inputs(paths, county_table)
     if not inputs:
         from validators.reader import SPREADSHEET_SUFFIXES
+        skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
-                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。")
-    report_path = report_or_exit(report, inputs)
+                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
+                           + (skipped_line(skipped) if skipped else ""))
+    report_path = report_or_exit(report, inputs, force)
     copies = copies_or_exit(annotate, inputs)
     return run_check(inputs, kind=kind, config=config, targets=target_values, ignore=ignored,
                      output_format=output_format, report=report_path, copies=copies,
-                     assigned=assigned)
+                     assigned=assigned, skipped=skipped_files(paths), force=force)
 
 
 # -- options --------------------------------------------------------------------------------
@@ -125,9 +129,10 @@ def _inputs(paths, county_table: str | None = None) -> list[Path]:
     return [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
 
 
-def report_or_exit(report: str | None, inputs: list[Path]) -> Path | None:
-    """The report's path; UsageProblem when it is no .xlsx name or would overwrite a return
-    (an input, or any existing file in an input's folder)."""
+def report_or_exit(report: str | None, inputs: list[Path], force: bool = False) -> Path | None:
+    """The report's path; UsageProblem when it is no .xlsx name, would overwrite a return
+    (an input, or any existing file in an input's folder) or a file fenjie did not write
+    (unless `force`), or cannot be written."""
     if report is None:
         return None
     path = Path(report)
@@ -139,6 +144,18 @@ def report_or_exit(report: str | None, inputs: list[Path]) -> Path | None:
     if unsafe_copies({path: path}, inputs):
         raise UsageProblem(f"--report「{report}」会覆盖报回的表格。请把报告写到报送文件夹以外，"
                            f"例如 --report 核对报告.xlsx。")
+    return new_output_or_exit(path, "--report", force)
+
+
+def new_output_or_exit(path: Path, option: str, force: bool) -> Path:
+    """`path` for a new output file: its folder must be writable, and an existing file there is
+    replaced only when fenjie wrote it and nobody changed it since (or with --force)."""
+    from cli.main import output_folder_or_exit
+    from templates.outputs import replaceable
+    output_folder_or_exit(path.parent, f"{option} 的文件夹")
+    if not replaceable(path, force):
+        raise UsageProblem(f"{option}「{path}」已经存在，而且不是 fenjie 生成的（或生成后有人改过），"
+                           f"没有覆盖它。请换一个文件名；确要覆盖请加 --force。")
     return path
 
 
@@ -147,9 +164,11 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     if annotate is None:
         return None
     from validators.annotate import plan_copies, unsafe_copies
+    from cli.main import output_folder_or_exit
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")
+    output_folder_or_exit(out_dir, "--annotate")
     planned = plan_copies(inputs, out_dir)
     clashes = unsafe_copies(planned, inputs)
     if clashes:
@@ -160,7 +179,8 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
 
 
 def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies,
-              assigned=None) -> int:
+              assigned=None, skipped=(), force=False) -> int:
+    """Check the files `paths`; `skipped` are the files the folders held that are not checked."""
     from validators.engine import check_paths
 
     as_json = output_format == "json"
@@ -172,23 +192,38 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
         if progress:
             progress.close()
     if as_json:
-        _print_json(batch)
+        _print_json(batch, skipped)
     else:
         _print_text(batch)
+    if skipped:
+        click.echo(skipped_line(skipped), err=True)
     notices = []
     if report is not None:
         notices.append(_write_report(batch, report))
     if copies is not None:
-        notices.extend(_write_copies(batch, copies))
+        notices.extend(_write_copies(batch, copies, force))
     for notice in notices:
         click.echo(notice, err=as_json)
     return 1 if batch.has_errors else 0
 
 
-def _print_json(batch) -> None:
+def _print_json(batch, skipped=()) -> None:
     import json
     from validators.render import json_document
-    click.echo(json.dumps(json_document(batch), ensure_ascii=False, indent=2))
+    document = json_document(batch)
+    document["skipped"] = [{"path": str(s.path), "reason": s.reason} for s in skipped]
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+def skipped_files(paths):
+    """The files in the given folders that are not checked, and why (validators.reader)."""
+    from validators.reader import collect_inputs
+    return collect_inputs(paths).skipped
+
+
+def skipped_line(skipped) -> str:
+    from validators.reader import skipped_summary
+    return skipped_summary(skipped)
 
 
 def _print_text(batch) -> None:
@@ -206,42 +241,62 @@ def _print_text(batch) -> None:
 
 
 def _write_report(batch, report: Path) -> str:
+    from cli.running import pending_output
+    from templates.outputs import os_error_zh
     from validators.report import write_report
     try:
-        write_report(batch, report, Path.cwd())
+        with pending_output(f"核对报告 {report} 未写入"):
+            write_report(batch, report, Path.cwd())
     except OSError as exc:
-        raise UsageProblem(f"无法写入报告 {report}：{exc.strerror or exc}。"
+        raise UsageProblem(f"无法写入报告 {report}：{os_error_zh(exc)}。"
                            f"若该文件正在 Excel 或 WPS 中打开，请先关闭。") from None
     return f"报告已写入 {report}"
 
 
-def _write_copies(batch, copies: dict[Path, Path]) -> list[str]:
+def _write_copies(batch, copies: dict[Path, Path], force: bool = False) -> list[str]:
+    from cli.running import pending_output
+    with pending_output("标注副本一份也未写出") as progress:
+        return _annotate_all(batch, copies, force, progress)
+
+
+def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> list[str]:
+    from templates.outputs import kept_message, os_error_zh, replaceable
     from validators.annotate import annotate_file
     from validators.reader import UnreadableFile
     by_path = {str(source): copy for source, copy in copies.items()}
-    notices, written = [], 0
+    folder = next(iter(copies.values())).parent if copies else None
+    notices, written, kept = [], 0, []
     for result in batch.files:
         copy = by_path.get(result.path)
         if copy is None:
             continue
+        progress(f"标注副本 {written} / {len(copies)} 份已写入 {folder}，其余未写")
         if result.unreadable:
             notices.append(f"{result.path}：无法读取，未生成标注副本")
+            continue
+        if not replaceable(copy, force):
+            kept.append(copy)
             continue
         try:
             done = annotate_file(result, copy)
         except UnreadableFile as exc:
             notices.append(f"{result.path}：无法生成标注副本（{exc.reason}）")
             continue
+        except OSError as exc:
+            notices.append(f"{result.path}：无法写入标注副本 {copy}（{os_error_zh(exc)}）")
+            continue
         except Exception as exc:
             import logging
             logging.getLogger("fenjie").exception("annotating %s", result.path)
-            notices.append(f"{result.path}：无法生成标注副本（{type(exc).__name__}）")
+            from cli.running import log_path
+            notices.append(f"{result.path}：无法生成标注副本（程序出错，详细信息已写入 {log_path()}）")
             continue
         written += 1
         if done.values_only:
             notices.append(f"{result.path}：{_why_values_only(done.source)}，标注副本另存为 {copy}（只含数值）")
+    if kept:
+        notices.append(kept_message(kept))
     if copies:
-        folder = next(iter(copies.values())).parent
         notices.append(f"标注副本 {written} 份已写入 {folder}")
     return notices
 

@@ -6,6 +6,7 @@ so `fenjie --help`, `fenjie kinds` and `fenjie rules` start fast.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -23,24 +24,109 @@ class UsageProblem(click.ClickException):
 
 
 PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
+HEADINGS_ZH = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数", "Arguments": "参数"}
+COMMANDS_HINT = "可用的命令：kinds、template、check、merge、rules"
 
 
-class ChineseCommand(click.Command):
-    """click's own parse errors (unknown option, missing argument …) in Chinese, exit status 2."""
+class ChineseHelpFormatter(click.HelpFormatter):
+    """`--help` with Chinese headings: 用法、选项、命令."""
+
+    def write_usage(self, prog, args="", prefix=None):
+        super().write_usage(prog, args, prefix="用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading):
+        self.write(f"{'':>{self.current_indent}}{HEADINGS_ZH.get(heading, heading)}：\n")
+
+
+class ChineseContext(click.Context):
+    formatter_class = ChineseHelpFormatter
+
+
+def usage_in_chinese(exc: click.UsageError, ctx) -> UsageProblem:
+    """click's own usage errors (always English) as a Chinese UsageProblem, exit status 2."""
+    see = f"运行 {ctx.command_path} --help 查看用法。"
+    if isinstance(exc, click.NoSuchOption):
+        return UsageProblem(f"没有选项 {exc.option_name}。{see}")
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.name if exc.param else ""
+        return UsageProblem(f"缺少{PARAMETER_ZH.get(name, name)}。{see}")
+    if isinstance(exc, click.BadOptionUsage):
+        need = "需要一个值" if "requires" in exc.format_message() else "不带值"
+        return UsageProblem(f"选项 {exc.option_name} {need}。{see}")
+    if isinstance(exc, click.BadParameter):
+        hint = exc.param.get_error_hint(ctx) if exc.param else "参数"
+        return UsageProblem(f"{hint} 的值不对。{see}")
+    message = exc.format_message()
+    if message.startswith("No such command"):
+        name = message.split("'")[1] if message.count("'") >= 2 else ""
+        return UsageProblem(f"没有命令「{name}」。{COMMANDS_HINT}；运行 fenjie --help 查看用法。")
+    if message.startswith("Missing command"):
+        return UsageProblem(f"缺少命令。{COMMANDS_HINT}；运行 fenjie --help 查看用法。")
+    if message.startswith("Got unexpected extra argument"):
+        extra = message[message.find("(") + 1:message.rfind(")")] if "(" in message else ""
+        return UsageProblem(f"多余的参数：{extra}。{see}")
+    return UsageProblem(f"命令行的写法不对。{see}")
+
+
+class ChineseMixin:
+    """click's parse errors (unknown option or command, missing argument …), help headings and
+    help-option text in Chinese; usage errors exit with status 2."""
+    context_class = ChineseContext
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
 
     def parse_args(self, ctx, args):
-        see = f"运行 {ctx.command_path} --help 查看用法。"
         try:
             return super().parse_args(ctx, args)
-        except click.NoSuchOption as exc:
-            raise UsageProblem(f"没有选项 {exc.option_name}。{see}") from None
-        except click.MissingParameter as exc:
-            name = exc.param.name if exc.param else ""
-            raise UsageProblem(f"缺少{PARAMETER_ZH.get(name, name)}。{see}") from None
-        except click.BadOptionUsage as exc:
-            raise UsageProblem(f"选项 {exc.option_name} 需要一个值。{see}") from None
+        except click.exceptions.NoArgsIsHelpError:
+            raise
         except click.UsageError as exc:
-            raise UsageProblem(f"用法有误：{exc.format_message()}。{see}") from None
+            raise usage_in_chinese(exc, ctx) from None
+
+
+class ChineseCommand(ChineseMixin, click.Command):
+    pass
+
+
+class ChineseGroup(ChineseMixin, click.Group):
+    command_class = ChineseCommand
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise usage_in_chinese(exc, ctx) from None
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (UsageProblem, click.exceptions.NoArgsIsHelpError):
+            raise
+        except click.UsageError as exc:
+            raise usage_in_chinese(exc, exc.ctx or ctx) from None
+
+
+def output_folder_or_exit(folder, option: str) -> Path:
+    """`folder` as a Path, or exit status 2 when files cannot be written there (checked before
+    any work, so a long run does not end in a write error)."""
+    from templates.outputs import writable_folder_problem
+    path = Path(folder)
+    problem = writable_folder_problem(path)
+    if problem:
+        raise UsageProblem(f"{option}「{folder}」无法写入：{problem}。请换一个文件夹。")
+    return path
 
 
 def load_config_or_exit(path):
@@ -97,8 +183,8 @@ def kind_or_exit(name):
         raise UsageProblem(exc.args[0]) from None
 
 
-@click.group(context_settings=CONTEXT)
-@click.version_option(package_name="fenjie", message="fenjie %(version)s")
+@click.group(cls=ChineseGroup, context_settings=CONTEXT)
+@click.version_option(package_name="fenjie", message="fenjie %(version)s", help="显示版本号并退出。")
 def main():
     """fenjie（分解）：生成县级目标任务分解表模板，核对乡镇报回的表格。
 
@@ -166,10 +252,21 @@ _register_commands()
 
 
 def run():
-    """Console-script entry: never show a traceback to a clerk."""
+    """Console-script entry: never show a traceback or click's English to a clerk."""
+    from cli.running import interrupted_message
     try:
-        main()
-    except KeyboardInterrupt:
-        click.echo("已中断。", err=True)
+        code = main.main(standalone_mode=False, prog_name="fenjie")
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help(), err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        if isinstance(exc, click.UsageError) and not isinstance(exc, UsageProblem):
+            exc = usage_in_chinese(exc, exc.ctx or click.Context(main, info_name="fenjie"))
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        click.echo(interrupted_message(), err=True)
         sys.exit(130)
-
+    sys.exit(code if isinstance(code, int) else 0)

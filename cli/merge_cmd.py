@@ -26,8 +26,10 @@ EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o
 @click.option("--kind", metavar="KIND", help="表格类型；不给时用唯一按乡镇分解的类型（grain-plan）。")
 @click.option("--include-invalid", is_flag=True, help="有错或重复报送的乡镇也计入合计（默认不计入）。")
 @click.option("-o", "--output", metavar="FILE.xlsx", help="汇总工作簿（新文件，必需）。")
+@click.option("--force", is_flag=True,
+              help="可以覆盖已有的同名文件（默认只替换 fenjie 生成后没人改过的汇总）。")
 @click.pass_context
-def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
+def merge(ctx, paths, config_path, county_table, kind, include_invalid, output, force):
     """把各乡镇报回的表格核对后汇总成一个新工作簿（汇总表、图表、校验明细）。
 
     \b
@@ -37,18 +39,19 @@ def merge(ctx, paths, config_path, county_table, kind, include_invalid, output):
     """
     from cli.running import run_guarded
     code = run_guarded("merge", lambda: _merge(paths, config_path, county_table, kind,
-                                               include_invalid, output))
+                                               include_invalid, output, force))
     ctx.exit(code)
 
 
-def _merge(paths, config_path, county_table, kind, include_invalid, output) -> int:
+def _merge(paths, config_path, county_table, kind, include_invalid, output, force=False) -> int:
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
     spec = merge_kind(kind)
     inputs = input_files(paths, county_table)
-    out = output_or_exit(output, inputs, county_table)
+    out = output_or_exit(output, inputs, county_table, force)
     assigned = assigned_or_exit(county_table, spec, config)
+    skipped_notice(paths)
     return run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
 
 
@@ -75,11 +78,23 @@ def input_files(paths, county_table: str | None) -> list[Path]:
     skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
     files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
     if not files:
-        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .ods .csv）。")
+        from validators.reader import collect_inputs, skipped_summary
+        skipped = collect_inputs(paths).skipped
+        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
+                           + (skipped_summary(skipped) if skipped else ""))
     return files
 
 
-def output_or_exit(output: str | None, inputs: list[Path], county_table: str | None) -> Path:
+def skipped_notice(paths) -> None:
+    """One line on stderr naming the files in the folders that are not merged, and why."""
+    from validators.reader import collect_inputs, skipped_summary
+    skipped = collect_inputs(paths).skipped
+    if skipped:
+        click.echo(skipped_summary(skipped), err=True)
+
+
+def output_or_exit(output: str | None, inputs: list[Path], county_table: str | None,
+                   force: bool = False) -> Path:
     if not output:
         raise UsageProblem(f"请用 -o 指定汇总工作簿的文件名，例如：\n  {EXAMPLE}")
     path = Path(output)
@@ -94,7 +109,8 @@ def output_or_exit(output: str | None, inputs: list[Path], county_table: str | N
         if path.resolve() in protected:
             raise UsageProblem(f"-o「{output}」是要汇总的文件之一（或在报送文件夹里），汇总不能覆盖报回的表格；"
                                f"请把汇总写到别处，例如 -o 汇总/汇总.xlsx。")
-    return path
+    from cli.check_cmd import new_output_or_exit
+    return new_output_or_exit(path, "-o", force)
 
 
 def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[str, float]] | None:
@@ -119,8 +135,10 @@ def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county
         progress.close()
     merged = consolidate(batch, spec, config, assigned, include_invalid)
     source = Path(county_table).name if county_table else None
+    from cli.running import pending_output
     try:
-        write_summary(merged, batch, out, source=source, base=Path.cwd())
+        with pending_output(f"汇总工作簿 {out} 未写入"):
+            write_summary(merged, batch, out, source=source, base=Path.cwd())
     except WriteProblem as exc:
         raise UsageProblem(str(exc)) from None
     for line in summary_lines(merged):

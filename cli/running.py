@@ -96,3 +96,36 @@ def _silence_stdout() -> None:
     import os
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+# -- what an interrupt leaves incomplete ----------------------------------------------------
+
+_PENDING: dict[int, str] = {}        # outputs being written: id -> Chinese state for Ctrl-C
+
+
+@contextmanager
+def pending_output(state: str):
+    """Register an output this run is writing; yields a function that updates its state
+    (e.g. "标注副本：248 / 500 份已写入"). Done or failed, it is no longer pending."""
+    key = object()
+    _PENDING[id(key)] = state
+
+    def update(new_state: str) -> None:
+        _PENDING[id(key)] = new_state
+    try:
+        yield update
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        _PENDING.pop(id(key), None)
+        raise
+    else:
+        _PENDING.pop(id(key), None)
+
+
+def interrupted_message() -> str:
+    """What Ctrl-C leaves behind, in Chinese."""
+    if not _PENDING:
+        return "已中断（Ctrl-C）。"
+    states = "；".join(_PENDING.values())
+    return f"已中断（Ctrl-C）。没有完成的输出：{states}。不会留下只写了一半的文件；请重新运行。"

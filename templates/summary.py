@@ -22,6 +22,7 @@ from templates.kinds import Column
 from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
                               WriteProblem, header_cell, lines_needed, set_print, text_font)
+from templates.outputs import os_error_zh, save_output
 from templates.xlsx_cache import store_results
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
 from validators.sheet import column_letter
@@ -175,11 +176,9 @@ def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str
     book.properties.creator = "fenjie"
     book.active = 0
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        book.save(path)
-        store_results(path, results)
+        save_output(book, path, "summary", lambda written: store_results(written, results))
     except OSError as exc:
-        raise WriteProblem(f"无法写入 {path}：{exc.strerror or exc}（文件是否正在 Excel 中打开？）") from None
+        raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
     return path
 
 

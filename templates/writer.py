@@ -7,6 +7,7 @@ protection with unlocked input cells, conditional formatting and a live 合计�
 """
 from __future__ import annotations
 
+import os
 from copy import copy
 from pathlib import Path
 
@@ -25,8 +26,10 @@ from templates.kinds import INTEGER, NAMES, Column, TableKind
 from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET,
                               FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
+from templates.outputs import inside, os_error_zh, replaceable, safe_file_name, save_output
 from templates.plan import TablePlan, county_plan, township_plan
 from templates.xlsx_cache import store_results
+from validators.report import put
 
 FONT_ANNEX = "黑体"
 FONT_TITLE = "方正小标宋简体"   # Excel/WPS/LibreOffice fall back to a 宋体 where it is missing
@@ -48,26 +51,75 @@ class WriteProblem(Exception):
     """The workbook could not be saved; the message is Chinese."""
 
 
+class Written(list):
+    """The paths written, plus `kept`: existing files left alone instead of being overwritten."""
+
+    def __init__(self, written=(), kept=()):
+        super().__init__(written)
+        self.kept = list(kept)
+
+
 def write_template(kind: TableKind, config: Config, out_dir: str | Path,
                    records: list[dict] | None = None, keep: str | Path | None = None) -> Path:
     """The county table of `kind` in `out_dir`: blank, or filled with `records`.
 
-    `keep` is an input file (the --from table) that must never be overwritten."""
-    plan = county_plan(kind, config, records)
-    return write_plan(plan, _new_file(Path(out_dir) / plan.file_name, keep))
+    `keep` is an input file (the --from table) that must never be overwritten. For scripts
+    and tests: the file is not marked as fenjie's output (the `template` command's are)."""
+    written, = write_plans([county_plan(kind, config, records)], out_dir, keep, force=True, role=None)
+    return written
 
 
 def write_township_templates(kind: TableKind, config: Config, assigned: dict[str, dict[str, float]],
                              out_dir: str | Path, keep: str | Path | None = None) -> list[Path]:
     """One workbook per township that has assigned figures, in config order."""
-    written = []
-    for township, figures in assigned_by_township(config, assigned).items():
-        plan = township_plan(kind, config, township, figures)
-        written.append(write_plan(plan, _new_file(Path(out_dir) / plan.file_name, keep)))
-    return written
+    return list(write_plans(township_plans(kind, config, assigned), out_dir, keep, force=True, role=None))
 
 
-def _new_file(path: Path, keep: str | Path | None) -> Path:
+def township_plans(kind: TableKind, config: Config, assigned: dict[str, dict[str, float]]) -> list[TablePlan]:
+    return [township_plan(kind, config, township, figures)
+            for township, figures in assigned_by_township(config, assigned).items()]
+
+
+def write_plans(plans: list[TablePlan], out_dir: str | Path, keep=None, force: bool = False,
+                progress=None, role: str | None = "template") -> Written:
+    """Write each plan into `out_dir` under a safe, distinct file name. An existing file is
+    replaced only when fenjie wrote it and nobody changed it since, or with `force`; the
+    others are kept and listed in the result's `kept`. `role` marks each file as fenjie's
+    output (templates.outputs), so that it is recognised later."""
+    out = Path(out_dir)
+    result = Written()
+    for plan, name in zip(plans, distinct_names([plan.file_name for plan in plans])):
+        path = _new_file(out, name, keep)
+        if replaceable(path, force):
+            result.append(write_plan(plan, path, role))
+        else:
+            result.kept.append(path)
+        if progress:
+            progress(len(result) + len(result.kept), len(plans))
+    return result
+
+
+def distinct_names(names: list[str]) -> list[str]:
+    """Safe file names for `names`; two that end up alike become 名称(2).xlsx and so on."""
+    taken: set[str] = set()
+    result = []
+    for raw in names:
+        name = safe_file_name(raw)
+        stem, suffix = os.path.splitext(name)
+        n = 2
+        while name.casefold() in taken:
+            name = f"{stem}({n}){suffix}"
+            n += 1
+        taken.add(name.casefold())
+        result.append(name)
+    return result
+
+
+def _new_file(out: Path, name: str, keep: str | Path | None) -> Path:
+    try:
+        path = inside(out, name)
+    except ValueError:
+        raise WriteProblem(f"文件名「{name}」会写到输出文件夹 {out} 以外，已拒绝。") from None
     if keep is not None and path.exists() and path.resolve() == Path(keep).resolve():
         raise WriteProblem(f"输出文件 {path} 就是 --from 给出的文件，不能覆盖它；请用 -o 换一个输出文件夹。")
     return path
@@ -79,8 +131,9 @@ def assigned_by_township(config: Config, assigned: dict[str, dict[str, float]]) 
     return {t: by_name[normalize_name(t)] for t in config.townships if normalize_name(t) in by_name}
 
 
-def write_plan(plan: TablePlan, path: str | Path) -> Path:
-    """Write `plan` to `path` (a new .xlsx) and return the path."""
+def write_plan(plan: TablePlan, path: str | Path, role: str | None = None) -> Path:
+    """Write `plan` to `path` (a new .xlsx) and return the path; `role` marks it as fenjie's
+    output (the `template` command), None leaves it a plain workbook (scripts and tests)."""
     path = Path(path)
     book = Workbook()
     sheet = book.active
@@ -101,13 +154,14 @@ def write_plan(plan: TablePlan, path: str | Path) -> Path:
     book.properties.title = plan.title
     book.properties.creator = "fenjie"
     book.active = 0
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        book.save(path)
+
+    def finish(written: Path) -> None:
         if layout.has_total:
-            store_results(path, formula_results(plan))
+            store_results(written, formula_results(plan))
+    try:
+        save_output(book, path, role, finish)
     except OSError as exc:
-        raise WriteProblem(f"无法写入 {path}：{exc.strerror or exc}（文件是否正在 Excel 中打开？）") from None
+        raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
     return path
 
 
@@ -132,15 +186,15 @@ def text_font(name: str, size: float, bold: bool = False, color: str | None = No
 
 def _write_top(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     last = layout.last_letter
-    annex = sheet.cell(ANNEX_ROW, 1, "附件")
+    annex = put(sheet.cell(ANNEX_ROW, 1), "附件")
     annex.font = text_font(FONT_ANNEX, 14)
-    title = sheet.cell(TITLE_ROW, 1, plan.title)
+    title = put(sheet.cell(TITLE_ROW, 1), plan.title)
     title.font = text_font(FONT_TITLE, 18)
     title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
     sheet.row_dimensions[TITLE_ROW].height = 40
     if layout.unit_row:
-        unit = sheet.cell(layout.unit_row, 1, plan.kind.unit_line)
+        unit = put(sheet.cell(layout.unit_row, 1), plan.kind.unit_line)
         unit.font = text_font(FONT_BODY, BODY_SIZE)
         unit.alignment = Alignment(horizontal="right", vertical="center")
         sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
@@ -169,7 +223,7 @@ def _write_header(sheet: Worksheet, layout: Layout) -> None:
 
 
 def header_cell(sheet: Worksheet, row: int, col: int, text) -> None:
-    cell = sheet.cell(row, col, text)
+    cell = put(sheet.cell(row, col), text)
     cell.font = text_font(FONT_HEADER, BODY_SIZE)
     cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     cell.border = BORDER
@@ -190,7 +244,7 @@ def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
         lines = 1
         for index, column in enumerate(layout.columns, start=1):
             value = planned.key if column.key == key else planned.values.get(column.key)
-            cell = sheet.cell(row, index, value)
+            cell = sheet.cell(row, index)
             unlocked = not (column.key == key and planned.key_locked)
             style = styles.get((index, unlocked))
             if style is None:
@@ -202,10 +256,7 @@ def _write_rows(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
                 styles[(index, unlocked)] = copy(cell._style)
             else:
                 cell._style = copy(style)
-            if isinstance(value, str):      # text from a task list stays text, never a formula
-                cell.data_type = "s"
-                if value.startswith(("=", "+", "-", "@")):
-                    cell.quotePrefix = True
+            put(cell, value)                # after the style: its quote prefix is part of the style
             if value is not None:
                 lines = max(lines, lines_needed(value, column.width))
         sheet.row_dimensions[row].height = max(20, 16 * lines + 4)
@@ -232,16 +283,16 @@ def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) ->
             cell.font = bold if row == layout.total_row else body
             if row != layout.total_row:
                 cell.fill = CHECK_FILL
-        sheet.cell(row, key_col, label)
+        put(sheet.cell(row, key_col), label)
         sheet.row_dimensions[row].height = 22
-    note = sheet.cell(layout.check_note_row, 1, CHECK_NOTE)
+    note = put(sheet.cell(layout.check_note_row, 1), CHECK_NOTE)
     note.font = text_font(FONT_BODY, BODY_SIZE - 2, color="595959")
     note.alignment = Alignment(horizontal="left", vertical="center")
     sheet.merge_cells(f"A{layout.check_note_row}:{layout.last_letter}{layout.check_note_row}")
     for column in plan.kind.summed_columns:
         col = layout.col(column.key)
         sheet.cell(layout.total_row, col, layout.total_formula(column.key))
-        sheet.cell(layout.target_row, col, plan.targets.get(column.key))
+        put(sheet.cell(layout.target_row, col), plan.targets.get(column.key))
         sheet.cell(layout.diff_row, col, layout.diff_formula(column.key))
     _add_live_check_colours(sheet, layout, plan)
 
@@ -258,7 +309,7 @@ def _add_live_check_colours(sheet: Worksheet, layout: Layout, plan: TablePlan) -
 
 def _write_footer(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
     filler = plan.scope if layout.is_township else ""
-    cell = sheet.cell(layout.footer_row, 1, FOOTER_TEXT.format(filler=filler))
+    cell = put(sheet.cell(layout.footer_row, 1), FOOTER_TEXT.format(filler=filler))
     cell.font = text_font(FONT_BODY, BODY_SIZE)
     cell.alignment = Alignment(horizontal="left", vertical="center")
     cell.protection = UNLOCKED          # clerks complete the line
@@ -314,7 +365,7 @@ def _add_directory(book: Workbook, sheet: Worksheet, config: Config, layout: Lay
     names = directory_names(config)
     directory = book.create_sheet(DIRECTORY_SHEET)
     for row, name in enumerate(names, start=1):
-        directory.cell(row, 1, name)
+        put(directory.cell(row, 1), name)
     directory.column_dimensions["A"].width = 30
     directory.sheet_state = "hidden"
     _protect(directory, config.password)
@@ -364,7 +415,7 @@ def set_print(sheet: Worksheet, layout: Layout) -> None:
 def _write_identity(book: Workbook, plan: TablePlan) -> None:
     sheet = book.create_sheet(IDENTITY_SHEET)
     for row, (key, value) in enumerate(plan.identity.rows(), start=1):
-        sheet.cell(row, 1, key)
-        sheet.cell(row, 2, value)
+        put(sheet.cell(row, 1), key)
+        put(sheet.cell(row, 2), value)
     sheet.sheet_state = "hidden"
     _protect(sheet, plan.config.password)

@@ -382,7 +382,7 @@ def test_a_folder_with_no_spreadsheet_is_a_usage_error(tmp_path):
     (tmp_path / "空").mkdir()
     (tmp_path / "空" / "说明.txt").write_text("无", encoding="utf-8")
     result = run(tmp_path / "空", "--config", CONFIG)
-    assert result.exit_code == 2 and "没有找到要核对的表格（.xlsx .xlsm .xls .ods .csv）" in result.output
+    assert result.exit_code == 2 and "没有找到要核对的表格（.xlsx .xlsm .xls .et .ods .csv）" in result.output
 
 
 def test_output_cut_short_by_a_pipe_is_quiet(tmp_path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -21,6 +20,7 @@ from pathlib import Path
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from templates.outputs import safe_file_name
 from validators.findings import FileResult, Finding
 from validators.render import LEVEL_ZH, sheet_ref
 from validators.report import link, put
@@ -58,7 +58,7 @@ def plan_copies(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
     planned: dict[Path, Path] = {}
     taken: set[str] = set()
     for source in sources:
-        name = copy_name(source)
+        name = safe_file_name(copy_name(source))
         stem, suffix = os.path.splitext(name)
         n = 2
         while name.lower() in taken:
@@ -70,14 +70,16 @@ def plan_copies(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
 
 
 def unsafe_copies(planned: dict[Path, Path], inputs: list[Path]) -> list[Path]:
-    """Copies that would overwrite a file they must not: any input, or any existing file in
-    an input's own folder (it may be a return that was not named on the command line)."""
+    """Copies that would overwrite a file they must not, even with --force: any input, or any
+    existing file in an input's own folder (it may be a return that was not named on the
+    command line) other than fenjie's own untouched output."""
+    from templates.outputs import replaceable
     input_files = {p.resolve() for p in inputs if p.exists()}
     input_dirs = {p.resolve().parent for p in inputs}
     bad = []
     for copy in planned.values():
         target = copy.resolve()
-        if target in input_files or (target.parent in input_dirs and target.exists()):
+        if target in input_files or (target.parent in input_dirs and not replaceable(target)):
             bad.append(copy)
     return bad
 
@@ -241,18 +243,14 @@ def annotate_file(result: FileResult, copy: Path) -> Annotated:
 
 
 def _save(wb, copy: Path) -> None:
-    """Save through a temporary file in the same folder, then add note anchors."""
-    fd, tmp = tempfile.mkstemp(suffix=copy.suffix, dir=copy.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
+    """Save as fenjie's output (all or nothing, mode by the umask), then add note anchors."""
+    from templates.outputs import save_output
+
+    def finish(written: Path) -> None:
         # after save, each worksheet with notes knows the VML part openpyxl wrote them to
         grids = {ws.legacy_drawing: grid_of(ws) for ws in wb.worksheets if ws.legacy_drawing}
-        add_note_anchors(Path(tmp), grids)
-        os.replace(tmp, copy)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        add_note_anchors(written, grids)
+    save_output(wb, copy, "annotated", finish)
 
 
 # -- note anchors ----------------------------------------------------------------------------

@@ -780,8 +780,16 @@ _loader: threading.Thread | None = None
 
 
 def _start_worker(options: dict) -> None:
+    _quit_quietly_on_interrupt()
     _worker_options.update(options)
     _load_checks_meanwhile()
+
+
+def _quit_quietly_on_interrupt() -> None:
+    """Ctrl-C reaches the workers too: they stop at once, without a traceback each; the main
+    process says which outputs are incomplete."""
+    import signal
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
 
 
 def _load_checks_meanwhile() -> None:

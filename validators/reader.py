@@ -18,6 +18,7 @@ import re
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from templates.config import Limits
@@ -26,8 +27,8 @@ from validators.sheet import SheetData, WorkbookData
 
 log = logging.getLogger(__name__)
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
-
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods", ".csv")
+BACKUP_SUFFIXES = (".bak", ".tmp", ".wbk", ".xlk")
 
 class UnreadableFile(Exception):
     """A file fenjie cannot read; `reason` is Chinese and says what the clerk can do."""
@@ -39,37 +40,123 @@ class UnreadableFile(Exception):
 
 # -- finding the files ----------------------------------------------------
 
-def find_input_files(paths) -> list[Path]:
-    """Spreadsheet files among `paths` (files and folders, searched recursively).
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a scanned folder that is not checked; `reason` is a key of SKIP_REASONS."""
+    path: Path
+    reason: str
 
-    Folders give their spreadsheets in sorted order, skipping Office lock files (~$…) and
-    hidden files. A named file is kept whatever its suffix, and a path that does not exist is
-    kept too: read_workbook then explains what is wrong with it, so nothing is dropped silently.
-    """
+
+SKIP_REASONS = {
+    "fenjie_output": "fenjie 生成的文件（报告、标注副本、汇总或没人填过的模板）",
+    "hidden": "隐藏文件",
+    "lock": "Office/WPS 打开时留下的临时文件",
+    "backup": "备份或临时文件",
+    "dangling_link": "失效的链接（指向的文件不存在）",
+    "no_extension": "没有扩展名",
+    "not_spreadsheet": "不是表格文件",
+}
+
+
+@dataclass
+class Inputs:
+    files: list[Path]
+    skipped: list[Skipped]
+
+
+def find_input_files(paths) -> list[Path]:
+    """Spreadsheet files among `paths` (files and folders, searched recursively)."""
+    return collect_inputs(paths).files
+
+
+def collect_inputs(paths) -> Inputs:
+    """The files to check among `paths`, and the files in folders that are not checked.
+
+    Folders are searched recursively (subfolders included) and give their spreadsheets in
+    sorted order; skipped are hidden files and folders, lock files (~$…), backups, dangling
+    links, files without a spreadsheet suffix and fenjie's own outputs (reports, annotated
+    copies, 汇总, untouched templates: never a return). A named file is kept whatever it is,
+    and a path that does not exist is kept too: read_workbook then explains what is wrong
+    with it, so nothing is dropped silently."""
     found: list[Path] = []
+    skipped: list[Skipped] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        candidates = _spreadsheets_under(path) if path.is_dir() else [path]
+        if path.is_dir():
+            candidates, passed_over = _spreadsheets_under(path)
+            skipped.extend(passed_over)
+        else:
+            candidates = [path]
         for candidate in candidates:
             key = candidate.resolve() if candidate.exists() else candidate
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-    return found
+    return Inputs(found, skipped)
 
 
-def _spreadsheets_under(folder: Path) -> list[Path]:
-    files = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder).parts
-        if any(part.startswith(".") for part in relative):
+def _spreadsheets_under(folder: Path) -> tuple[list[Path], list[Skipped]]:
+    files, skipped = [], []
+    for root, dirs, names in os.walk(folder):
+        base = Path(root)
+        for name in [d for d in dirs if d.startswith(".")]:
+            skipped.append(Skipped(base / name, "hidden"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = base / name
+            reason = _skip_reason(path)
+            if reason:
+                skipped.append(Skipped(path, reason))
+            else:
+                files.append(path)
+
+    def order(p: Path):
+        return [part.casefold() for part in p.relative_to(folder).parts]
+    return sorted(files, key=order), sorted(skipped, key=lambda s: order(s.path))
+
+
+def _skip_reason(path: Path) -> str | None:
+    name = path.name
+    if name.startswith("~$"):
+        return "lock"
+    if name.startswith("."):
+        return "hidden"
+    if not path.exists():
+        return "dangling_link"
+    suffix = path.suffix.lower()
+    if suffix in BACKUP_SUFFIXES or name.endswith("~"):
+        return "backup"
+    if not suffix:
+        return "no_extension"
+    if suffix not in SPREADSHEET_SUFFIXES:
+        return "not_spreadsheet"
+    if suffix in (".xlsx", ".xlsm") and _is_own_output(path):
+        return "fenjie_output"
+    return None
+
+
+def _is_own_output(path: Path) -> bool:
+    """A report or 汇总 is never a return; an annotated copy or a template is not one until
+    somebody has changed it (a clerk who corrects an annotated copy sends a real return)."""
+    from templates.outputs import own_output
+    found = own_output(path)
+    return found is not None and (found.intact or found.role in ("report", "summary"))
+
+
+def skipped_summary(skipped: list[Skipped], shown: int = 3) -> str:
+    """One Chinese line: how many files were skipped, grouped by reason, a few names each."""
+    groups: dict[str, list[Skipped]] = {}
+    for item in skipped:
+        groups.setdefault(item.reason, []).append(item)
+    parts = []
+    for reason in SKIP_REASONS:
+        items = groups.get(reason)
+        if not items:
             continue
-        if path.name.startswith("~$") or not path.is_file():
-            continue
-        if path.suffix.lower() in SPREADSHEET_SUFFIXES:
-            files.append(path)
-    return sorted(files, key=lambda p: [part.casefold() for part in p.relative_to(folder).parts])
+        names = "、".join(str(s.path) for s in items[:shown]) + (" 等" if len(items) > shown else "")
+        parts.append(f"{SKIP_REASONS[reason]} {len(items)} 个（{names}）")
+    return f"未核对 {len(skipped)} 个文件：" + "；".join(parts) + "。"
 
 
 # -- reading one file ------------------------------------------------------
@@ -79,6 +166,8 @@ def read_workbook(path, *, limits: Limits | None = None) -> WorkbookData:
     limits = limits or Limits()
     path = Path(path)
     head = _stat_and_head(path, limits)
+    if path.suffix.lower() == ".et":
+        return _read_wps_et(path, head, limits)
     container = _sniff(path, head)
     if container == "text":
         from validators.csv_reader import read_csv
@@ -86,6 +175,24 @@ def read_workbook(path, *, limits: Limits | None = None) -> WorkbookData:
     else:
         sheets = _read_with_calamine(path, container, limits)
     return build_workbook(str(path), sheets)
+
+
+WPS_ET = ("这是 WPS 表格自己的格式（.et），其中不是 Excel 能读的工作簿，fenjie 读不了："
+          "请在 WPS 中“另存为” Excel 工作簿（.xlsx）再报送。")
+
+
+def _read_wps_et(path: Path, head: bytes, limits: Limits) -> WorkbookData:
+    """WPS's .et: WPS writes it as an Excel 97–2003 (.xls) or 2007+ (.xlsx) workbook inside,
+    which is read like one; anything else (an older private WPS format) is explained."""
+    if not head.startswith((b"PK\x03\x04", _OLE_MAGIC)):
+        raise UnreadableFile(WPS_ET)
+    try:
+        container = _sniff(path, head)
+        return build_workbook(str(path), _read_with_calamine(path, container, limits))
+    except UnreadableFile as exc:
+        if exc.reason in (_DAMAGED, _NOT_A_WORKBOOK):
+            raise UnreadableFile(WPS_ET) from None
+        raise
 
 
 def build_workbook(path: str, sheets: list[SheetData]) -> WorkbookData:
@@ -117,7 +224,8 @@ def _stat_and_head(path: Path, limits: Limits) -> bytes:
     except PermissionError:
         raise UnreadableFile("没有读取这个文件的权限：请检查文件权限，或复制一份后再检查。") from None
     except OSError as exc:
-        raise UnreadableFile(f"读取文件时出错（{exc.strerror or exc}）：请复制一份后再检查。") from None
+        from templates.outputs import os_error_zh
+        raise UnreadableFile(f"读取文件时出错（{os_error_zh(exc)}）：请复制一份后再检查。") from None
     return head
 
 
@@ -189,6 +297,9 @@ def _as_text(head: bytes) -> str | None:
     return None
 
 
+_NOT_A_WORKBOOK = "文件不是 Excel 工作簿（旧版 Office 文件中找不到表格数据）：" + _SAVE_AS_XLSX
+
+
 def _check_ole(path: Path) -> None:
     """An OLE compound file: a real .xls, or an encrypted .xlsx, or a Word/PowerPoint file."""
     data = path.read_bytes()
@@ -200,7 +311,7 @@ def _check_ole(path: Path) -> None:
     if "PowerPoint Document".encode("utf-16-le") in data:
         raise UnreadableFile("这是 PowerPoint 演示文稿，不是表格：请报送 Excel 表格文件（.xlsx）。")
     if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
-        raise UnreadableFile("文件不是 Excel 工作簿（旧版 Office 文件中找不到表格数据）：" + _SAVE_AS_XLSX)
+        raise UnreadableFile(_NOT_A_WORKBOOK)
 
 
 def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[SheetData]:

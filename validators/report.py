@@ -39,7 +39,8 @@ LINK_FONT = Font(color="0563C1", underline="single")
 
 
 def put(cell, value):
-    """Write `value`; text is always stored as text, never as a formula.
+    """Write `value`; text is always stored as text, never as a formula. Every cell fenjie
+    writes from data (templates, 汇总, report, annotated copies) goes through here.
 
     openpyxl turns any str starting with "=" into a formula, so the type is forced back to
     string; text starting with a formula trigger also gets Excel's quote prefix, so that
@@ -172,7 +173,5 @@ def build_report(batch: BatchResult, report_dir: Path, base: Path | None = None)
 
 def write_report(batch: BatchResult, out: Path, base: Path | None = None) -> Path:
     """Write the report to `out` (a new file; its folder is created when missing)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build_report(batch, out.parent, base).save(out)
-    return out
+    from templates.outputs import save_output
+    return save_output(build_report(batch, Path(out).parent, base), Path(out), "report")
