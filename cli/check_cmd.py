@@ -284,7 +284,7 @@ def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> lis
         except OSError as exc:
             notices.append(f"{result.path}：无法写入标注副本 {copy}（{os_error_zh(exc)}）")
             continue
-        except Exception as exc:
+        except Exception:
             import logging
             logging.getLogger("fenjie").exception("annotating %s", result.path)
             from cli.running import log_path
