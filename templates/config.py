@@ -46,6 +46,8 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     path: Path | None = None
     leaders: dict[str, str] = field(default_factory=dict)   # unit -> 分管领导 ([leaders], for fenjie draft)
+    kinds: list[str] = field(default_factory=list)          # the county's kind files, relative to the config
+    county_kinds: dict = field(default_factory=dict)        # name -> TableKind read from `kinds`
 
     # -- the name directory ------------------------------------------------
     @cached_property
@@ -69,7 +71,7 @@ class Config:
     def targets_for(self, kind: str) -> dict[str, float]:
         """Column key -> county target for `kind`."""
         from templates.kinds import get_kind
-        spec = get_kind(kind)
+        spec = get_kind(kind, self)
         columns = {header: spec.target_column(header) for header in self.targets.get(kind, {})}
         return {col.key: self.targets[kind][header] for header, col in columns.items() if col}
 
@@ -101,7 +103,7 @@ def _names(data: dict, key: str, where: str, required: bool = False) -> list[str
     return [v.strip() for v in values]
 
 
-def parse_config(data: dict, where: str = "配置文件") -> Config:
+def parse_config(data: dict, where: str = "配置文件", base: Path | None = None) -> Config:
     county = _require(data, "county", str, where).strip()
     year = _require(data, "year", int, where)
     townships = _names(data, "townships", where, required=True)
@@ -120,7 +122,9 @@ def parse_config(data: dict, where: str = "配置文件") -> Config:
         if normalize_name(township) not in known_townships:
             raise ConfigError(f"{where}[villages] 中的「{township}」不在 townships 列表里。")
         villages[township] = _names({"villages": names}, "villages", f"{where}[villages]「{township}」")
-    targets = _parse_targets(data.get("targets") or {}, where)
+    kind_files = _require(data, "kinds", list, where) if "kinds" in data else []
+    county_kinds = _load_kinds(kind_files, base, where)
+    targets = _parse_targets(data.get("targets") or {}, where, {**KINDS, **county_kinds})
     password = data.get("password")
     limits = Limits(**{k: int(v) for k, v in (data.get("limits") or {}).items()
                        if k in ("max_bytes", "max_cells")})
@@ -128,15 +132,35 @@ def parse_config(data: dict, where: str = "配置文件") -> Config:
     if not isinstance(leaders, dict) or not all(isinstance(v, str) for v in leaders.values()):
         raise ConfigError(f"{where}[leaders] 应为「单位 = \"分管领导\"」的表，例如 \"发改局\" = \"姜华\"。")
     return Config(county, year, townships, units, collectives, aliases, villages, targets,
-                  password, limits, leaders=leaders)
+                  password, limits, leaders=leaders, kinds=kind_files, county_kinds=county_kinds)
 
 
-def _parse_targets(raw: dict, where: str) -> dict[str, dict[str, float]]:
+def _load_kinds(files: list, base: Path | None, where: str) -> dict:
+    """The county's own table kinds, read from the kind files `kinds = [...]` names."""
+    if not files:
+        return {}
+    from templates.kindfile import KindFileError, load_kind_file
+    kinds = {}
+    for file in files:
+        if not isinstance(file, str) or not file.strip():
+            raise ConfigError(f"{where}「kinds」中有一项不是文件路径：{file!r}。")
+        path = (base or Path.cwd()) / file
+        try:
+            kind = load_kind_file(path)
+        except KindFileError as exc:
+            raise ConfigError(f"{where}「kinds」：{exc}") from None
+        if kind.name in kinds:
+            raise ConfigError(f"{where}「kinds」中有两个文件都叫「{kind.name}」，请改名。")
+        kinds[kind.name] = kind
+    return kinds
+
+
+def _parse_targets(raw: dict, where: str, known: dict) -> dict[str, dict[str, float]]:
     targets: dict[str, dict[str, float]] = {}
     for kind_name, columns in raw.items():
-        if kind_name not in KINDS:
-            raise ConfigError(f"{where}[targets.{kind_name}]：没有这种表格类型，可用：{'、'.join(KINDS)}。")
-        kind = KINDS[kind_name]
+        if kind_name not in known:
+            raise ConfigError(f"{where}[targets.{kind_name}]：没有这种表格类型，可用：{'、'.join(known)}。")
+        kind = known[kind_name]
         if not isinstance(columns, dict):
             raise ConfigError(f"{where}[targets.{kind_name}] 应为「列名 = 数值」的表。")
         for header, value in columns.items():
@@ -166,6 +190,6 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{where}不是 UTF-8 编码，请用 UTF-8 另存。") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}格式有误（TOML）：{exc}。") from None
-    config = parse_config(data, where)
+    config = parse_config(data, where, path.parent)
     config.path = path
     return config

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from templates.config import Config, Limits
 from templates.identity import IDENTITY_SHEET, Identity
-from templates.kinds import KINDS, TableKind, get_kind
+from templates.kinds import NAMES, TableKind, find_kind, get_kind, kinds_for
 from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
-from validators.rules import RULES
+from validators.rules import RULES, rule_of
 from validators.sheet import SheetData, WorkbookData, a1, cell_position
 from validators.table import LocatedTable, TableRow, locate_table
 
@@ -66,7 +66,7 @@ class Context:
         return self.cell(row, self.table.kind.key)
 
     def finding(self, code: str, *, cell=None, value=None, suggestion=None, **fields) -> Finding:
-        return RULES[code].finding(sheet=self.sheet, cell=cell, value=value, suggestion=suggestion,
+        return rule_of(code, self.table.kind).finding(sheet=self.sheet, cell=cell, value=value, suggestion=suggestion,
                                    **fields)
 
 
@@ -118,14 +118,14 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
                    targets: dict[str, float] | None = None,
                    assigned: dict[str, dict[str, float]] | None = None,
                    ignore=()) -> FileResult:
-    spec = _kind_for(book, kind)
+    spec = _kind_for(book, kind, config)
     result = FileResult(path=book.path, kind=spec.name if spec else None)
     findings = [RULES["F002"].finding(sheet=s.name, name=s.name)
                 for s in book.sheets if s.hidden and not _ours(s, book) and _has_content(s)]
-    table = _find_table(book, spec)
+    table = _find_table(book, spec, config)
     if table is None:
         what = spec.title if spec else "分解表"
-        detail = "请确认表头（如 " + _header_example(spec) + "）没有被改写或删除，或用 --kind 指定类型"
+        detail = "请确认表头（如 " + _header_example(spec, config) + "）没有被改写或删除，或用 --kind 指定类型"
         findings.append(RULES["F005"].finding(what=what, detail=detail))
         result.findings = _drop_ignored(findings, ignore)
         return result
@@ -150,11 +150,13 @@ def _reading_order(finding: Finding):
     return (1, row, col)
 
 
-def _kind_for(book: WorkbookData, kind: str | None) -> TableKind | None:
+def _kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> TableKind | None:
+    if isinstance(kind, TableKind):
+        return kind
     if kind:
-        return get_kind(kind)
-    if book.identity and book.identity.kind in KINDS:
-        return KINDS[book.identity.kind]
+        return get_kind(kind, config)
+    if book.identity and book.identity.kind:
+        return find_kind(book.identity.kind, config)
     return None
 
 
@@ -169,17 +171,18 @@ def _has_content(sheet: SheetData) -> bool:
     return any(not is_blank(v) for row in sheet.rows for v in row)
 
 
-def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | None:
+def _find_table(book: WorkbookData, spec: TableKind | None, config=None) -> LocatedTable | None:
     sheets = [s for s in book.sheets if not _ours(s, book)]
+    candidates = list(kinds_for(config).values())
     for sheet in sorted(sheets, key=lambda s: s.hidden):
-        table = locate_table(sheet, spec)
+        table = locate_table(sheet, spec, candidates)
         if table is not None:
             return table
     return None
 
 
-def _header_example(spec: TableKind | None) -> str:
-    kinds = [spec] if spec else list(KINDS.values())
+def _header_example(spec: TableKind | None, config=None) -> str:
+    kinds = [spec] if spec else list(kinds_for(config).values())
     return "；".join("、".join(c.header for c in k.columns[:3]) for k in kinds)
 
 
@@ -266,16 +269,20 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     directory = _directory(ctx)
     frame = build_frame(table, normalize_name if directory is not None else None)
     known = set(directory) if directory is not None else None
+    if known is not None and kind.rows_from == "units":     # 财政局、发改局: a row two units share
+        known |= {normalize_name(row.key) for row in table.rows
+                  if row.key and _all_known(row.key, directory)}
     schema = build_schema(kind, set(table.columns), known)
     findings += _failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
-    if kind.rows_from == "townships":
+    if kind.by_place:
         findings += _total_findings(ctx, frame, totals if totals is not None else {})
-        findings += _missing_rows(ctx, directory)
+        if kind.rows_from == "townships":    # every township has a row; a units table lists some
+            findings += _missing_rows(ctx, directory)
     else:
         findings += _sequence_findings(ctx, frame)
-        if ctx.config is not None:
-            findings += _unit_findings(ctx)
-        findings += _owner_findings(ctx)
+    if ctx.config is not None:
+        findings += _unit_findings(ctx)
+    findings += _owner_findings(ctx)
     return findings
 
 
@@ -295,8 +302,10 @@ def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
 def _directory(ctx: Context) -> dict[str, str] | None:
     """normalised name -> canonical name of the rows this table must have, when known."""
     config = ctx.config
-    if config is None or ctx.table.kind.rows_from != "townships":
+    if config is None or not ctx.table.kind.by_place:
         return None
+    if ctx.table.kind.rows_from == "units":
+        return _unit_directory(config)
     if ctx.own_row:
         names = [ctx.township]
     elif ctx.table.scope == "township" or ctx.township:
@@ -306,6 +315,20 @@ def _directory(ctx: Context) -> dict[str, str] | None:
     else:
         names = config.townships
     return {normalize_name(n): n for n in names}
+
+
+def _unit_directory(config: Config) -> dict[str, str]:
+    """normalised name -> canonical unit, for the config's units and their other spellings."""
+    directory = {normalize_name(unit): unit for unit in config.units}
+    for unit, variants in config.aliases.items():
+        for variant in variants:
+            directory.setdefault(normalize_name(variant), unit)
+    return directory
+
+
+def _all_known(cell: str, directory: dict[str, str]) -> bool:
+    names = split_names(cell)
+    return len(names) > 1 and all(normalize_name(name) in directory for name in names)
 
 
 class _FrameCells:
@@ -355,7 +378,7 @@ def _failure_findings(ctx: Context, frame, failures, directory: dict[str, str]) 
 def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Finding | None:
     import pandas as pd
 
-    from validators.schema import MALFORMED, MISSING_RULE, PROBLEM, REQUIRED
+    from validators.schema import MALFORMED, PROBLEM, REQUIRED
 
     kind, code, column = ctx.table.kind, failure.code, failure.column
     raw = row.cells.get(column) if column else None
@@ -367,7 +390,7 @@ def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Find
         if (column + PROBLEM in frame and not pd.isna(frame.at[failure.index, column + PROBLEM])) \
                 or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
             return None
-        rule = MISSING_RULE.get(column, "N009")
+        rule = kind.column(column).missing_rule or "N009"
         return ctx.finding(rule, cell=ctx.cell(row, column), column=kind.column(column).header,
                            seq=_seq(row), which=kind.column(column).header, problem="未填写")
     if code in ("N008", "N010"):
@@ -505,8 +528,11 @@ def _missing_rows(ctx: Context, directory: dict[str, str] | None) -> list[Findin
 
 def _sequence_findings(ctx: Context, frame) -> list[Finding]:
     findings, seen, expected = [], set(), 1
+    sequence = ctx.table.kind.sequence_column
+    if sequence is None:
+        return findings
     for index, row in enumerate(ctx.table.rows):
-        number = frame.at[index, "seq"] if "seq" in frame else None
+        number = frame.at[index, sequence.key] if sequence.key in frame else None
         if number is None or number != number or number % 1:
             continue
         seq = int(number)
@@ -520,7 +546,7 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
         else:
             problem = None
         if problem:
-            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem,
+            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq, problem=problem,
                                         suggestion=expected if seq != expected else None))
         seen.add(seq)
         expected = max(expected, seq + 1)
@@ -530,8 +556,9 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
 def _unit_findings(ctx: Context) -> list[Finding]:
     config, findings = ctx.config, []
     canonical = config.canonical_names()
+    names_columns = [c.key for c in ctx.table.kind.columns if c.type == NAMES and c.key != ctx.table.kind.key]
     for row in ctx.table.rows:
-        for column in ("lead_unit", "related_units"):
+        for column in names_columns:
             cell = row.cells.get(column)
             if is_blank(cell) or column not in ctx.table.columns:
                 continue
@@ -559,13 +586,19 @@ def _names_in(cell, canonical: dict[str, str]) -> list[str]:
 
 
 def _owner_findings(ctx: Context) -> list[Finding]:
-    """The same 牵头单位 naming different 责任人 in different rows."""
-    if not {"lead_unit", "owner_unit"} <= set(ctx.table.columns):
-        return []
+    """The same 牵头单位 naming different 责任人 in different rows (columns declared same_within)."""
+    findings = []
+    for col in ctx.table.kind.columns:
+        if col.same_within and {col.same_within, col.key} <= set(ctx.table.columns):
+            findings += _agreement_findings(ctx, col.same_within, col.key)
+    return findings
+
+
+def _agreement_findings(ctx: Context, group: str, column: str) -> list[Finding]:
     resolve = ctx.config.resolve if ctx.config else (lambda name: None)
     by_unit: dict[str, list[tuple[TableRow, str]]] = defaultdict(list)
     for row in ctx.table.rows:
-        unit, owner = row.cells.get("lead_unit"), row.cells.get("owner_unit")
+        unit, owner = row.cells.get(group), row.cells.get(column)
         if is_blank(unit) or is_blank(owner):
             continue
         unit = str(unit).strip()
@@ -578,7 +611,7 @@ def _owner_findings(ctx: Context) -> list[Finding]:
         usual = counts.most_common(1)[0][0]
         for row, owner in entries:
             if owner != usual:
-                findings.append(ctx.finding("K006", cell=ctx.cell(row, "owner_unit"), value=owner,
+                findings.append(ctx.finding("K006", cell=ctx.cell(row, column), value=owner,
                                             unit=unit, other=usual, suggestion=usual))
     return findings
 
@@ -854,8 +887,8 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     from validators.reader import read_workbook
 
     book = read_workbook(path, limits=config.limits)
-    spec = get_kind(kind) if isinstance(kind, str) else kind
-    table = _find_table(book, spec or _kind_for(book, None))
+    spec = get_kind(kind, config) if isinstance(kind, str) else kind
+    table = _find_table(book, spec or _kind_for(book, None, config), config)
     name = Path(path).name
     if table is None:
         raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")

@@ -145,19 +145,23 @@ def _slug(text: str) -> str:
 
 
 def _derived_rules() -> list[Rule]:
+    return [rule for kind in KINDS.values() for rule in kind_rules(kind)]
+
+
+def kind_rules(kind) -> list[Rule]:
+    """The cross-column and plausibility rules a kind declares."""
     rules = []
-    for kind in KINDS.values():
-        for cr in kind.cross_rules:
-            left, right = kind.column(cr.left).header, kind.column(cr.right).header
-            rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
-                              f"{left} {{left}} 大于{right} {{right}}",
-                              f"每一行的{left}不能超过{right}。", (kind.name,)))
-        for rr in kind.ratio_rules:
-            num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
-            rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
-                              f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
-                              f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
-                              f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
+    for cr in kind.cross_rules:
+        left, right = kind.column(cr.left).header, kind.column(cr.right).header
+        rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
+                          f"{left} {{left}} 大于{right} {{right}}",
+                          f"每一行的{left}不能超过{right}。", (kind.name,)))
+    for rr in kind.ratio_rules:
+        num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
+        rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
+                          f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
+                          f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
+                          f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
     return rules
 
 
@@ -166,3 +170,23 @@ RULES: dict[str, Rule] = {r.code: r for r in [*_BASE, *_derived_rules()]}
 
 def get_rule(code: str) -> Rule:
     return RULES[code.upper()]
+
+
+def rules_for(config=None) -> dict[str, Rule]:
+    """Every rule, with the rules of the county's own kinds (fenjie.toml `kinds`)."""
+    from templates.kinds import kinds_for
+    rules = dict(RULES)
+    for kind in kinds_for(config).values():
+        for rule in kind_rules(kind):
+            rules.setdefault(rule.code, rule)
+    return rules
+
+
+def rule_of(code: str, kind=None) -> Rule:
+    """A rule by code; a county kind's own cross rules are found through the kind."""
+    rule = RULES.get(code)
+    if rule is None and kind is not None:
+        rule = next((r for r in kind_rules(kind) if r.code == code), None)
+    if rule is None:
+        raise KeyError(code)
+    return rule

@@ -51,13 +51,20 @@ def _header_texts(kind: TableKind) -> dict[str, set[str]]:
     return texts
 
 
-_TEXTS = {name: _header_texts(kind) for name, kind in KINDS.items()}
+_TEXTS: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+
+def _texts(kind: TableKind) -> dict[str, set[str]]:
+    key = (kind.name, kind.digest)
+    if key not in _TEXTS:
+        _TEXTS[key] = _header_texts(kind)
+    return _TEXTS[key]
 
 
 def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
     """Column key -> 0-based index of the cells of `row` that are headers of `kind`."""
     found: dict[str, int] = {}
-    texts = _TEXTS[kind.name]
+    texts = _texts(kind)
     for index, value in enumerate(row):
         if not isinstance(value, str):
             continue
@@ -75,7 +82,7 @@ def _find_header(sheet: SheetData, kind: TableKind) -> tuple[int, dict[str, int]
         found = _match_header_row(row, kind)
         if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > len(best[1])):
             best = (index, found)
-            if len(found) == len(_TEXTS[kind.name]):
+            if len(found) == len(_texts(kind)):
                 break
     return best
 
@@ -108,9 +115,11 @@ def _scope(sheet: SheetData, kind: TableKind, header_index: int, key_index: int 
     return "township" if text.startswith("村") else "county"
 
 
-def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTable | None:
-    """The table of `kind` (or of the best-matching kind) on `sheet`, or None."""
-    candidates = [kind] if kind else list(KINDS.values())
+def locate_table(sheet: SheetData, kind: TableKind | None = None,
+                 candidates: list[TableKind] | None = None) -> LocatedTable | None:
+    """The table of `kind` (or of the best-matching kind among `candidates`, by default the
+    built-in kinds) on `sheet`, or None."""
+    candidates = [kind] if kind else list(candidates or KINDS.values())
     best = None
     for candidate in candidates:
         header = _find_header(sheet, candidate)
