@@ -140,6 +140,7 @@ def _load_kinds(files: list, base: Path | None, where: str) -> dict:
     if not files:
         return {}
     from templates.kindfile import KindFileError, load_kind_file
+    from templates.kinds import remember
     kinds = {}
     for file in files:
         if not isinstance(file, str) or not file.strip():
@@ -152,6 +153,7 @@ def _load_kinds(files: list, base: Path | None, where: str) -> dict:
         if kind.name in kinds:
             raise ConfigError(f"{where}「kinds」中有两个文件都叫「{kind.name}」，请改名。")
         kinds[kind.name] = kind
+        remember(kind)
     return kinds
 
 

@@ -185,16 +185,27 @@ def kinds_for(config=None) -> dict[str, TableKind]:
     return {**builtin_kinds(), **county}
 
 
-def find_kind(name: str, config=None) -> TableKind | None:
+_county_kinds_seen: dict[str, TableKind] = {}   # name -> a county kind read in this process
+
+
+def remember(kind: TableKind) -> None:
+    """Keep a county kind findable by name where no config is at hand (a report's title, a
+    round of fenjie serve); detecting a table's kind still uses only the config's kinds."""
+    _county_kinds_seen[kind.name] = kind
+
+
+def find_kind(name: str, config=None, remembered: bool = True) -> TableKind | None:
     """The kind called `name` (its name or its Chinese title), or None."""
     kinds = kinds_for(config)
+    if config is None and remembered:
+        kinds = {**_county_kinds_seen, **kinds}
     if name in kinds:
         return kinds[name]
     return next((k for k in kinds.values() if name in (k.title, k.name.lower())), None)
 
 
-def get_kind(name: str, config=None) -> TableKind:
-    kind = find_kind(name, config)
+def get_kind(name: str, config=None, remembered: bool = True) -> TableKind:
+    kind = find_kind(name, config, remembered)
     if kind is None:
         known = "、".join(kinds_for(config))
         raise KeyError(f"未知的表格类型「{name}」，可用的类型：{known}")

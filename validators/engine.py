@@ -112,6 +112,21 @@ def match_township(book: WorkbookData, config: Config | None) -> str | None:
     return None
 
 
+def match_unit(book: WorkbookData, config: Config | None) -> str | None:
+    """Which unit a return of a units table is from: 填报单位 line, then file name."""
+    if config is None:
+        return None
+    directory = _unit_directory(config)
+    for text in (book.filler, Path(book.path).stem):
+        if not text:
+            continue
+        norm = normalize_name(text)
+        hits = {unit for name, unit in directory.items() if name in norm}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
 # -- one workbook ----------------------------------------------------------------------------
 
 def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
@@ -130,7 +145,8 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
         result.findings = _drop_ignored(findings, ignore)
         return result
     result.kind, result.sheet = table.kind.name, table.sheet.name
-    township = match_township(book, config)
+    township = (match_unit(book, config) if table.kind.rows_from == "units"
+                else match_township(book, config))
     result.scope = township
     findings += _round_findings(table, book.identity, config, township, assigned)
     if _is_own_row_return(table, book.identity, township):
@@ -197,7 +213,7 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
                      or identity.year != config.year):
         findings.append(RULES["S005"].finding(found=f"{identity.county}{identity.year}年",
                                               wanted=f"{config.county}{config.year}年"))
-    if township is not None and township not in config.townships:
+    if township is not None and township not in config.townships and table.kind.rows_from != "units":
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
         findings.append(RULES["S007"].finding())
@@ -237,14 +253,16 @@ def _context(table, identity: Identity | None, config, township, targets, assign
 
 def _is_own_row_return(table: LocatedTable, identity: Identity | None, township: str | None) -> bool:
     """A county-layout table (乡镇 rows) that the 填报单位 line or file name says is one township's."""
-    return (township is not None and table.scope == "county" and table.kind.rows_from == "townships"
+    return (township is not None and table.scope == "county" and table.kind.by_place
             and not (identity and identity.is_township))
 
 
 def _own_row_context(table: LocatedTable, config, township: str, targets, assigned) -> Context:
     """Only the township's own row counts: it is checked, and its figures are the return's 合计."""
-    own = [row for row in table.rows
-           if row.key and (config.resolve(row.key) if config else None) == township]
+    resolve = config.resolve if config else (lambda name: None)
+    if table.kind.rows_from == "units" and config:
+        resolve = lambda name, units=_unit_directory(config): units.get(normalize_name(name))  # noqa: E731
+    own = [row for row in table.rows if row.key and resolve(row.key) == township]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None)
     expected = {**((assigned or {}).get(township) or {}), **explicit}
@@ -278,8 +296,7 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
         findings += _total_findings(ctx, frame, totals if totals is not None else {})
         if kind.rows_from == "townships":    # every township has a row; a units table lists some
             findings += _missing_rows(ctx, directory)
-    else:
-        findings += _sequence_findings(ctx, frame)
+    findings += _sequence_findings(ctx, frame)
     if ctx.config is not None:
         findings += _unit_findings(ctx)
     findings += _owner_findings(ctx)
@@ -324,6 +341,15 @@ def _unit_directory(config: Config) -> dict[str, str]:
         for variant in variants:
             directory.setdefault(normalize_name(variant), unit)
     return directory
+
+
+def _shared_row(cell: str, config: Config) -> str | None:
+    """「财政局、发改局」 as the canonical names joined, when every name is a known unit."""
+    units = _unit_directory(config)
+    names = split_names(cell)
+    if len(names) < 2 or not all(normalize_name(n) in units for n in names):
+        return None
+    return "、".join(units[normalize_name(n)] for n in names)
 
 
 def _all_known(cell: str, directory: dict[str, str]) -> bool:
@@ -734,7 +760,7 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
             results.append(check_file(path, **options))
             if progress:
                 progress(len(results), len(files))
-    return _batch(results, config, ignore)
+    return _batch(results, config, ignore, assigned)
 
 
 def _check_in_pool(files: list[str], options: dict, workers: int, results: list[FileResult],
@@ -783,7 +809,7 @@ def _chunk(files: int, workers: int) -> int:
     return max(1, min(CHUNK_FILES, files // (workers * 4)))
 
 
-def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchResult:
+def _batch(results: list[FileResult], config: Config | None, ignore, assigned=None) -> BatchResult:
     """What the batch as a whole lacks or has twice; an ignored rule is left out everywhere."""
     batch = BatchResult(files=results)
     if config is None:
@@ -793,8 +819,10 @@ def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchRes
         if result.scope:
             by_township[result.scope].append(result)
     ignored = {c.upper() for c in ignore}
+    by_unit = by_township and not set(by_township) & set(config.townships)
     if by_township and "S001" not in ignored:
-        batch.missing = [t for t in config.townships if t not in by_township]
+        expected = list(assigned or []) if by_unit else config.townships   # units: those assigned
+        batch.missing = [t for t in expected if t not in by_township]
     if by_township and "S003" not in ignored:
         for result in results:
             if result.scope is None and not result.unreadable and not _has(result, "S007"):
@@ -893,7 +921,7 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     if table is None:
         raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")
     spec = table.kind
-    if spec.rows_from != "townships" or not spec.summed_columns:
+    if not spec.by_place or not spec.summed_columns:
         raise TableProblem(f"{name} 是{spec.title}，不按乡镇分解，没有各乡镇的下达数。")
     identity = book.identity
     if table.scope == "township" or (identity and identity.is_township):
@@ -903,9 +931,12 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     findings += check_table(_context(table, identity, config, None, None, None), result.totals)
     result.findings = sorted(_unassigned_columns_allowed(table, findings), key=_reading_order)
     assigned: dict[str, dict[str, float]] = {}
+    places = config.townships if spec.rows_from == "townships" else config.units
     for row in table.rows:
         township = config.resolve(row.key) if row.key else None
-        if township in config.townships:
+        if spec.rows_from == "units" and row.key and township is None:
+            township = _shared_row(row.key, config)     # 财政局、发改局: one line of the merge
+        if township in places or township and "、" in township:
             assigned[township] = {col.key: parse_number(row.cells.get(col.key)).number
                                   for col in spec.summed_columns if col.key in table.columns}
     return CountyTable(result, assigned)
