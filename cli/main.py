@@ -191,6 +191,7 @@ def _register_commands():
     for command in (template, check, merge, serve):
         main.add_command(command)
     main.add_command(__import__("cli.draft_cmd", fromlist=["draft"]).draft)
+    main.add_command(__import__("cli.kind_cmd", fromlist=["kind_group"]).kind_group)
 
 
 _register_commands()

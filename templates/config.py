@@ -70,6 +70,8 @@ class Config:
 
     def targets_for(self, kind: str) -> dict[str, float]:
         """Column key -> county target for `kind`."""
+        if not self.targets.get(kind):
+            return {}
         from templates.kinds import get_kind
         spec = get_kind(kind, self)
         columns = {header: spec.target_column(header) for header in self.targets.get(kind, {})}

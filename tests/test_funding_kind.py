@@ -132,3 +132,17 @@ def test_template_check_and_merge_by_unit(tmp_path):
     summary = load_workbook(tmp_path / "汇总.xlsx")
     texts = {c.value for ws in summary.worksheets for row in ws.iter_rows() for c in row}
     assert "应急管理局" in texts and "教育局" in texts
+
+
+def test_kind_new_infers_the_funding_kind_from_the_gazette_table(tmp_path):
+    """How kinds/争资争项.toml began: inferred from the gazette's table, then tidied by hand."""
+    out = tmp_path / "争资争项.toml"
+    result = run("kind", "new", funding_table(tmp_path / "争资争项.xlsx"), "--config", CONFIG, "-o", out)
+    assert result.exit_code == 0 and "未能确定" not in result.output, result.output
+    from templates.kindfile import load_kind_file
+    inferred = load_kind_file(out)
+    tidied = load_config(CONFIG).county_kinds["funding-targets"]
+    assert inferred.rows_from == tidied.rows_from == "units"
+    assert inferred.title == tidied.title
+    assert [(c.header, c.unit, c.summed, c.minimum) for c in inferred.summed_columns] == \
+        [(c.header, c.unit, c.summed, c.minimum) for c in tidied.summed_columns]

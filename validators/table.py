@@ -102,7 +102,7 @@ def _sub_headers(sheet: SheetData, kind: TableKind, header_index: int) -> dict[s
             continue
         norm = normalize_header(value) if isinstance(value, str) else ""
         for col in children:
-            if col.key not in found and norm == normalize_header(col.header):
+            if col.key not in found and norm in col.header_names:     # 内资 or 内资(亿元)
                 found[col.key] = index
                 break
     return found
@@ -230,7 +230,7 @@ def _is_total(key_value, first, totals: set[str]) -> bool:
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
     """The second header row (县政府 | 牵头单位) repeated on its own."""
-    children = {normalize_header(c.header) for c in kind.columns if c.parent}
+    children = {name for c in kind.columns if c.parent for name in c.header_names}
     filled = [normalize_header(v) for v in texts if v.strip()]
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
