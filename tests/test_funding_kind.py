@@ -146,3 +146,22 @@ def test_kind_new_infers_the_funding_kind_from_the_gazette_table(tmp_path):
     assert inferred.title == tidied.title
     assert [(c.header, c.unit, c.summed, c.minimum) for c in inferred.summed_columns] == \
         [(c.header, c.unit, c.summed, c.minimum) for c in tidied.summed_columns]
+
+
+def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
+    import shutil
+    county = tmp_path / "county"
+    shutil.copytree(EXAMPLE / "kinds", county / "kinds")
+    shutil.copy(CONFIG, county / "fenjie.toml")
+    made = run("template", "funding-targets", "--config", county / "fenjie.toml", "--from",
+               GAZETTE / "xiangyin-2025-funding-targets.tsv", "-o", tmp_path / "模板")
+    template = next((tmp_path / "模板").glob("*.xlsx"))
+    assert made.exit_code == 0
+    before = check_file(template, config=load_config(county / "fenjie.toml"))
+    assert before.findings == []
+    kind_file = county / "kinds" / "争资争项.toml"
+    kind_file.write_text(kind_file.read_text(encoding="utf-8").replace(
+        'variants = ["资金来源"]', 'variants = ["资金来源", "来源"]'), encoding="utf-8")
+    after = check_file(template, config=load_config(county / "fenjie.toml"))
+    assert [(f.code, f.severity) for f in after.findings] == [("S010", "warning")]
+    assert "第 1 版" in after.findings[0].message and after.errors == 0

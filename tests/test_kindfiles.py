@@ -102,3 +102,14 @@ def test_not_toml_and_missing_file(tmp_path):
         load_kind_file(write(tmp_path, "name = = 1"))
     with pytest.raises(KindFileError, match="找不到"):
         load_kind_file(tmp_path / "none.toml")
+
+
+def test_the_readme_example_kind_file_loads(tmp_path):
+    import re
+
+    from tests.conftest import ROOT
+    text = (ROOT / "README.md").read_text(encoding="utf-8").split("### 表格类型文件的写法", 1)[1]
+    example = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    kind = load_kind_file(write(tmp_path, example))
+    assert kind.name == "pig-output" and kind.column("owner").parent == "包片领导"
+    assert [r.code for r in (*kind.cross_rules, *kind.ratio_rules)] == ["X101", "P101"]

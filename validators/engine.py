@@ -149,6 +149,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
                 else match_township(book, config))
     result.scope = township
     findings += _round_findings(table, book.identity, config, township, assigned)
+    findings += _kind_changed(table.kind, book.identity)
     if _is_own_row_return(table, book.identity, township):
         ctx = _own_row_context(table, config, township, targets, assigned)
     else:
@@ -220,6 +221,18 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
     if identity and identity.is_township and township in (assigned or {}):
         findings += _reallocations(table.kind, identity.targets, assigned[township])
     return findings
+
+
+def _kind_changed(kind: TableKind, identity: Identity | None) -> list[Finding]:
+    """A 提醒 when the template was made from another version of the kind's declaration."""
+    if identity is None or identity.kind != kind.name:
+        return []
+    changed_hash = identity.kind_hash and kind.digest and identity.kind_hash != kind.digest
+    if identity.version == kind.version and not changed_hash:
+        return []
+    made = f"第 {identity.version} 版" + (f" {identity.kind_hash}" if identity.kind_hash else "")
+    now = f"第 {kind.version} 版 {kind.digest}"
+    return [RULES["S010"].finding(name=kind.title, made=made, now=now)]
 
 
 def _reallocations(kind: TableKind, carried: dict[str, float], county: dict[str, float]) -> list[Finding]:
