@@ -165,3 +165,18 @@ def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
     after = check_file(template, config=load_config(county / "fenjie.toml"))
     assert [(f.code, f.severity) for f in after.findings] == [("S010", "warning")]
     assert "第 1 版" in after.findings[0].message and after.errors == 0
+
+
+def test_the_check_button_knows_the_county_kind_through_its_config(tmp_path, monkeypatch):
+    from xladdin.payload import run_press
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+
+    def misspell(sheet):
+        sheet["B9"] = "城管执发局"
+
+    outcome, _ = run_press(funding_table(tmp_path / "争资争项.xlsx", misspell))
+    assert outcome.result.kind == "funding-targets"
+    assert [(f.code, f.cell) for f in outcome.result.findings] == [("R003", "B9")]
