@@ -201,7 +201,7 @@ def find_kind(name: str, config=None, remembered: bool = True) -> TableKind | No
         kinds = {**_county_kinds_seen, **kinds}
     if name in kinds:
         return kinds[name]
-    return next((k for k in kinds.values() if name in (k.title, k.name.lower())), None)
+    return next((k for k in kinds.values() if name == k.title or name.lower() == k.name.lower()), None)
 
 
 def get_kind(name: str, config=None, remembered: bool = True) -> TableKind:
