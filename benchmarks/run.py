@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/run.py --smoke    # tiny sizes, one run each (the test suite runs this)
 
 What is timed (every CLI figure is a fresh process of the installed .venv/bin/fenjie, wall time):
-  1. fenjie --help
+  1. fenjie --help (no kind file is read); fenjie kinds --config for the example county, which
+     reads the built-in and the county's kind files (TOML, validated with pydantic)
   2. fenjie check on one township return (新泉镇's own template, filled in)
   3. fenjie check on a 100 000-row × 6-column grain-plan sheet, beside the floor for our stack:
      a bare `python -c` that imports pandas and pandera and reads the same file with
@@ -110,6 +111,13 @@ def repeat(argv: list[str], runs: int, **options) -> tuple[list[float], list[int
 def measure_help(fenjie: str, sizes: Sizes) -> Row:
     times, _ = repeat([fenjie, "--help"], sizes.runs * 2)
     return Row("fenjie --help", times, budget="< 0.25 s", met=statistics.median(times) < 0.25)
+
+
+def measure_kinds(fenjie: str, sizes: Sizes) -> Row:
+    config = Path(__file__).resolve().parent.parent / "examples" / "xiangyin-2025" / "fenjie.toml"
+    times, _ = repeat([fenjie, "kinds", "--config", str(config)], sizes.runs * 2)
+    return Row("fenjie kinds --config（读表格类型文件）", times, budget="< 0.6 s",
+               met=statistics.median(times) < 0.6)
 
 
 def measure_one_return(fenjie: str, folder: Path, sizes: Sizes) -> Row:
@@ -228,6 +236,7 @@ def main(argv=None) -> int:
         folder = Path(tmp)
         os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
         steps = [lambda: [measure_help(fenjie, sizes)],
+                 lambda: [measure_kinds(fenjie, sizes)],
                  lambda: [measure_one_return(fenjie, folder, sizes)],
                  lambda: measure_big(fenjie, folder, sizes),
                  lambda: [measure_batch(fenjie, folder, sizes)],

@@ -52,10 +52,10 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
     """Validate every option (UsageProblem, exit 2) before checking anything, then check."""
     if output_format not in FORMATS:
         raise UsageProblem(f"--format 只能是 text 或 json，现在是「{output_format}」。")
-    spec = kind_or_exit(kind)
     config = load_config_or_exit(config_path)
-    target_values = parse_targets(targets, spec)
-    ignored = parse_ignore(ignore)
+    spec = kind_or_exit(kind, config)
+    target_values = parse_targets(targets, spec, config)
+    ignored = parse_ignore(ignore, config)
     assigned = None
     if county_table is not None:
         if config is None:
@@ -92,12 +92,12 @@ def parse_target(text: str) -> tuple[str, float]:
     return name, value
 
 
-def parse_targets(texts, spec) -> dict[str, float]:
+def parse_targets(texts, spec, config=None) -> dict[str, float]:
     targets = dict(parse_target(t) for t in texts)
     if not targets:
         return {}
-    from templates.kinds import KINDS
-    kinds = [spec] if spec else list(KINDS.values())
+    from templates.kinds import kinds_for
+    kinds = [spec] if spec else list(kinds_for(config).values())
     for name in targets:
         if not any(k.target_column(name) for k in kinds):
             where = spec.title if spec else "任何表格类型"
@@ -106,10 +106,11 @@ def parse_targets(texts, spec) -> dict[str, float]:
     return targets
 
 
-def parse_ignore(codes) -> tuple[str, ...]:
-    from validators.rules import RULES
+def parse_ignore(codes, config=None) -> tuple[str, ...]:
+    from validators.rules import rules_for
     wanted = tuple(dict.fromkeys(c.strip().upper() for c in codes))
-    unknown = [c for c in wanted if c not in RULES]
+    known = rules_for(config)
+    unknown = [c for c in wanted if c not in known]
     if unknown:
         raise UsageProblem(f"--ignore：没有规则 {'、'.join(unknown)}。运行 fenjie rules 查看全部规则。")
     return wanted

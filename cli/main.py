@@ -173,12 +173,13 @@ def county_table_refusal(result) -> str:
     return "\n".join([head, *(plain(finding_line(result, f, Path.cwd())) for f in result.findings)])
 
 
-def kind_or_exit(name):
+def kind_or_exit(name, config=None):
+    """The kind --kind names (built-in or the county's own), or exit status 2."""
     if name is None:
         return None
     from templates.kinds import get_kind
     try:
-        return get_kind(name)
+        return get_kind(name, config, remembered=False)
     except KeyError as exc:
         raise UsageProblem(exc.args[0]) from None
 
@@ -197,22 +198,52 @@ def main():
     """
 
 
+CONFIG_HELP = "县配置文件 fenjie.toml：连同其中 kinds = [...] 列出的本县表格类型。"
+
+
 @main.command(cls=ChineseCommand)
-def kinds():
-    """列出支持的表格类型。"""
-    from templates.kinds import KINDS
-    for kind in KINDS.values():
-        click.echo(f"{kind.name:<16}{kind.title}（第 {kind.version} 版）")
-        click.echo(f"{'':<16}{kind.description}")
-        headers = "、".join(c.label if not c.parent else f"{c.parent}/{c.header}" for c in kind.columns)
-        click.echo(f"{'':<16}列：{headers}")
+@click.argument("name", required=False)
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+@click.option("--toml", "as_toml", is_flag=True, help="把 NAME 这种表格类型打印成表格类型文件（可另存后修改）。")
+def kinds(name, config_path, as_toml):
+    """列出表格类型（内置的和本县的）；--toml 打印一种类型的声明。
+
+    \b
+    例：fenjie kinds --config fenjie.toml
+        fenjie kinds grain-plan --toml > kinds/我的粮食表.toml
+    """
+    from templates.kinds import kinds_for
+    config = load_config_or_exit(config_path)
+    if as_toml or name:
+        kind = kind_or_exit(name, config) if name else None
+        if kind is None:
+            raise UsageProblem("--toml 需要给出表格类型名，例如：fenjie kinds grain-plan --toml")
+        from templates.kindfile import kind_file_text
+        click.echo(kind_file_text(kind) if as_toml else _kind_lines(kind, config), nl=not as_toml)
+        return
+    for kind in kinds_for(config).values():
+        click.echo(_kind_lines(kind, config))
+
+
+def _kind_lines(kind, config) -> str:
+    county = config is not None and kind.name in config.county_kinds
+    origin = f"本县，{kind.source}" if county else "内置"
+    headers = "、".join(c.label if not c.parent else f"{c.parent}/{c.header}" for c in kind.columns)
+    return "\n".join([f"{kind.name:<16}{kind.title}（第 {kind.version} 版，{origin}）",
+                      f"{'':<16}{kind.description}" if kind.description else f"{'':<16}每行：{ROWS_ZH[kind.rows_from]}",
+                      f"{'':<16}列：{headers}"])
+
+
+ROWS_ZH = {"townships": "乡镇（乡镇表里是村）", "units": "单位", "tasks": "任务"}
 
 
 @main.command(cls=ChineseCommand)
 @click.argument("code", required=False)
-def rules(code):
+@click.option("--config", "config_path", metavar="FILE", help=CONFIG_HELP)
+def rules(code, config_path):
     """列出核对规则；给出 CODE 时显示该规则的详细说明。"""
-    from validators.rules import RULES
+    from validators.rules import rules_for
+    RULES = rules_for(load_config_or_exit(config_path))
 
     def applies_to(rule) -> str:
         return "、".join(rule.kinds) or "通用"
@@ -246,6 +277,7 @@ def _register_commands():
     for command in (template, check, merge, serve):
         main.add_command(command)
     main.add_command(__import__("cli.draft_cmd", fromlist=["draft"]).draft)
+    main.add_command(__import__("cli.kind_cmd", fromlist=["kind_group"]).kind_group)
 
 
 _register_commands()

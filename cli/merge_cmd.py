@@ -47,7 +47,7 @@ def _merge(paths, config_path, county_table, kind, include_invalid, output, forc
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
-    spec = merge_kind(kind)
+    spec = merge_kind(kind, config)
     inputs = input_files(paths, county_table)
     out = output_or_exit(output, inputs, county_table, force)
     assigned = assigned_or_exit(county_table, spec, config)
@@ -57,17 +57,18 @@ def _merge(paths, config_path, county_table, kind, include_invalid, output, forc
 
 # -- options --------------------------------------------------------------------------------
 
-def merge_kind(name: str | None):
+def merge_kind(name: str | None, config=None):
     """The kind to consolidate: --kind, else the only kind whose rows are townships."""
-    from templates.kinds import KINDS
-    by_township = [k for k in KINDS.values() if k.rows_from == "townships" and k.summed_columns]
-    spec = kind_or_exit(name)
+    from templates.kinds import kinds_for
+    mergeable = [k for k in kinds_for(config).values() if k.by_place and k.summed_columns]
+    by_township = [k for k in mergeable if k.rows_from == "townships"]
+    spec = kind_or_exit(name, config)
     if spec is None:
         if len(by_township) != 1:
-            names = "、".join(k.name for k in by_township)
+            names = "、".join(k.name for k in mergeable)
             raise UsageProblem(f"请用 --kind 指定要汇总的表格类型：{names}。")
         return by_township[0]
-    if spec not in by_township:
+    if spec not in mergeable:
         raise UsageProblem(f"{spec.title}不按乡镇分解、没有合计，不能汇总；fenjie check 可以核对它。")
     return spec
 

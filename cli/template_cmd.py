@@ -30,10 +30,10 @@ def template(kind, config_path, county_table, per_township, out_dir, force):
         fenjie template task-breakdown --config fenjie.toml --from 任务清单.tsv
         fenjie template grain-plan --per-township --from 县分解表.xlsx --config fenjie.toml -o 乡镇/
     """
-    spec = kind_or_exit(kind)
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
+    spec = kind_or_exit(kind, config)
     out = output_folder_or_exit(out_dir, "-o")
     with pending_output(f"模板（{out}）：尚未写出") as progress:
         if per_township:

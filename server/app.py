@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from templates.config import Config
-from templates.kinds import KINDS, get_kind
+from templates.kinds import get_kind, kinds_for
 from server.checker import CheckPool
 from server.rounds import RoundProblem, open_round, township_template
 from server.store import Round, Store, Upload, safe_file_name, suffix_of
@@ -410,7 +410,7 @@ async def county_page(request: Request, message: str | None = None, status_code:
     s = state(request)
     base = str(request.base_url).rstrip("/")
     context = {"token": link.token, "round": round_, "rounds": s.store.rounds(), "message": message,
-               "kinds": [k for k in KINDS.values() if k.rows_from in ("townships", "units")],
+               "kinds": [k for k in kinds_for(s.config).values() if k.by_place],
                "status": round_status(s.store, round_) if round_ else None,
                "links": [{"name": l.name, "url": f"{base}/t/{l.token}"} for l in s.store.links(round_.id)]
                if round_ else []}

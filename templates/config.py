@@ -48,6 +48,7 @@ class Config:
     kinds: list[str] = field(default_factory=list)  # the county's kind files, relative to the config
     leaders: dict[str, str] = field(default_factory=dict)  # unit -> 分管领导
     path: Path | None = None
+    county_kinds: dict = field(default_factory=dict)        # name -> TableKind read from `kinds`
 
     # -- the name directory ------------------------------------------------
     @cached_property
@@ -70,16 +71,19 @@ class Config:
 
     def targets_for(self, kind: str) -> dict[str, float]:
         """Column key -> county target for `kind`."""
+        if not self.targets.get(kind):
+            return {}
         from templates.kinds import get_kind
-        spec = get_kind(kind)
+        spec = get_kind(kind, self)
         columns = {header: spec.target_column(header) for header in self.targets.get(kind, {})}
         return {col.key: self.targets[kind][header] for header, col in columns.items() if col}
 
 
-def parse_config(data: dict, where: str = "配置文件") -> Config:
-    """The Config for parsed TOML `data`; ConfigError (Chinese, every problem) when it is wrong."""
+def parse_config(data: dict, where: str = "配置文件", base: Path | None = None) -> Config:
+    """The Config for parsed TOML `data` (kind files relative to `base`); ConfigError (Chinese,
+    every problem) when it is wrong."""
     from templates.config_schema import validated_config
-    return validated_config(data, where=where)
+    return validated_config(data, where=where, base=base)
 
 
 # tomllib's messages, in Chinese; "(at line 3, column 5)" is kept as 第 3 行第 5 列.

@@ -267,14 +267,14 @@ def _alias_problems(model: ConfigFile) -> list[Problem]:
     return problems
 
 
-def _target_problems(targets: dict[str, dict[str, float]]) -> list[Problem]:
+def _target_problems(targets: dict[str, dict[str, float]], known: dict[str, TableKind]) -> list[Problem]:
     problems = []
     for kind_name, columns in targets.items():
-        kind = KINDS.get(kind_name)
+        kind = known.get(kind_name)
         if kind is None:
             problems.append(Problem(("targets", kind_name),
-                                    f"没有这种表格类型「{kind_name}」{_suggest(kind_name, list(KINDS))}；"
-                                    f"可用：{'、'.join(KINDS)}。"))
+                                    f"没有这种表格类型「{kind_name}」{_suggest(kind_name, list(known))}；"
+                                    f"可用：{'、'.join(known)}。"))
             continue
         problems += _column_problems(kind, columns)
     return problems
@@ -304,11 +304,30 @@ def _column_problems(kind: TableKind, columns: dict[str, float]) -> list[Problem
     return problems
 
 
-def _kind_file_problems(kinds: list[str], base: Path | None) -> list[Problem]:
-    if base is None:
-        return []
-    return [Problem(("kinds", index), f"找不到表格类型文件「{name}」（路径相对于配置文件所在的文件夹 {base}）。")
-            for index, name in enumerate(kinds) if not (base / name).is_file()]
+def _county_kinds(kinds: list[str], base: Path | None) -> tuple[dict[str, TableKind], list[Problem]]:
+    """The county's own kinds read from its kind files, and what is wrong with them."""
+    from templates.kindfile import KindFileError, load_kind_file
+    from templates.kinds import remember
+
+    found: dict[str, TableKind] = {}
+    problems = []
+    for index, name in enumerate(kinds):
+        path = (base or Path.cwd()) / name
+        if not path.is_file():
+            problems.append(Problem(("kinds", index), f"找不到表格类型文件「{name}」（路径相对于配置文件所在的文件夹 "
+                                                      f"{base or Path.cwd()}）。"))
+            continue
+        try:
+            kind = load_kind_file(path)
+        except KindFileError as exc:
+            problems.append(Problem(("kinds", index), str(exc)))
+            continue
+        if kind.name in found:
+            problems.append(Problem(("kinds", index), f"表格类型「{kind.name}」重名了（{name}），请在类型文件里改名。"))
+            continue
+        found[kind.name] = kind
+        remember(kind)
+    return found, problems
 
 
 FILE_TOP_KEYS = ("county", "year", "townships", "units", "collectives", "kinds", "password")
@@ -340,20 +359,21 @@ def validated_config(data: dict, *, where: str, text: str | None = None,
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:
         raise _error([_translated(e) for e in exc.errors()], where, text) from None
-    problems = _directory_problems(model) + _target_problems(model.targets) + \
-        _kind_file_problems(model.kinds, base)
+    county_kinds, kind_problems = _county_kinds(model.kinds, base)
+    problems = _directory_problems(model) + kind_problems + \
+        _target_problems(model.targets, {**KINDS, **county_kinds})
     if problems:
         raise _error(problems, where, text)
-    return _as_config(model)
+    return _as_config(model, county_kinds)
 
 
-def _as_config(model: ConfigFile) -> Config:
+def _as_config(model: ConfigFile, county_kinds: dict[str, TableKind]) -> Config:
     return Config(
         county=model.county, year=model.year, townships=model.townships, units=model.units,
         collectives=model.collectives, aliases=model.aliases, villages=model.villages,
         targets={kind: dict(columns) for kind, columns in model.targets.items()},
         password=model.password, limits=Limits(model.limits.max_bytes, model.limits.max_cells),
-        kinds=model.kinds, leaders=model.leaders)
+        kinds=model.kinds, leaders=model.leaders, county_kinds=county_kinds)
 
 
 def _error(problems: list[Problem], where: str, text: str | None) -> ConfigError:

@@ -20,6 +20,7 @@ class Identity:
     year: int
     scope: str                                  # "county" or a township's name
     targets: dict[str, float] = field(default_factory=dict)  # column key -> target
+    kind_hash: str = ""                         # short hash of the kind's declaration (kind file)
 
     @property
     def is_township(self) -> bool:
@@ -29,6 +30,8 @@ class Identity:
         rows: list[tuple[str, object]] = [
             ("generator", GENERATOR), ("kind", self.kind), ("version", self.version),
             ("county", self.county), ("year", self.year), ("scope", self.scope)]
+        if self.kind_hash:
+            rows.append(("kind_hash", self.kind_hash))
         rows += [(f"target.{key}", value) for key, value in self.targets.items()]
         return rows
 
@@ -46,6 +49,7 @@ def parse_identity(rows) -> Identity | None:
                    if k.startswith("target.") and v not in (None, "")}
         return Identity(kind=str(data["kind"]), version=int(float(data["version"])),
                         county=str(data["county"]), year=int(float(data["year"])),
-                        scope=str(data["scope"]), targets=targets)
+                        scope=str(data["scope"]), targets=targets,
+                        kind_hash=str(data.get("kind_hash") or ""))
     except (KeyError, TypeError, ValueError):
         return None

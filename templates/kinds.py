@@ -1,11 +1,15 @@
 """Table kinds: the single declaration each template, schema, rule and doc derives from.
 
-Pure Python on purpose: `fenjie kinds`, `fenjie rules` and `fenjie --help` import this
-module and must stay fast (no pandas, no openpyxl).
+A kind is data: a TOML kind file (templates/kindfiles/*.toml for the built-ins, a county's own
+files named by `kinds = [...]` in fenjie.toml), read by templates.kindfile. This module keeps the
+data classes and the registry. Nothing is read at import: `fenjie --help` stays fast.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 from templates.names import normalize_header
 
@@ -28,6 +32,9 @@ class Column:
     parent: str | None = None      # upper header of a two-row merged header (责任人)
     summed: bool = False           # has a 合计 cell
     width: float = 12
+    role: str | None = None        # "sequence": 1..N in order (K005)
+    missing_rule: str | None = None  # the rule an empty required cell breaks (default N009)
+    same_within: str | None = None  # a column key: this column must agree in rows sharing that value (K006)
 
     @property
     def label(self) -> str:
@@ -73,7 +80,7 @@ class TableKind:
     columns: tuple[Column, ...]
     key: str                       # key column's key
     key_headers: dict[str, str]    # scope -> key column header: county / township
-    rows_from: str                 # "townships" (rows are places) or "tasks"
+    rows_from: str                 # "townships" (rows are places), "units" or "tasks"
     total_labels: tuple[str, ...] = ()
     unit_line: str | None = None
     cross_rules: tuple[CrossRule, ...] = ()
@@ -82,6 +89,8 @@ class TableKind:
     description: str = ""
     rule_codes: tuple[str, ...] = field(default=())  # kind-independent rules that apply
     main: str | None = None        # the headline column (merge's chart, 完成率); default: first summed
+    digest: str = ""               # short hash of the declaration (identity block: a changed kind)
+    source: str | None = None      # the kind file it was read from
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -92,6 +101,15 @@ class TableKind:
     def title_for(self, county: str, year: int | str, scope: str | None = None) -> str:
         place = scope if scope and scope != county else ""
         return f"{county}{place}{year}年{self.title}"
+
+    @property
+    def by_place(self) -> bool:
+        """Rows are names from the config's directory (townships or units), with a 合计."""
+        return self.rows_from in ("townships", "units")
+
+    @property
+    def sequence_column(self) -> Column | None:
+        return next((c for c in self.columns if c.role == "sequence"), None)
 
     @property
     def key_column(self) -> Column:
@@ -126,72 +144,69 @@ class TableKind:
         return col if col is not None and col.summed else None
 
 
-def _area(key: str, header: str, *variants: str, width: float = 13) -> Column:
-    return Column(key, header, NUMBER, unit="万亩", variants=variants, minimum=0,
-                  summed=True, width=width)
+BUILTIN_DIR = Path(__file__).with_name("kindfiles")
+BUILTIN_NAMES = ("grain-plan", "task-breakdown")
 
 
-GRAIN_PLAN = TableKind(
-    name="grain-plan",
-    title="粮食生产计划任务分解表",
-    version=1,
-    columns=(
-        Column("unit", "乡镇(单位)", TEXT, variants=("乡镇", "单位", "乡镇（单位）", "乡镇(街道)",
-                                                   "乡镇名称", "村(社区)", "村（社区）", "村", "村社区",
-                                                   "村(社区)名称", "单位名称"), width=14),
-        _area("grain_area", "粮食总面积", "粮食播种面积", "粮食面积", "粮食总播种面积"),
-        _area("early_rice_area", "早稻面积", "早稻播种面积", "早稻"),
-        Column("grain_output", "粮食总产量", NUMBER, unit="吨", variants=("粮食产量", "总产量"),
-               minimum=0, summed=True, width=13),
-        _area("early_rice_seedling", "早稻集中育秧", "集中育秧", "早稻集中育秧面积"),
-        _area("demo_seedling", "专业化示范育秧", "示范育秧", "专业化育秧", width=15),
-    ),
-    key="unit",
-    key_headers={"county": "乡镇(单位)", "township": "村(社区)"},
-    rows_from="townships",
-    total_labels=("合计", "总计", "全县合计", "合 计", "总 计", "小计"),
-    unit_line="单位：万亩、吨",
-    cross_rules=(
-        CrossRule("X001", "early_rice_area", "grain_area"),
-        CrossRule("X002", "early_rice_seedling", "early_rice_area"),
-        CrossRule("X003", "demo_seedling", "early_rice_seedling"),
-    ),
-    ratio_rules=(
-        RatioRule("P001", "grain_output", "grain_area", factor=1000 / 10000, low=300, high=800,
-                  unit="公斤/亩", name="亩产"),
-    ),
-    title_words=("粮食生产", "粮食"),
-    description="粮食生产计划任务分解表：各乡镇(村)的粮食面积、早稻面积、产量和育秧任务。",
-    main="grain_area",
-)
-
-TASK_BREAKDOWN = TableKind(
-    name="task-breakdown",
-    title="目标任务分解表",
-    version=1,
-    columns=(
-        Column("seq", "序号", INTEGER, variants=("编号", "序"), minimum=1, width=6),
-        Column("task", "目标任务", TEXT, variants=("任务", "目标任务内容", "工作任务", "重点任务"), width=60),
-        Column("leader", "责任领导", TEXT, variants=("县级责任领导", "分管领导"), width=11),
-        Column("lead_unit", "牵头单位", NAMES, variants=("责任单位(牵头)",), width=16),
-        Column("related_units", "相关单位", NAMES, required=False,
-               variants=("配合单位", "责任单位", "协办单位"), width=22),
-        Column("owner_county", "县政府", TEXT, parent="责任人", width=10),
-        Column("owner_unit", "牵头单位", TEXT, parent="责任人", width=10),
-    ),
-    key="seq",
-    key_headers={"county": "序号", "township": "序号"},
-    rows_from="tasks",
-    title_words=("目标任务", "任务分解"),
-    description="目标任务分解表：每项任务的责任领导、牵头单位、相关单位和责任人。",
-)
-
-KINDS: dict[str, TableKind] = {k.name: k for k in (GRAIN_PLAN, TASK_BREAKDOWN)}
+@cache
+def builtin_kinds() -> dict[str, TableKind]:
+    """The kinds fenjie ships, read from its own kind files through the county's loader."""
+    from templates.kindfile import load_kind_file
+    return {name: load_kind_file(BUILTIN_DIR / f"{name}.toml") for name in BUILTIN_NAMES}
 
 
-def get_kind(name: str) -> TableKind:
-    try:
-        return KINDS[name]
-    except KeyError:
-        known = "、".join(KINDS)
-        raise KeyError(f"未知的表格类型「{name}」，可用的类型：{known}") from None
+class _Builtins(Mapping):
+    """name -> built-in TableKind, read on first use."""
+
+    def __getitem__(self, name: str) -> TableKind:
+        return builtin_kinds()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(builtin_kinds())
+
+    def __len__(self) -> int:
+        return len(builtin_kinds())
+
+
+KINDS: Mapping[str, TableKind] = _Builtins()
+
+
+def __getattr__(name: str):
+    """GRAIN_PLAN and TASK_BREAKDOWN, as the built-in declarations were once called."""
+    legacy = {"GRAIN_PLAN": "grain-plan", "TASK_BREAKDOWN": "task-breakdown"}
+    if name in legacy:
+        return builtin_kinds()[legacy[name]]
+    raise AttributeError(name)
+
+
+def kinds_for(config=None) -> dict[str, TableKind]:
+    """The built-in kinds and the county's own (a county kind with a built-in's name replaces it)."""
+    county = getattr(config, "county_kinds", None) or {}
+    return {**builtin_kinds(), **county}
+
+
+_county_kinds_seen: dict[str, TableKind] = {}   # name -> a county kind read in this process
+
+
+def remember(kind: TableKind) -> None:
+    """Keep a county kind findable by name where no config is at hand (a report's title, a
+    round of fenjie serve); detecting a table's kind still uses only the config's kinds."""
+    _county_kinds_seen[kind.name] = kind
+
+
+def find_kind(name: str, config=None, remembered: bool = True) -> TableKind | None:
+    """The kind called `name` (its name or its Chinese title), or None."""
+    kinds = kinds_for(config)
+    if config is None and remembered:
+        kinds = {**_county_kinds_seen, **kinds}
+    if name in kinds:
+        return kinds[name]
+    return next((k for k in kinds.values() if name == k.title or name.lower() == k.name.lower()), None)
+
+
+def get_kind(name: str, config=None, remembered: bool = True) -> TableKind:
+    kind = find_kind(name, config, remembered)
+    if kind is None:
+        known = "、".join(kinds_for(config))
+        raise KeyError(f"未知的表格类型「{name}」，可用的类型：{known}")
+    return kind

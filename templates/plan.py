@@ -45,7 +45,8 @@ class TablePlan:
     @property
     def identity(self) -> Identity:
         return Identity(kind=self.kind.name, version=self.kind.version, county=self.config.county,
-                        year=self.config.year, scope=self.scope, targets=dict(self.targets))
+                        year=self.config.year, scope=self.scope, targets=dict(self.targets),
+                        kind_hash=self.kind.digest)
 
     @property
     def file_name(self) -> str:

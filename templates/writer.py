@@ -195,7 +195,7 @@ def _write_header(sheet: Worksheet, layout: Layout) -> None:
                 span = [i for i, c in enumerate(layout.columns, start=1) if c.parent == column.parent]
                 header_cell(sheet, top, index, column.parent)
                 sheet.merge_cells(start_row=top, start_column=span[0], end_row=top, end_column=span[-1])
-            header_cell(sheet, bottom, index, column.header)
+            header_cell(sheet, bottom, index, layout.header_text(column))     # 内资⏎(亿元)
         else:
             header_cell(sheet, top, index, layout.header_text(column))
             if bottom != top:

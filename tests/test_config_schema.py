@@ -1,6 +1,7 @@
 """fenjie.toml against its declared schema, and the task-list .tsv: every bad file is refused with
 a Chinese message naming the file, the line and the key, exit status 2, from every command."""
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_wrong_config_in_a_dict_names_the_key_without_a_line():
 
 def test_kinds_and_leaders_are_declared(tmp_path):
     (tmp_path / "kinds").mkdir()
-    (tmp_path / "kinds" / "生猪生产.toml").write_text("", encoding="utf-8")
+    shutil.copy(EXAMPLE / "kinds" / "争资争项.toml", tmp_path / "kinds" / "生猪生产.toml")
     config = load_config(toml_file(tmp_path, BASE + 'units = ["发改局"]\nkinds = ["kinds/生猪生产.toml"]\n'
                                                '[leaders]\n"发改局" = "姜华"\n'))
     assert config.kinds == ["kinds/生猪生产.toml"] and config.leaders == {"发改局": "姜华"}
@@ -143,7 +144,7 @@ def test_a_kind_file_that_is_not_there_is_named(tmp_path):
 
 def test_example_config_still_loads_with_defaults(example_config):
     assert example_config.limits.max_bytes == 50 * 1024 * 1024 and example_config.password is None
-    assert example_config.kinds == [] and example_config.leaders == {}
+    assert example_config.kinds == ["kinds/争资争项.toml"] and example_config.leaders == {}
 
 
 def test_alias_of_a_name_not_listed_is_refused(tmp_path):

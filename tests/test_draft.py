@@ -6,6 +6,7 @@ The documents are verbatim copies of the gazette (examples/xiangyin-2025/gazette
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -317,6 +318,7 @@ def _config_knowing(names: set[str], tmp_path: Path, leaders: dict[str, str] | N
         text += "\n[leaders]\n" + "\n".join(f'"{unit}" = "{who}"' for unit, who in leaders.items()) + "\n"
     path = tmp_path / "fenjie.toml"
     path.write_text(text, encoding="utf-8")
+    shutil.copytree(CONFIG.parent / "kinds", tmp_path / "kinds")     # the kind files it names
     return path
 
 

@@ -7,6 +7,7 @@ same file — the engine `fenjie check` uses.
 """
 import csv
 import re
+import shutil
 
 import openpyxl
 import pytest
@@ -303,6 +304,7 @@ def test_config_in_the_user_folder_is_used(tmp_path):
     folder = tmp_path / "home" / ".fenjie"
     folder.mkdir(parents=True)
     (folder / "fenjie.toml").write_bytes(CONFIG.read_bytes())
+    shutil.copytree(CONFIG.parent / "kinds", folder / "kinds")       # the kind files it names
     path = write_grain(tmp_path / "t.xlsx", put("三塘镇", 0, "三溏镇"))
     outcome, _ = run_press(path)
     assert "R003" in {f.code for f in outcome.result.findings}     # the name check needs the config

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from templates.config import Config, Limits
 from templates.identity import IDENTITY_SHEET, Identity
-from templates.kinds import KINDS, TableKind, get_kind
+from templates.kinds import NAMES, TableKind, find_kind, get_kind, kinds_for
 from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
-from validators.rules import RULES
+from validators.rules import RULES, rule_of
 from validators.sheet import SheetData, WorkbookData, a1, cell_position, column_letter
 from validators.table import LocatedTable, TableRow, locate_table
 
@@ -66,7 +66,7 @@ class Context:
         return self.cell(row, self.table.kind.key)
 
     def finding(self, code: str, *, cell=None, value=None, suggestion=None, **fields) -> Finding:
-        return RULES[code].finding(sheet=self.sheet, cell=cell, value=value, suggestion=suggestion,
+        return rule_of(code, self.table.kind).finding(sheet=self.sheet, cell=cell, value=value, suggestion=suggestion,
                                    **fields)
 
 
@@ -112,27 +112,44 @@ def match_township(book: WorkbookData, config: Config | None) -> str | None:
     return None
 
 
+def match_unit(book: WorkbookData, config: Config | None) -> str | None:
+    """Which unit a return of a units table is from: 填报单位 line, then file name."""
+    if config is None:
+        return None
+    directory = _unit_directory(config)
+    for text in (book.filler, Path(book.path).stem):
+        if not text:
+            continue
+        norm = normalize_name(text)
+        hits = {unit for name, unit in directory.items() if name in norm}
+        if len(hits) == 1:
+            return hits.pop()
+    return None
+
+
 # -- one workbook ----------------------------------------------------------------------------
 
 def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
                    targets: dict[str, float] | None = None,
                    assigned: dict[str, dict[str, float]] | None = None,
                    ignore=()) -> FileResult:
-    spec = _kind_for(book, kind)
+    spec = _kind_for(book, kind, config)
     result = FileResult(path=book.path, kind=spec.name if spec else None)
     findings = [RULES["F002"].finding(sheet=s.name, name=s.name)
                 for s in book.sheets if s.hidden and not _ours(s, book) and _has_content(s)]
-    table = _find_table(book, spec)
+    table = _find_table(book, spec, config)
     if table is None:
         what = spec.title if spec else "分解表"
-        detail = "请确认表头（如 " + _header_example(spec) + "）没有被改写或删除，或用 --kind 指定类型"
+        detail = "请确认表头（如 " + _header_example(spec, config) + "）没有被改写或删除，或用 --kind 指定类型"
         findings.append(RULES["F005"].finding(what=what, detail=detail))
         result.findings = _drop_ignored(findings, ignore)
         return result
     result.kind, result.sheet = table.kind.name, table.sheet.name
-    township = match_township(book, config)
+    township = (match_unit(book, config) if table.kind.rows_from == "units"
+                else match_township(book, config))
     result.scope = township
     findings += _round_findings(table, book.identity, config, township, assigned)
+    findings += _kind_changed(table.kind, book.identity)
     if _is_own_row_return(table, book.identity, township):
         ctx = _own_row_context(table, config, township, targets, assigned)
     else:
@@ -151,11 +168,13 @@ def _reading_order(finding: Finding):
     return (1, row, col)
 
 
-def _kind_for(book: WorkbookData, kind: str | None) -> TableKind | None:
+def _kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> TableKind | None:
+    if isinstance(kind, TableKind):
+        return kind
     if kind:
-        return get_kind(kind)
-    if book.identity and book.identity.kind in KINDS:
-        return KINDS[book.identity.kind]
+        return get_kind(kind, config)
+    if book.identity and book.identity.kind:
+        return find_kind(book.identity.kind, config)
     return None
 
 
@@ -170,10 +189,11 @@ def _has_content(sheet: SheetData) -> bool:
     return any(not is_blank(v) for row in sheet.rows for v in row)
 
 
-def _find_table(book: WorkbookData, spec: TableKind | None) -> LocatedTable | None:
+def _find_table(book: WorkbookData, spec: TableKind | None, config=None) -> LocatedTable | None:
     sheets = [s for s in book.sheets if not _ours(s, book)]
+    candidates = list(kinds_for(config).values())
     for sheet in sorted(sheets, key=lambda s: s.hidden):
-        table = locate_table(sheet, spec)
+        table = locate_table(sheet, spec, candidates)
         if table is not None:
             return table
     return None
@@ -192,8 +212,8 @@ def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
     return findings
 
 
-def _header_example(spec: TableKind | None) -> str:
-    kinds = [spec] if spec else list(KINDS.values())
+def _header_example(spec: TableKind | None, config=None) -> str:
+    kinds = [spec] if spec else list(kinds_for(config).values())
     return "；".join("、".join(c.header for c in k.columns[:3]) for k in kinds)
 
 
@@ -208,13 +228,25 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
                      or identity.year != config.year):
         findings.append(RULES["S005"].finding(found=f"{identity.county}{identity.year}年",
                                               wanted=f"{config.county}{config.year}年"))
-    if township is not None and township not in config.townships:
+    if township is not None and township not in config.townships and table.kind.rows_from != "units":
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
         findings.append(RULES["S007"].finding())
     if identity and identity.is_township and township in (assigned or {}):
         findings += _reallocations(table.kind, identity.targets, assigned[township])
     return findings
+
+
+def _kind_changed(kind: TableKind, identity: Identity | None) -> list[Finding]:
+    """A 提醒 when the template was made from another version of the kind's declaration."""
+    if identity is None or identity.kind != kind.name:
+        return []
+    changed_hash = identity.kind_hash and kind.digest and identity.kind_hash != kind.digest
+    if identity.version == kind.version and not changed_hash:
+        return []
+    made = f"第 {identity.version} 版" + (f" {identity.kind_hash}" if identity.kind_hash else "")
+    now = f"第 {kind.version} 版 {kind.digest}"
+    return [RULES["S010"].finding(name=kind.title, made=made, now=now)]
 
 
 def _reallocations(kind: TableKind, carried: dict[str, float], county: dict[str, float]) -> list[Finding]:
@@ -248,14 +280,16 @@ def _context(table, identity: Identity | None, config, township, targets, assign
 
 def _is_own_row_return(table: LocatedTable, identity: Identity | None, township: str | None) -> bool:
     """A county-layout table (乡镇 rows) that the 填报单位 line or file name says is one township's."""
-    return (township is not None and table.scope == "county" and table.kind.rows_from == "townships"
+    return (township is not None and table.scope == "county" and table.kind.by_place
             and not (identity and identity.is_township))
 
 
 def _own_row_context(table: LocatedTable, config, township: str, targets, assigned) -> Context:
     """Only the township's own row counts: it is checked, and its figures are the return's 合计."""
-    own = [row for row in table.rows
-           if row.key and (config.resolve(row.key) if config else None) == township]
+    resolve = config.resolve if config else (lambda name: None)
+    if table.kind.rows_from == "units" and config:
+        resolve = lambda name, units=_unit_directory(config): units.get(normalize_name(name))  # noqa: E731
+    own = [row for row in table.rows if row.key and resolve(row.key) == township]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None, subtotals=[])
     expected = {**((assigned or {}).get(township) or {}), **explicit}
@@ -281,16 +315,19 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     directory = _directory(ctx)
     frame = build_frame(table, normalize_name if directory is not None else None)
     known = set(directory) if directory is not None else None
+    if known is not None and kind.rows_from == "units":     # 财政局、发改局: a row two units share
+        known |= {normalize_name(row.key) for row in table.rows
+                  if row.key and _all_known(row.key, directory)}
     schema = build_schema(kind, set(table.columns), known)
     findings += _failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
-    if kind.rows_from == "townships":
+    if kind.by_place:
         findings += _total_findings(ctx, frame, totals if totals is not None else {})
-        findings += _missing_rows(ctx, directory)
-    else:
-        findings += _sequence_findings(ctx, frame)
-        if ctx.config is not None:
-            findings += _unit_findings(ctx)
-        findings += _owner_findings(ctx)
+        if kind.rows_from == "townships":    # every township has a row; a units table lists some
+            findings += _missing_rows(ctx, directory)
+    findings += _sequence_findings(ctx, frame)
+    if ctx.config is not None:
+        findings += _unit_findings(ctx)
+    findings += _owner_findings(ctx)
     return findings
 
 
@@ -380,8 +417,10 @@ def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
 def _directory(ctx: Context) -> dict[str, str] | None:
     """normalised name -> canonical name of the rows this table must have, when known."""
     config = ctx.config
-    if config is None or ctx.table.kind.rows_from != "townships":
+    if config is None or not ctx.table.kind.by_place:
         return None
+    if ctx.table.kind.rows_from == "units":
+        return _unit_directory(config)
     if ctx.own_row:
         names = [ctx.township]
     elif ctx.table.scope == "township" or ctx.township:
@@ -391,6 +430,29 @@ def _directory(ctx: Context) -> dict[str, str] | None:
     else:
         names = config.townships
     return {normalize_name(n): n for n in names}
+
+
+def _unit_directory(config: Config) -> dict[str, str]:
+    """normalised name -> canonical unit, for the config's units and their other spellings."""
+    directory = {normalize_name(unit): unit for unit in config.units}
+    for unit, variants in config.aliases.items():
+        for variant in variants:
+            directory.setdefault(normalize_name(variant), unit)
+    return directory
+
+
+def _shared_row(cell: str, config: Config) -> str | None:
+    """「财政局、发改局」 as the canonical names joined, when every name is a known unit."""
+    units = _unit_directory(config)
+    names = split_names(cell)
+    if len(names) < 2 or not all(normalize_name(n) in units for n in names):
+        return None
+    return "、".join(units[normalize_name(n)] for n in names)
+
+
+def _all_known(cell: str, directory: dict[str, str]) -> bool:
+    names = split_names(cell)
+    return len(names) > 1 and all(normalize_name(name) in directory for name in names)
 
 
 class _FrameCells:
@@ -440,7 +502,7 @@ def _failure_findings(ctx: Context, frame, failures, directory: dict[str, str]) 
 def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Finding | None:
     import pandas as pd
 
-    from validators.schema import MALFORMED, MISSING_RULE, PROBLEM, REQUIRED
+    from validators.schema import MALFORMED, PROBLEM, REQUIRED
 
     kind, code, column = ctx.table.kind, failure.code, failure.column
     raw = row.cells.get(column) if column else None
@@ -452,7 +514,7 @@ def _one_failure(ctx: Context, frame, failure, row: TableRow, directory) -> Find
         if (column + PROBLEM in frame and not pd.isna(frame.at[failure.index, column + PROBLEM])) \
                 or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
             return None
-        rule = MISSING_RULE.get(column, "N009")
+        rule = kind.column(column).missing_rule or "N009"
         return ctx.finding(rule, cell=ctx.cell(row, column), column=kind.column(column).header,
                            seq=_seq(row), which=kind.column(column).header, problem="未填写")
     if code in ("N008", "N010"):
@@ -631,9 +693,12 @@ def _missing_rows(ctx: Context, directory: dict[str, str] | None) -> list[Findin
 def _sequence_findings(ctx: Context, frame) -> list[Finding]:
     """序号 must run 1, 2, 3 … One mistyped cell (15, 16, 16, 18) is one finding: when the next
     number goes on as if this one had been the expected one, this cell alone is wrong."""
+    sequence = ctx.table.kind.sequence_column
+    if sequence is None:
+        return []
     numbered = []
     for index, row in enumerate(ctx.table.rows):
-        number = frame.at[index, "seq"] if "seq" in frame else None
+        number = frame.at[index, sequence.key] if sequence.key in frame else None
         if number is not None and number == number and not number % 1:
             numbered.append((row, int(number)))
     findings, seen, expected = [], set(), 1
@@ -641,7 +706,7 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
         following = numbered[position + 1][1] if position + 1 < len(numbered) else None
         if seq != expected and following == expected + 1:
             problem = "重复出现" if seq in seen else "与前后不连续"
-            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq,
+            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq,
                                         problem=f"{problem}，按前后顺序应为 {expected}",
                                         suggestion=expected))
             seen.add(seq)
@@ -658,7 +723,7 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
             problem = None
         if problem:
             # no suggestion: the rows around say this number is right and another is missing
-            findings.append(ctx.finding("K005", cell=ctx.key_cell(row), value=seq, problem=problem))
+            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq, problem=problem))
         seen.add(seq)
         expected = max(expected, seq + 1)
     return findings
@@ -667,8 +732,9 @@ def _sequence_findings(ctx: Context, frame) -> list[Finding]:
 def _unit_findings(ctx: Context) -> list[Finding]:
     config, findings = ctx.config, []
     canonical = config.canonical_names()
+    names_columns = [c.key for c in ctx.table.kind.columns if c.type == NAMES and c.key != ctx.table.kind.key]
     for row in ctx.table.rows:
-        for column in ("lead_unit", "related_units"):
+        for column in names_columns:
             cell = row.cells.get(column)
             if is_blank(cell) or column not in ctx.table.columns:
                 continue
@@ -696,13 +762,19 @@ def _names_in(cell, canonical: dict[str, str]) -> list[str]:
 
 
 def _owner_findings(ctx: Context) -> list[Finding]:
-    """The same 牵头单位 naming different 责任人 in different rows."""
-    if not {"lead_unit", "owner_unit"} <= set(ctx.table.columns):
-        return []
+    """The same 牵头单位 naming different 责任人 in different rows (columns declared same_within)."""
+    findings = []
+    for col in ctx.table.kind.columns:
+        if col.same_within and {col.same_within, col.key} <= set(ctx.table.columns):
+            findings += _agreement_findings(ctx, col.same_within, col.key)
+    return findings
+
+
+def _agreement_findings(ctx: Context, group: str, column: str) -> list[Finding]:
     resolve = ctx.config.resolve if ctx.config else (lambda name: None)
     by_unit: dict[str, list[tuple[TableRow, str]]] = defaultdict(list)
     for row in ctx.table.rows:
-        unit, owner = row.cells.get("lead_unit"), row.cells.get("owner_unit")
+        unit, owner = row.cells.get(group), row.cells.get(column)
         if is_blank(unit) or is_blank(owner):
             continue
         unit = str(unit).strip()
@@ -715,7 +787,7 @@ def _owner_findings(ctx: Context) -> list[Finding]:
         usual = counts.most_common(1)[0][0]
         for row, owner in entries:
             if owner != usual:
-                findings.append(ctx.finding("K006", cell=ctx.cell(row, "owner_unit"), value=owner,
+                findings.append(ctx.finding("K006", cell=ctx.cell(row, column), value=owner,
                                             unit=unit, other=usual, suggestion=usual))
     return findings
 
@@ -847,7 +919,7 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
             results.append(check_file(path, **options))
             if progress:
                 progress(len(results), len(files))
-    batch = _batch(results, config, ignore)
+    batch = _batch(results, config, ignore, assigned)
     batch.skipped = list(inputs.skipped)
     return batch
 
@@ -898,7 +970,7 @@ def _chunk(files: int, workers: int) -> int:
     return max(1, min(CHUNK_FILES, files // (workers * 4)))
 
 
-def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchResult:
+def _batch(results: list[FileResult], config: Config | None, ignore, assigned=None) -> BatchResult:
     """What the batch as a whole lacks or has twice; an ignored rule is left out everywhere."""
     batch = BatchResult(files=results)
     if config is None:
@@ -908,8 +980,10 @@ def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchRes
         if result.scope:
             by_township[result.scope].append(result)
     ignored = {c.upper() for c in ignore}
+    by_unit = by_township and not set(by_township) & set(config.townships)
     if by_township and "S001" not in ignored:
-        batch.missing = [t for t in config.townships if t not in by_township]
+        expected = list(assigned or []) if by_unit else config.townships   # units: those assigned
+        batch.missing = [t for t in expected if t not in by_township]
     if by_township and "S003" not in ignored:
         for result in results:
             if result.scope is None and not result.unreadable and not _has(result, "S007"):
@@ -1002,13 +1076,13 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     from validators.reader import read_workbook
 
     book = read_workbook(path, limits=config.limits)
-    spec = get_kind(kind) if isinstance(kind, str) else kind
-    table = _find_table(book, spec or _kind_for(book, None))
+    spec = get_kind(kind, config) if isinstance(kind, str) else kind
+    table = _find_table(book, spec or _kind_for(book, None, config), config)
     name = Path(path).name
     if table is None:
         raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")
     spec = table.kind
-    if spec.rows_from != "townships" or not spec.summed_columns:
+    if not spec.by_place or not spec.summed_columns:
         raise TableProblem(f"{name} 是{spec.title}，不按乡镇分解，没有各乡镇的下达数。")
     identity = book.identity
     if table.scope == "township" or (identity and identity.is_township):
@@ -1018,9 +1092,12 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     findings += check_table(_context(table, identity, config, None, None, None), result.totals)
     result.findings = sorted(_unassigned_columns_allowed(table, findings), key=_reading_order)
     assigned: dict[str, dict[str, float]] = {}
+    places = config.townships if spec.rows_from == "townships" else config.units
     for row in table.rows:
         township = config.resolve(row.key) if row.key else None
-        if township in config.townships:
+        if spec.rows_from == "units" and row.key and township is None:
+            township = _shared_row(row.key, config)     # 财政局、发改局: one line of the merge
+        if township in places or township and "、" in township:
             assigned[township] = {col.key: parse_number(row.cells.get(col.key), table.unit_of(col.key)).number
                                   for col in spec.summed_columns if col.key in table.columns}
     return CountyTable(result, assigned)

@@ -109,7 +109,10 @@ def consolidate(batch: BatchResult, kind: TableKind, config: Config,
                 assigned: dict[str, dict[str, float]] | None = None,
                 include_invalid: bool = False) -> Consolidation:
     """One line per township of `config`, in config order, from the checked returns."""
-    by_township: dict[str, list[FileResult]] = {t: [] for t in config.townships}
+    parties = config.townships
+    if kind.rows_from == "units":       # the units the county table assigns to, else every unit
+        parties = list(assigned) if assigned else config.units
+    by_township: dict[str, list[FileResult]] = {t: [] for t in parties}
     stray = []
     for result in batch.files:
         if result.scope in by_township:
@@ -152,7 +155,8 @@ def summary_lines(merged: Consolidation) -> list[str]:
     from validators.numbers import format_number
 
     counts = {status: sum(line.status == status for line in merged.lines) for status in STATUS_ZH}
-    lines = [f"汇总 {len(merged.lines)} 个乡镇：通过 {counts[OK]}，有错 {counts[INVALID]}，"
+    party = "单位" if merged.kind.rows_from == "units" else "乡镇"
+    lines = [f"汇总 {len(merged.lines)} 个{party}：通过 {counts[OK]}，有错 {counts[INVALID]}，"
              f"重复报送 {counts[DUPLICATE]}，未报送 {counts[MISSING]}。"]
     if merged.missing:
         lines.append(f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}")
@@ -160,7 +164,7 @@ def summary_lines(merged: Consolidation) -> list[str]:
         counted = "已计入合计" if line.counted else "未计入合计"
         lines.append(f"{STATUS_ZH[line.status]}：{line.township}（{line.note}；{counted}）")
     for result in merged.stray:
-        lines.append(f"未能对应到乡镇：{Path(result.path).name}（错误 {result.errors} 个）")
+        lines.append(f"未能对应到{party}：{Path(result.path).name}（错误 {result.errors} 个）")
     for column in merged.kind.summed_columns:
         total, assigned = merged.reported_total(column.key), merged.assigned_total(column.key)
         text = f"{column.header}：报送合计 {format_number(total)}"

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from validators.render import LEVEL_ZH, STATUS_ZH, display_path, sheet_ref
-from templates.kinds import KINDS
+from templates.kinds import find_kind
 from validators.findings import BatchResult, FileResult, Finding
 from validators.rules import RULES
 
@@ -94,7 +94,8 @@ def _finish(ws, ncols):
 
 
 def _kind_title(kind: str | None) -> str:
-    return KINDS[kind].title if kind in KINDS else (kind or "")
+    spec = find_kind(kind) if kind else None
+    return spec.title if spec else (kind or "")
 
 
 def _duplicate_notes(batch: BatchResult) -> dict[str, str]:

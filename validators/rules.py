@@ -162,6 +162,11 @@ _BASE = [
          "给了县分解表（--from）时，每份报回的表都要与本乡镇在县分解表中的那一行核对。fenjie 依次按"
          "模板身份信息、“填报单位”一行、文件名判断报送乡镇，都没有找到本县的乡镇。请在表尾“填报单位”"
          "写明乡镇名，或把乡镇名写进文件名。"),
+    Rule("S010", "kind-changed", WARNING,
+         "模板生成后，表格类型「{name}」改过了（模板：{made}；现在：{now}）",
+         "报回的表是用旧的表格类型文件生成的模板填的：之后有人改了这种表的列或规则（版本号或声明的"
+         "摘要不同）。fenjie 按现在的表格类型核对；如果列有增减，请核对表头是否对得上，必要时重新发模板。"
+         "只是提醒。"),
     # -- W: returns uploaded through a link of `fenjie serve` -------------------------
     Rule("W001", "other-township", ERROR, "这份表是「{other}」的，不是「{name}」的",
          "通过一个乡镇的链接上传的表，模板身份信息、“填报单位”一行或文件名写的却是另一个乡镇："
@@ -174,19 +179,23 @@ def _slug(text: str) -> str:
 
 
 def _derived_rules() -> list[Rule]:
+    return [rule for kind in KINDS.values() for rule in kind_rules(kind)]
+
+
+def kind_rules(kind) -> list[Rule]:
+    """The cross-column and plausibility rules a kind declares."""
     rules = []
-    for kind in KINDS.values():
-        for cr in kind.cross_rules:
-            left, right = kind.column(cr.left).header, kind.column(cr.right).header
-            rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
-                              f"{left} {{left}} 大于{right} {{right}}",
-                              f"每一行的{left}不能超过{right}。", (kind.name,)))
-        for rr in kind.ratio_rules:
-            num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
-            rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
-                              f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
-                              f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
-                              f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
+    for cr in kind.cross_rules:
+        left, right = kind.column(cr.left).header, kind.column(cr.right).header
+        rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
+                          f"{left} {{left}} 大于{right} {{right}}",
+                          f"每一行的{left}不能超过{right}。", (kind.name,)))
+    for rr in kind.ratio_rules:
+        num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
+        rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
+                          f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
+                          f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
+                          f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
     return rules
 
 
@@ -195,3 +204,23 @@ RULES: dict[str, Rule] = {r.code: r for r in [*_BASE, *_derived_rules()]}
 
 def get_rule(code: str) -> Rule:
     return RULES[code.upper()]
+
+
+def rules_for(config=None) -> dict[str, Rule]:
+    """Every rule, with the rules of the county's own kinds (fenjie.toml `kinds`)."""
+    from templates.kinds import kinds_for
+    rules = dict(RULES)
+    for kind in kinds_for(config).values():
+        for rule in kind_rules(kind):
+            rules.setdefault(rule.code, rule)
+    return rules
+
+
+def rule_of(code: str, kind=None) -> Rule:
+    """A rule by code; a county kind's own cross rules are found through the kind."""
+    rule = RULES.get(code)
+    if rule is None and kind is not None:
+        rule = next((r for r in kind_rules(kind) if r.code == code), None)
+    if rule is None:
+        raise KeyError(code)
+    return rule

@@ -24,9 +24,7 @@ MALFORMED = "malformed"                   # the check on `k:problem`; its code i
 REQUIRED = "not_nullable"                 # pandera's own name for a nullable=False failure
 DUPLICATE = "field_uniqueness"            # pandera's own name for a unique=True failure
 
-# a required cell left empty, by column key; numbers default to N009
-MISSING_RULE = {"lead_unit": "K001", "leader": "K002", "owner_county": "K003", "owner_unit": "K003",
-                "task": "K007", "seq": "K005"}
+# a required cell left empty breaks the rule its column declares (missing_rule), else N009
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
         if {rule.numerator, rule.denominator} <= present:
             checks.append(pa.Check(lambda d, r=rule: _plausible(d, r), name=rule.code))
     numbers = [c.key for c in kind.numeric_columns if c.key in present]
-    if kind.rows_from == "townships" and kind.key in present and numbers:
+    if kind.by_place and kind.key in present and numbers:
         checks.append(pa.Check(lambda d: d[kind.key].notna() | d[numbers].isna().all(axis=1),
                                name="R004"))
     return checks

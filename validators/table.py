@@ -93,13 +93,20 @@ def _header_texts(kind: TableKind) -> dict[str, set[str]]:
     return texts
 
 
-_TEXTS = {name: _header_texts(kind) for name, kind in KINDS.items()}
+_TEXTS: dict[tuple[str, str], dict[str, set[str]]] = {}
+
+
+def _texts(kind: TableKind) -> dict[str, set[str]]:
+    key = (kind.name, kind.digest)
+    if key not in _TEXTS:
+        _TEXTS[key] = _header_texts(kind)
+    return _TEXTS[key]
 
 
 def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
     """Column key -> 0-based index of the cells of `row` that are headers of `kind`."""
     found: dict[str, int] = {}
-    texts = _TEXTS[kind.name]
+    texts = _texts(kind)
     for index, value in enumerate(row):
         if not isinstance(value, str):
             continue
@@ -117,7 +124,7 @@ def _find_header(rows: list[list], kind: TableKind) -> tuple[int, dict[str, int]
         found = _match_header_row(row, kind)
         if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > len(best[1])):
             best = (index, found)
-            if len(found) == len(_TEXTS[kind.name]):
+            if len(found) == len(_texts(kind)):
                 break
     return best
 
@@ -242,7 +249,7 @@ def _duplicate_columns(sheet: SheetData, indexes: list[int], found: dict[str, in
             if index in used or not isinstance(value, str):
                 continue
             norm = normalize_header(value)
-            for key, names in _TEXTS[kind.name].items():
+            for key, names in _texts(kind).items():
                 # the key column is left out: 序号 beside a task's own 编号 is a usual layout
                 if key in found and key != kind.key and norm in names:
                     duplicates.setdefault(key, []).append(sheet.origin_col + index)
@@ -266,7 +273,7 @@ def _sub_headers(rows: list[list], kind: TableKind, header_index: int) -> dict[s
             continue
         norm = normalize_header(value) if isinstance(value, str) else ""
         for col in children:
-            if col.key not in found and norm == normalize_header(col.header):
+            if col.key not in found and norm in col.header_names:     # 内资 or 内资(亿元)
                 found[col.key] = index
                 break
     return found
@@ -279,10 +286,12 @@ def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int
     return "township" if any(t.startswith("村") for t in texts) else "county"
 
 
-def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTable | None:
-    """The table of `kind` (or of the best-matching kind) on `sheet`, or None."""
+def locate_table(sheet: SheetData, kind: TableKind | None = None,
+                 candidates: list[TableKind] | None = None) -> LocatedTable | None:
+    """The table of `kind` (or of the best-matching kind among `candidates`, by default the
+    built-in kinds) on `sheet`, or None."""
     view = _header_view(sheet) if sheet.merged else sheet.rows
-    candidates = [kind] if kind else list(KINDS.values())
+    candidates = [kind] if kind else list(candidates or KINDS.values())
     best = None
     for candidate in candidates:
         header = _find_header(view, candidate)
@@ -494,7 +503,7 @@ def _row_label(key_value, first, kind: TableKind) -> str | None:
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
     """The second header row (县政府 | 牵头单位) repeated on its own."""
-    children = {normalize_header(c.header) for c in kind.columns if c.parent}
+    children = {name for c in kind.columns if c.parent for name in c.header_names}
     filled = [normalize_header(v) for v in texts if v.strip()]
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
