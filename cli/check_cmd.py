@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
-                      load_config_or_exit)
+from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
+                         load_config_or_exit)
 from cli.running import ProgressBar, run_guarded
 
 FORMATS = ("text", "json")
@@ -150,7 +150,7 @@ def report_or_exit(report: str | None, inputs: list[Path], force: bool = False) 
 def new_output_or_exit(path: Path, option: str, force: bool) -> Path:
     """`path` for a new output file: its folder must be writable, and an existing file there is
     replaced only when fenjie wrote it and nobody changed it since (or with --force)."""
-    from cli.main import output_folder_or_exit
+    from cli.options import output_folder_or_exit
     from templates.outputs import replaceable
     output_folder_or_exit(path.parent, f"{option} 的文件夹")
     if not replaceable(path, force):
@@ -164,7 +164,7 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     if annotate is None:
         return None
     from validators.annotate import plan_copies, unsafe_copies
-    from cli.main import output_folder_or_exit
+    from cli.options import output_folder_or_exit
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")

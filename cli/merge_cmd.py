@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                      load_config_or_exit)
+from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
+                         load_config_or_exit)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
