@@ -1,7 +1,7 @@
 """`fenjie check`: check returned sheets and report what is wrong, cell by cell.
 
 Only option parsing and output live here; the checking is validators.engine, the rendering
-validators.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
+validators.output.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
 (an unreadable file or a township that sent nothing included), 2 a usage or config error.
 """
 from __future__ import annotations
@@ -140,7 +140,7 @@ def report_or_exit(report: str | None, inputs: list[Path], force: bool = False) 
         raise UsageProblem(f"--report 应是一个 .xlsx 文件名，现在是「{report}」。")
     if path.is_dir():
         raise UsageProblem(f"--report「{report}」是一个文件夹，请给出文件名，例如 核对报告.xlsx。")
-    from validators.annotate import unsafe_copies
+    from validators.output.annotate import unsafe_copies
     if unsafe_copies({path: path}, inputs):
         raise UsageProblem(f"--report「{report}」会覆盖报回的表格。请把报告写到报送文件夹以外，"
                            f"例如 --report 核对报告.xlsx。")
@@ -163,7 +163,7 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     """Input file -> its annotated copy; UsageProblem if a copy would overwrite a return."""
     if annotate is None:
         return None
-    from validators.annotate import plan_copies, unsafe_copies
+    from validators.output.annotate import plan_copies, unsafe_copies
     from cli.options import output_folder_or_exit
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
@@ -209,7 +209,7 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
 
 def _print_json(batch, skipped=()) -> None:
     import json
-    from validators.render import json_document
+    from validators.output.render import json_document
     document = json_document(batch)
     document["skipped"] = [{"path": str(s.path), "reason": s.reason} for s in skipped]
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
@@ -227,7 +227,7 @@ def skipped_line(skipped) -> str:
 
 
 def _print_text(batch) -> None:
-    from validators.render import plain, text_lines
+    from validators.output.render import plain, text_lines
     lines = text_lines(batch, Path.cwd())
     if sys.stdout.isatty():
         from rich.console import Console
@@ -243,7 +243,7 @@ def _print_text(batch) -> None:
 def _write_report(batch, report: Path) -> str:
     from cli.running import pending_output
     from templates.outputs import os_error_zh
-    from validators.report import write_report
+    from validators.output.report import write_report
     try:
         with pending_output(f"核对报告 {report} 未写入"):
             write_report(batch, report, Path.cwd())
@@ -261,7 +261,7 @@ def _write_copies(batch, copies: dict[Path, Path], force: bool = False) -> list[
 
 def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> list[str]:
     from templates.outputs import kept_message, os_error_zh, replaceable
-    from validators.annotate import annotate_file
+    from validators.output.annotate import annotate_file
     from validators.reader import UnreadableFile
     by_path = {str(source): copy for source, copy in copies.items()}
     folder = next(iter(copies.values())).parent if copies else None
@@ -302,7 +302,7 @@ def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> lis
 
 
 def _why_values_only(source: Path) -> str:
-    from validators.annotate import COPIED_AS_IS
+    from validators.output.annotate import COPIED_AS_IS
     if source.suffix.lower() in COPIED_AS_IS:
         return "原文件的内容与扩展名不符，无法按原样复制"
     return f"原文件为 {source.suffix} 格式"

@@ -1,7 +1,7 @@
 """`fenjie merge`: check every township's return and consolidate them into one new workbook.
 
 Only option parsing and output live here: checking is validators.engine, consolidating
-validators.merge, writing templates.summary. Exit status: 0 every township sent exactly one
+validators.merge, writing validators.output.summary. Exit status: 0 every township sent exactly one
 valid return (on its target) and no file is unaccounted for; 1 otherwise (a township missing,
 a return with errors, a township that sent twice, a file matched to no township);
 2 a usage or config error.
@@ -123,7 +123,7 @@ def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[s
 
 def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
     from cli.running import ProgressBar
-    from templates.summary import write_summary
+    from validators.output.summary import write_summary
     from templates.writer import WriteProblem
     from validators.engine import check_paths
     from validators.merge import consolidate, summary_lines

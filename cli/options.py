@@ -161,7 +161,7 @@ def checked_county_table_or_exit(path, kind, config):
 
 def county_table_refusal(result) -> str:
     """Why a county table with errors is not used, finding by finding, as `fenjie check` prints."""
-    from validators.render import finding_line, plain
+    from validators.output.render import finding_line, plain
     head = (f"县分解表 {Path(result.path).name} 有 {result.errors} 个错误，没有使用"
             f"（各乡镇的下达数都从它来，先改正再运行）：")
     return "\n".join([head, *(plain(finding_line(result, f, Path.cwd())) for f in result.findings)])

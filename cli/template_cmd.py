@@ -55,7 +55,7 @@ def _template(kind, config_path, county_table, per_township, out_dir, force) -> 
 
 
 def _county_template(spec, config, source, out: Path, force: bool):
-    from templates.records import RecordsProblem, read_records
+    from validators.records import RecordsProblem, read_records
     from templates.plan import county_plan
     from templates.writer import WriteProblem, write_plans
     try:

@@ -12,13 +12,13 @@ from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
-from templates.records import read_records
-from templates.summary import SUMMARY_SHEET
+from validators.records import read_records
+from validators.output.summary import SUMMARY_SHEET
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, village_return
 from validators.engine import check_file, check_paths, read_assigned
-from validators.render import json_document
+from validators.output.render import json_document
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

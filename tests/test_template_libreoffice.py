@@ -16,7 +16,7 @@ from templates.identity import IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
 from templates.layout import DIRECTORY_NAME, DIRECTORY_SHEET, Layout
 from templates.plan import county_plan, township_plan
-from templates.records import read_records
+from validators.records import read_records
 from templates.writer import directory_names, write_plan
 
 from tests.conftest import EXAMPLE

@@ -27,7 +27,8 @@ from templates.names import normalize_name, split_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from validators.rules import RULES
-from validators.sheet import SheetData, WorkbookData, a1, cell_position, column_letter
+from templates.cells import a1, cell_position, column_letter
+from validators.sheet import SheetData, WorkbookData
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from templates.config import Limits
+from templates.cells import column_number
 from validators.sheet import CellError, SheetData
 
 XLSX = "xlsx"
@@ -586,13 +587,6 @@ def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
     if height * width > max_cells and not wide:     # 26 was only a bound: find the real width
         width = max(column_number(c.decode()) for c in _ANY_COLUMN.findall(xml))
     return height, width
-
-
-def column_number(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number
 
 
 def scan_sheet(xml: bytes) -> SheetExtras:

@@ -40,7 +40,7 @@ def _sheet_json(ws) -> dict:
         values[row - 1][col - 1] = _json_value(ws.cell(row, col).value)
     used = None
     if cells:
-        from validators.sheet import a1
+        from templates.cells import a1
         first_row, first_col = min(r for r, _ in cells), min(c for _, c in cells)
         used = f"{a1(first_row, first_col)}:{a1(last_row, last_col)}"
     notes = [{"address": c.coordinate} for row in ws.iter_rows() for c in row if c.comment]

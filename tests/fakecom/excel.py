@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from validators.sheet import a1
+from templates.cells import a1
 
 XL_NONE = -4142                 # xlColorIndexNone
 WHITE = 0xFFFFFF

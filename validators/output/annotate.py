@@ -22,8 +22,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from templates.outputs import safe_file_name
 from validators.findings import FileResult, Finding
-from validators.render import LEVEL_ZH, sheet_ref
-from validators.report import link, put
+from validators.output.render import LEVEL_ZH, sheet_ref
+from templates.cells import put
+from validators.output.report import link
 
 AUTHOR = "fenjie"
 LIST_SHEET = "核对结果"
