@@ -191,8 +191,9 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
     finally:
         if progress:
             progress.close()
+    batch.skipped = list(skipped)       # the files given are files: what the folders held is known here
     if as_json:
-        _print_json(batch, skipped)
+        _print_json(batch)
     else:
         _print_text(batch)
     if skipped:
@@ -207,12 +208,10 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
     return 1 if batch.has_errors else 0
 
 
-def _print_json(batch, skipped=()) -> None:
+def _print_json(batch) -> None:
     import json
     from validators.output.render import json_document
-    document = json_document(batch)
-    document["skipped"] = [{"path": str(s.path), "reason": s.reason} for s in skipped]
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    click.echo(json.dumps(json_document(batch), ensure_ascii=False, indent=2))
 
 
 def skipped_files(paths):
@@ -285,7 +284,7 @@ def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> lis
         except OSError as exc:
             notices.append(f"{result.path}：无法写入标注副本 {copy}（{os_error_zh(exc)}）")
             continue
-        except Exception as exc:
+        except Exception:
             import logging
             logging.getLogger("fenjie").exception("annotating %s", result.path)
             from cli.running import log_path

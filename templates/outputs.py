@@ -13,7 +13,6 @@ import errno
 import hashlib
 import os
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,3 +211,19 @@ def _probe(folder: Path) -> str | None:
     except OSError as exc:
         return f"无法在 {folder} 中写文件：{os_error_zh(exc)}"
     return None
+
+
+def distinct_names(names: list[str]) -> list[str]:
+    """Safe file names for `names`; two that end up alike become 名称(2).xlsx and so on."""
+    taken: set[str] = set()
+    result = []
+    for raw in names:
+        name = safe_file_name(raw)
+        stem, suffix = os.path.splitext(name)
+        n = 2
+        while name.casefold() in taken:
+            name = f"{stem}({n}){suffix}"
+            n += 1
+        taken.add(name.casefold())
+        result.append(name)
+    return result

@@ -7,7 +7,6 @@ protection with unlocked input cells, conditional formatting and a live 合计�
 """
 from __future__ import annotations
 
-import os
 from copy import copy
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from templates.kinds import INTEGER, NAMES, Column, TableKind
 from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET,
                               FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
-from templates.outputs import inside, os_error_zh, replaceable, safe_file_name, save_output
+from templates.outputs import distinct_names, inside, os_error_zh, replaceable, save_output
 from templates.plan import TablePlan, county_plan, township_plan
 from templates.xlsx_cache import store_results
 from templates.cells import put
@@ -96,22 +95,6 @@ def write_plans(plans: list[TablePlan], out_dir: str | Path, keep=None, force: b
             result.kept.append(path)
         if progress:
             progress(len(result) + len(result.kept), len(plans))
-    return result
-
-
-def distinct_names(names: list[str]) -> list[str]:
-    """Safe file names for `names`; two that end up alike become 名称(2).xlsx and so on."""
-    taken: set[str] = set()
-    result = []
-    for raw in names:
-        name = safe_file_name(raw)
-        stem, suffix = os.path.splitext(name)
-        n = 2
-        while name.casefold() in taken:
-            name = f"{stem}({n}){suffix}"
-            n += 1
-        taken.add(name.casefold())
-        result.append(name)
     return result
 
 

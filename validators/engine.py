@@ -832,9 +832,10 @@ def _pool_context():
 def check_paths(paths, *, kind=None, config: Config | None = None, targets=None, assigned=None,
                 ignore=(), progress=None, workers: int | None = None) -> BatchResult:
     """Check every file under `paths` in input order; both cores for many files."""
-    from validators.reader import find_input_files
+    from validators.reader import collect_inputs
 
-    files = [str(f) for f in find_input_files(paths)]
+    inputs = collect_inputs(paths)
+    files = [str(f) for f in inputs.files]
     options = dict(kind=kind, config=config, targets=targets, assigned=assigned, ignore=ignore)
     workers = workers or min(2, os.cpu_count() or 1)
     results: list[FileResult] = []
@@ -847,7 +848,9 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
             results.append(check_file(path, **options))
             if progress:
                 progress(len(results), len(files))
-    return _batch(results, config, ignore)
+    batch = _batch(results, config, ignore)
+    batch.skipped = list(inputs.skipped)
+    return batch
 
 
 def _check_in_pool(files: list[str], options: dict, workers: int, results: list[FileResult],

@@ -119,7 +119,7 @@ def press(path, active: str | int = 0, *, prepare=None):
     `prepare(excel, book)` may change the fake before the press. Returns (the Press, the fake
     Application, the fake Workbook); excel.calls counts the round trips of this press.
     """
-    engine = install()
+    install()
     excel_app, book = excel.load(path, active)
     if prepare:
         prepare(excel_app, book)

@@ -9,7 +9,6 @@ copy of their values.
 from __future__ import annotations
 
 import math
-import os
 import re
 import unicodedata
 import warnings
@@ -20,7 +19,7 @@ from pathlib import Path
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from templates.outputs import safe_file_name
+from templates.outputs import distinct_names
 from validators.findings import FileResult, Finding
 from validators.output.render import LEVEL_ZH, sheet_ref
 from templates.cells import put
@@ -56,18 +55,8 @@ def copy_name(source: Path) -> str:
 
 def plan_copies(sources: list[Path], out_dir: Path) -> dict[Path, Path]:
     """Where each source's copy goes; two sources with one name get 名称(2).xlsx and so on."""
-    planned: dict[Path, Path] = {}
-    taken: set[str] = set()
-    for source in sources:
-        name = safe_file_name(copy_name(source))
-        stem, suffix = os.path.splitext(name)
-        n = 2
-        while name.lower() in taken:
-            name = f"{stem}({n}){suffix}"
-            n += 1
-        taken.add(name.lower())
-        planned[source] = out_dir / name
-    return planned
+    names = distinct_names([copy_name(source) for source in sources])
+    return {source: out_dir / name for source, name in zip(sources, names)}
 
 
 def unsafe_copies(planned: dict[Path, Path], inputs: list[Path]) -> list[Path]:

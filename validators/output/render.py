@@ -141,4 +141,5 @@ def json_document(batch: BatchResult) -> dict:
     for entry, result in zip(document["files"], batch.files):
         entry["township"] = result.scope
     document["duplicates"] = {k: list(v) for k, v in batch.duplicates.items()}
+    document["skipped"] = [{"path": str(s.path), "reason": s.reason} for s in batch.skipped]
     return document
