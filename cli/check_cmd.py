@@ -64,7 +64,7 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
         assigned, kind = _assigned(county_table, spec, config)
     inputs = _inputs(paths, county_table)
     if not inputs:
-        from validators.reader import SPREADSHEET_SUFFIXES
+        from validators.read.inputs import SPREADSHEET_SUFFIXES
         skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
@@ -124,7 +124,7 @@ def _assigned(county_table: str, spec, config) -> tuple[dict[str, dict[str, floa
 
 def _inputs(paths, county_table: str | None = None) -> list[Path]:
     """The files to check; the county table itself is not one of the returns."""
-    from validators.reader import find_input_files
+    from validators.read.inputs import find_input_files
     skip = Path(county_table).resolve() if county_table and Path(county_table).is_file() else None
     return [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
 
@@ -215,13 +215,13 @@ def _print_json(batch) -> None:
 
 
 def skipped_files(paths):
-    """The files in the given folders that are not checked, and why (validators.reader)."""
-    from validators.reader import collect_inputs
+    """The files in the given folders that are not checked, and why (validators.read.inputs)."""
+    from validators.read.inputs import collect_inputs
     return collect_inputs(paths).skipped
 
 
 def skipped_line(skipped) -> str:
-    from validators.reader import skipped_summary
+    from validators.read.inputs import skipped_summary
     return skipped_summary(skipped)
 
 
@@ -261,7 +261,7 @@ def _write_copies(batch, copies: dict[Path, Path], force: bool = False) -> list[
 def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> list[str]:
     from templates.outputs import kept_message, os_error_zh, replaceable
     from validators.output.annotate import annotate_file
-    from validators.reader import UnreadableFile
+    from validators.read.errors import UnreadableFile
     by_path = {str(source): copy for source, copy in copies.items()}
     folder = next(iter(copies.values())).parent if copies else None
     notices, written, kept = [], 0, []

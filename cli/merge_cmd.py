@@ -74,11 +74,11 @@ def merge_kind(name: str | None):
 
 def input_files(paths, county_table: str | None) -> list[Path]:
     """The returns under `paths`, without the county table itself when it lies among them."""
-    from validators.reader import find_input_files
+    from validators.read.inputs import find_input_files
     skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
     files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
     if not files:
-        from validators.reader import collect_inputs, skipped_summary
+        from validators.read.inputs import collect_inputs, skipped_summary
         skipped = collect_inputs(paths).skipped
         raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
                            + (skipped_summary(skipped) if skipped else ""))
@@ -87,7 +87,7 @@ def input_files(paths, county_table: str | None) -> list[Path]:
 
 def skipped_notice(paths) -> None:
     """One line on stderr naming the files in the folders that are not merged, and why."""
-    from validators.reader import collect_inputs, skipped_summary
+    from validators.read.inputs import collect_inputs, skipped_summary
     skipped = collect_inputs(paths).skipped
     if skipped:
         click.echo(skipped_summary(skipped), err=True)

@@ -147,7 +147,7 @@ def checked_county_table_or_exit(path, kind, config):
     """The county table checked with the rules every table gets (validators.engine.CountyTable);
     exit status 2 with its findings when it has errors, or saying why it cannot be used."""
     from validators.engine import TableProblem, check_county_table
-    from validators.reader import UnreadableFile
+    from validators.read.errors import UnreadableFile
     if not Path(path).is_file():
         raise UsageProblem(f"找不到县分解表 {path}。")
     try:

@@ -5,7 +5,7 @@ import pytest
 from templates.identity import Identity
 from validators.engine import check_workbook, resolve_targets
 from validators.rules import RULES
-from validators.sheet import CellError, SheetData, WorkbookData
+from validators.read.sheet import CellError, SheetData, WorkbookData
 from tests.sheets import book, grain_rows, task_rows
 
 

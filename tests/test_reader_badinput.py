@@ -9,7 +9,8 @@ import pytest
 
 from tests.badinput import CASES, NUMBER_CASES, UNREADABLE_CASES, build_all
 from validators.engine import check_file
-from validators.reader import UnreadableFile, read_workbook
+from validators.read.errors import UnreadableFile
+from validators.read.workbook import read_workbook
 from templates.cells import a1, cell_position
 
 HAVE_SOFFICE = shutil.which("soffice") is not None

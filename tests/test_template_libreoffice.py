@@ -123,7 +123,7 @@ def test_libreoffice_sees_protection_locks_and_validation(libreoffice):
 
 @pytest.mark.libreoffice
 def test_libreoffice_keeps_identity_and_guards_when_saving(libreoffice):
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     saved = libreoffice["work"] / "township-lo.xlsx"
     book = openpyxl.load_workbook(saved)
     identity = parse_identity(book[IDENTITY_SHEET].iter_rows(values_only=True))

@@ -188,8 +188,8 @@ def _values_workbook(source: Path):
     """A new workbook holding the values of a .xls/.ods/.csv file, sheet by sheet."""
     from openpyxl import Workbook
 
-    from validators.reader import read_workbook
-    from validators.sheet import CellError
+    from validators.read.workbook import read_workbook
+    from validators.read.sheet import CellError
 
     book = read_workbook(source)
     wb = Workbook()

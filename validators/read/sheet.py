@@ -1,6 +1,6 @@
 """Plain data the engine works on: a sheet's values and what the reader noticed about it.
 
-The file reader (validators.reader) and the add-in (reading the open workbook through xlwings)
+The file reader (validators.read.workbook) and the add-in (reading the open workbook through xlwings)
 both produce these; the engine never touches a file or Excel.
 """
 from __future__ import annotations
