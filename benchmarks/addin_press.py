@@ -139,7 +139,7 @@ def main() -> None:
                         help="also the 5 000-row table with one column all text (5 000 marks)")
     args = parser.parse_args()
 
-    from xladdin.payload import payload_from_xlsx
+    from tests.support.payload import payload_from_xlsx
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("FENJIE_LOG_DIR", tmp)

@@ -81,7 +81,7 @@ def big_sheet(path: Path, rows: int, seed: int = 1) -> Path:
 
     from templates.kinds import GRAIN_PLAN
     from templates.xlsx_cache import store_results
-    from validators.sheet import column_letter
+    from templates.cells import column_letter
 
     rng = random.Random(seed)
     columns = GRAIN_PLAN.columns

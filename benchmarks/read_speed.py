@@ -1,4 +1,4 @@
-"""How fast validators.reader reads a big sheet, against python-calamine alone.
+"""How fast validators.read.workbook reads a big sheet, against python-calamine alone.
 
     .venv/bin/python benchmarks/read_speed.py [--rows 100000] [--repeat 3]
 
@@ -8,7 +8,7 @@ the same file saved by LibreOffice, i.e. with formula results) and times, each i
 interpreter so imports count:
 
   baseline  import pandas + pandera, then read every sheet with python-calamine (to_python)
-  reader    import pandas + pandera, then validators.reader.read_workbook
+  reader    import pandas + pandera, then validators.read.workbook.read_workbook
 
 The check's budget is reader <= 1.5 × baseline.
 """
@@ -35,7 +35,7 @@ with pc.CalamineWorkbook.from_path(sys.argv[1]) as book:
 READER = """
 import sys, pandas, pandera.pandas
 sys.path.insert(0, {root!r})
-from validators.reader import read_workbook
+from validators.read.workbook import read_workbook
 read_workbook(sys.argv[1])
 """
 

@@ -172,7 +172,7 @@ def measure_templates(fenjie: str, folder: Path, sizes: Sizes) -> Row:
 def measure_presses(folder: Path, sizes: Sizes) -> list[Row]:
     os.environ.setdefault("FENJIE_LOG_DIR", str(folder))
     import addin_press
-    from xladdin.payload import payload_from_xlsx
+    from tests.support.payload import payload_from_xlsx
 
     rows = []
     for count in sizes.press_rows:

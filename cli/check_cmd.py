@@ -1,7 +1,7 @@
 """`fenjie check`: check returned sheets and report what is wrong, cell by cell.
 
 Only option parsing and output live here; the checking is validators.engine, the rendering
-validators.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
+validators.output.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
 (an unreadable file or a township that sent nothing included), 2 a usage or config error.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
-                      load_config_or_exit)
+from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
+                         load_config_or_exit)
 from cli.running import ProgressBar, run_guarded
 
 FORMATS = ("text", "json")
@@ -64,7 +64,7 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
         assigned, kind = _assigned(county_table, spec, config)
     inputs = _inputs(paths, county_table)
     if not inputs:
-        from validators.reader import SPREADSHEET_SUFFIXES
+        from validators.read.inputs import SPREADSHEET_SUFFIXES
         skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
@@ -125,7 +125,7 @@ def _assigned(county_table: str, spec, config) -> tuple[dict[str, dict[str, floa
 
 def _inputs(paths, county_table: str | None = None) -> list[Path]:
     """The files to check; the county table itself is not one of the returns."""
-    from validators.reader import find_input_files
+    from validators.read.inputs import find_input_files
     skip = Path(county_table).resolve() if county_table and Path(county_table).is_file() else None
     return [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
 
@@ -141,7 +141,7 @@ def report_or_exit(report: str | None, inputs: list[Path], force: bool = False) 
         raise UsageProblem(f"--report 应是一个 .xlsx 文件名，现在是「{report}」。")
     if path.is_dir():
         raise UsageProblem(f"--report「{report}」是一个文件夹，请给出文件名，例如 核对报告.xlsx。")
-    from validators.annotate import unsafe_copies
+    from validators.output.annotate import unsafe_copies
     if unsafe_copies({path: path}, inputs):
         raise UsageProblem(f"--report「{report}」会覆盖报回的表格。请把报告写到报送文件夹以外，"
                            f"例如 --report 核对报告.xlsx。")
@@ -151,7 +151,7 @@ def report_or_exit(report: str | None, inputs: list[Path], force: bool = False) 
 def new_output_or_exit(path: Path, option: str, force: bool) -> Path:
     """`path` for a new output file: its folder must be writable, and an existing file there is
     replaced only when fenjie wrote it and nobody changed it since (or with --force)."""
-    from cli.main import output_folder_or_exit
+    from cli.options import output_folder_or_exit
     from templates.outputs import replaceable
     output_folder_or_exit(path.parent, f"{option} 的文件夹")
     if not replaceable(path, force):
@@ -164,8 +164,8 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     """Input file -> its annotated copy; UsageProblem if a copy would overwrite a return."""
     if annotate is None:
         return None
-    from validators.annotate import plan_copies, unsafe_copies
-    from cli.main import output_folder_or_exit
+    from validators.output.annotate import plan_copies, unsafe_copies
+    from cli.options import output_folder_or_exit
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")
@@ -211,23 +211,23 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
 
 def _print_json(batch) -> None:
     import json
-    from validators.render import json_document
+    from validators.output.render import json_document
     click.echo(json.dumps(json_document(batch), ensure_ascii=False, indent=2))
 
 
 def skipped_files(paths):
-    """The files in the given folders that are not checked, and why (validators.reader)."""
-    from validators.reader import collect_inputs
+    """The files in the given folders that are not checked, and why (validators.read.inputs)."""
+    from validators.read.inputs import collect_inputs
     return collect_inputs(paths).skipped
 
 
 def skipped_line(skipped) -> str:
-    from validators.reader import skipped_summary
+    from validators.read.inputs import skipped_summary
     return skipped_summary(skipped)
 
 
 def _print_text(batch) -> None:
-    from validators.render import plain, text_lines
+    from validators.output.render import plain, text_lines
     lines = text_lines(batch, Path.cwd())
     if sys.stdout.isatty():
         from rich.console import Console
@@ -243,7 +243,7 @@ def _print_text(batch) -> None:
 def _write_report(batch, report: Path) -> str:
     from cli.running import pending_output
     from templates.outputs import os_error_zh
-    from validators.report import write_report
+    from validators.output.report import write_report
     try:
         with pending_output(f"核对报告 {report} 未写入"):
             write_report(batch, report, Path.cwd())
@@ -261,8 +261,8 @@ def _write_copies(batch, copies: dict[Path, Path], force: bool = False) -> list[
 
 def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> list[str]:
     from templates.outputs import kept_message, os_error_zh, replaceable
-    from validators.annotate import annotate_file
-    from validators.reader import UnreadableFile
+    from validators.output.annotate import annotate_file
+    from validators.read.errors import UnreadableFile
     by_path = {str(source): copy for source, copy in copies.items()}
     folder = next(iter(copies.values())).parent if copies else None
     notices, written, kept = [], 0, []
@@ -302,7 +302,7 @@ def _annotate_all(batch, copies: dict[Path, Path], force: bool, progress) -> lis
 
 
 def _why_values_only(source: Path) -> str:
-    from validators.annotate import COPIED_AS_IS
+    from validators.output.annotate import COPIED_AS_IS
     if source.suffix.lower() in COPIED_AS_IS:
         return "原文件的内容与扩展名不符，无法按原样复制"
     return f"原文件为 {source.suffix} 格式"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.options import ChineseCommand, UsageProblem, load_config_or_exit
 
 TASK_PREVIEW = 36
 

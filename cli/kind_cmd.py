@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.options import ChineseCommand, UsageProblem, load_config_or_exit
 
 
 @click.group(name="kind")
@@ -27,7 +27,7 @@ def new(table, config_path, output):
     """
     from templates.kindfile import kind_file_text
     from validators.infer import InferProblem, infer_kind
-    from validators.reader import UnreadableFile
+    from validators.read.errors import UnreadableFile
 
     config = load_config_or_exit(config_path)
     out = _output_or_exit(output)

@@ -1,7 +1,7 @@
 """`fenjie merge`: check every township's return and consolidate them into one new workbook.
 
 Only option parsing and output live here: checking is validators.engine, consolidating
-validators.merge, writing templates.summary. Exit status: 0 every township sent exactly one
+validators.merge, writing validators.output.summary. Exit status: 0 every township sent exactly one
 valid return (on its target) and no file is unaccounted for; 1 otherwise (a township missing,
 a return with errors, a township that sent twice, a file matched to no township);
 2 a usage or config error.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                      load_config_or_exit)
+from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
+                         load_config_or_exit)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
@@ -75,11 +75,11 @@ def merge_kind(name: str | None, config=None):
 
 def input_files(paths, county_table: str | None) -> list[Path]:
     """The returns under `paths`, without the county table itself when it lies among them."""
-    from validators.reader import find_input_files
+    from validators.read.inputs import find_input_files
     skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
     files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
     if not files:
-        from validators.reader import collect_inputs, skipped_summary
+        from validators.read.inputs import collect_inputs, skipped_summary
         skipped = collect_inputs(paths).skipped
         raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
                            + (skipped_summary(skipped) if skipped else ""))
@@ -88,7 +88,7 @@ def input_files(paths, county_table: str | None) -> list[Path]:
 
 def skipped_notice(paths) -> None:
     """One line on stderr naming the files in the folders that are not merged, and why."""
-    from validators.reader import collect_inputs, skipped_summary
+    from validators.read.inputs import collect_inputs, skipped_summary
     skipped = collect_inputs(paths).skipped
     if skipped:
         click.echo(skipped_summary(skipped), err=True)
@@ -124,7 +124,7 @@ def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[s
 
 def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
     from cli.running import ProgressBar
-    from templates.summary import write_summary
+    from validators.output.summary import write_summary
     from templates.writer import WriteProblem
     from validators.engine import check_paths
     from validators.merge import consolidate, summary_lines

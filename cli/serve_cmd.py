@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from cli.main import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.options import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.running import run_guarded
 
 EXAMPLE = "fenjie serve --config fenjie.toml --from 县分解表.xlsx"
 ALL_ADDRESSES = ("0.0.0.0", "::", "")
@@ -22,13 +23,19 @@ ALL_ADDRESSES = ("0.0.0.0", "::", "")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址；0.0.0.0 让本单位网络里的电脑都能访问。")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口。")
 @click.option("--links", "print_links", is_flag=True, help="只打印每个单位的链接（CSV：round,单位,url）后退出。")
-def serve(config_path, kind, county_table, data_dir, host, port, print_links):
+@click.pass_context
+def serve(ctx, config_path, kind, county_table, data_dir, host, port, print_links):
     """在本机开一个收表网页：乡镇用各自的链接上传报表，立即看到核对结果；县里看谁报了、谁有错，下载汇总。
 
     \b
     例：fenjie serve --config fenjie.toml --from 县分解表.xlsx --host 0.0.0.0
         fenjie serve --config fenjie.toml --links > 链接.csv
     """
+    ctx.exit(run_guarded("serve", lambda: _serve(config_path, kind, county_table, data_dir, host, port,
+                                                 print_links)))
+
+
+def _serve(config_path, kind, county_table, data_dir, host, port, print_links) -> int:
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
@@ -40,10 +47,11 @@ def serve(config_path, kind, county_table, data_dir, host, port, print_links):
             open_first_round(store, config, kind, county_table)
         if print_links:
             write_links(store, base, sys.stdout)
-            return
+            return 0
     finally:
         store.close()
     run(config, data_dir, host, port, base)
+    return 0
 
 
 def open_first_round(store, config, kind, county_table) -> None:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from cli.main import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                      load_config_or_exit, output_folder_or_exit)
-from cli.running import pending_output
+from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
+                         load_config_or_exit, output_folder_or_exit)
+from cli.running import pending_output, run_guarded
 from templates.outputs import kept_message
 
 EXAMPLE = "fenjie template grain-plan --config examples/xiangyin-2025/fenjie.toml -o 模板/"
@@ -22,7 +22,8 @@ EXAMPLE = "fenjie template grain-plan --config examples/xiangyin-2025/fenjie.tom
 @click.option("-o", "--output", "out_dir", metavar="DIR", default=".", help="输出文件夹（默认为当前文件夹）")
 @click.option("--force", is_flag=True,
               help="覆盖输出文件夹里的同名文件（默认只替换 fenjie 生成后没人改过的文件，其余保留）")
-def template(kind, config_path, county_table, per_township, out_dir, force):
+@click.pass_context
+def template(ctx, kind, config_path, county_table, per_township, out_dir, force):
     """生成 KIND 类型的标准 Excel 模板（KIND 见 fenjie kinds）。
 
     \b
@@ -30,6 +31,11 @@ def template(kind, config_path, county_table, per_township, out_dir, force):
         fenjie template task-breakdown --config fenjie.toml --from 任务清单.tsv
         fenjie template grain-plan --per-township --from 县分解表.xlsx --config fenjie.toml -o 乡镇/
     """
+    ctx.exit(run_guarded("template", lambda: _template(kind, config_path, county_table, per_township,
+                                                       out_dir, force)))
+
+
+def _template(kind, config_path, county_table, per_township, out_dir, force) -> int:
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
@@ -44,11 +50,12 @@ def template(kind, config_path, county_table, per_township, out_dir, force):
         click.echo(str(path))
     if written.kept:
         click.echo(kept_message(written.kept), err=True)
-        raise click.exceptions.Exit(1)
+        return 1
+    return 0
 
 
 def _county_template(spec, config, source, out: Path, force: bool):
-    from templates.records import RecordsProblem, read_records
+    from validators.records import RecordsProblem, read_records
     from templates.plan import county_plan
     from templates.writer import WriteProblem, write_plans
     try:

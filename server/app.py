@@ -32,7 +32,7 @@ from server.checker import CheckPool
 from server.rounds import RoundProblem, open_round, township_template
 from server.store import Round, Store, Upload, safe_file_name, suffix_of
 from validators.findings import BatchResult
-from validators.render import json_document, location
+from validators.output.render import json_document, location
 
 HERE = Path(__file__).parent
 ENVELOPE = 64 * 1024               # multipart headers and boundaries around the file
@@ -435,7 +435,7 @@ def latest_results(store: Store, round_: Round):
 
 def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
     """`fenjie merge` of the latest returns: consolidate + write_summary, as in the CLI."""
-    from templates.summary import write_summary
+    from validators.output.summary import write_summary
     from validators.merge import consolidate
     files, _ = latest_results(store, round_)
     batch = BatchResult(files=files)
@@ -445,7 +445,7 @@ def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
 
 
 def report_bytes(store: Store, round_: Round) -> bytes:
-    from validators.report import write_report
+    from validators.output.report import write_report
     files, missing = latest_results(store, round_)
     return _written(store, lambda out: write_report(BatchResult(files=files, missing=missing), out))
 

@@ -19,7 +19,7 @@ from validators.findings import FileResult
 from validators.rules import RULES
 
 log = logging.getLogger("fenjie")
-PRELOAD = ["validators.engine", "validators.schema", "validators.annotate"]
+PRELOAD = ["validators.engine", "validators.schema", "validators.output.annotate"]
 TIMED_OUT = "核对超过 {seconds:g} 秒仍未完成（文件可能过大或结构异常）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 CRASHED = "读取这个文件时程序异常退出（文件可能已损坏）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 
@@ -33,7 +33,7 @@ def other_township_finding(result: FileResult, name: str):
 
 def _worker(conn, options: dict) -> None:
     """A worker's loop: (job, args) in, the answer out, until the pipe closes."""
-    from validators.annotate import annotate_file
+    from validators.output.annotate import annotate_file
     from validators.engine import check_file
     while True:
         try:

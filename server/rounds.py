@@ -34,7 +34,7 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
 
     The same kind and county table (by content) a second time gives the round already open."""
     from validators.engine import TableProblem, read_assigned
-    from validators.reader import UnreadableFile
+    from validators.read.errors import UnreadableFile
 
     spec = kind_or_problem(kind)
     names = participants(spec, config)

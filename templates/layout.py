@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from templates.kinds import Column, TableKind
-from validators.sheet import column_letter
+from templates.cells import column_letter
 
 ANNEX_ROW = 1
 TITLE_ROW = 2

@@ -1,4 +1,5 @@
-"""Rows to put into a template: from a tab-separated extract or from a filled table.
+"""Rows to put into a template, parsed from a tab-separated extract (the file is read by
+validators.records, which also takes rows from a filled table).
 
 A record maps column keys to cell values ({"unit": "新泉镇", "grain_area": 22.0, …}).
 Empty cells stay absent, so the gazette's real gaps are kept as gaps. The text format
@@ -9,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
+from collections.abc import Callable
 
 from templates.kinds import Column, TableKind
 from templates.names import normalize_header, normalize_name
@@ -20,16 +21,6 @@ _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 class RecordsProblem(Exception):
     """A row source that cannot be used; the message is Chinese."""
-
-
-def read_records(path: str | Path, kind: TableKind) -> list[dict[str, object]]:
-    """The data rows of a .tsv/.csv extract or of a filled table, in file order, without 合计."""
-    path = Path(path)
-    if not path.is_file():
-        raise RecordsProblem(f"找不到文件 {path}。")
-    if path.suffix.lower() in TEXT_SUFFIXES:
-        return _records_from_text(path, kind)
-    return _records_from_workbook(path, kind)
 
 
 def column_for_header(kind: TableKind, header: str):
@@ -47,30 +38,24 @@ def column_for_header(kind: TableKind, header: str):
     return kind.column_by_header(header)
 
 
-def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
-    """Rows of a .tsv/.txt (tab) or .csv (comma) file whose first line is the kind's header.
+def records_from_text(name: str, text: str, delimiter: str, kind: TableKind,
+                      is_total: Callable[[object], bool]) -> list[dict[str, object]]:
+    """Rows of tab- or comma-separated `text` (the file `name`) whose first line is the kind's header.
 
     Refuses what it does not understand (an unknown or ambiguous header, a missing required
-    column, a cell outside every column) rather than dropping it, naming the line."""
-    from validators.csv_reader import decode
-    from validators.reader import UnreadableFile
-    try:
-        text = decode(path.read_bytes())        # UTF-8 or GBK (Excel's 文本文件), BOM or not; UTF-16
-    except UnreadableFile:
-        raise RecordsProblem(f"{path.name} 的文字编码无法识别（不是 UTF-8、GBK 或 UTF-16），"
-                             "请用 UTF-8 另存。") from None
-    delimiter = "\t" if path.suffix.lower() != ".csv" else ","
+    column, a cell outside every column) rather than dropping it, naming the line. Rows whose
+    key cell `is_total` (合计, 东片小计 …) are left out."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if header is None or not any(cell.strip() for cell in header):
-        raise RecordsProblem(f"{path.name} 是空的：第 1 行应为{kind.title}的表头（{_accepted(kind)}）。")
-    columns = _header_columns(path.name, kind, header)
+        raise RecordsProblem(f"{name} 是空的：第 1 行应为{kind.title}的表头（{_accepted(kind)}）。")
+    columns = _header_columns(name, kind, header)
     records = []
     for line in reader:
-        _refuse_cells_outside_columns(path.name, reader.line_num, line, header, columns)
+        _refuse_cells_outside_columns(name, reader.line_num, line, header, columns)
         record = {col.key: _cell_value(raw.strip(), col.is_numeric)
                   for col, raw in zip(columns, line) if col is not None and raw.strip()}
-        if record and not _is_total(record, kind):
+        if record and not is_total(record.get(kind.key)):
             records.append(record)
     return records
 
@@ -144,26 +129,3 @@ def _cell_value(text: str, numeric: bool) -> object:
     if numeric and _PLAIN_NUMBER.fullmatch(text):
         return int(text) if "." not in text else float(text)
     return text
-
-
-def _is_total(record: dict, kind: TableKind) -> bool:
-    """A 合计 or 小计 line (合计：, 全县总计, 东片小计 …), recognised as the checker does."""
-    from validators.table import total_label
-    return total_label(record.get(kind.key), kind) is not None
-
-
-def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object]]:
-    from validators.reader import UnreadableFile, read_workbook
-    from validators.table import locate_table
-    try:
-        book = read_workbook(path)
-    except UnreadableFile as exc:
-        raise RecordsProblem(f"{path.name}：{exc}") from None
-    for sheet in book.sheets:
-        if sheet.hidden:
-            continue
-        table = locate_table(sheet, kind)
-        if table is not None and table.rows:
-            return [{key: value for key, value in row.cells.items() if value not in (None, "")}
-                    for row in table.rows]
-    raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")

@@ -28,7 +28,7 @@ from templates.names import normalize_name
 from templates.outputs import distinct_names, inside, os_error_zh, replaceable, save_output
 from templates.plan import TablePlan, county_plan, township_plan
 from templates.xlsx_cache import store_results
-from validators.report import put
+from templates.cells import put
 
 FONT_ANNEX = "黑体"
 FONT_TITLE = "方正小标宋简体"   # Excel/WPS/LibreOffice fall back to a 宋体 where it is missing

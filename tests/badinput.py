@@ -55,7 +55,7 @@ def grain_headers() -> list[str]:
 def grain_table(overrides: dict[str, object] | None = None, footer: str | None = None) -> list[list]:
     """The rows of a returned sheet from A1 (附件, title, unit line, header, data, 合计),
     with single cells replaced by A1 address: {"B5": "２２．０"}."""
-    from validators.sheet import a1
+    from templates.cells import a1
     rows: list[list] = [["附件1"], [TITLE], [GRAIN_PLAN.unit_line], grain_headers()]
     rows += [list(r) for r in GRAIN_ROWS] + [list(GRAIN_TOTAL)]
     if footer is not None:

@@ -5,7 +5,7 @@ import csv
 import copy
 
 from tests.conftest import GAZETTE
-from validators.sheet import SheetData, WorkbookData
+from validators.read.sheet import SheetData, WorkbookData
 
 TASK_HEADER = (["序号", "目标任务", "责任领导", "牵头单位", "相关单位", "责任人", None],
                [None, None, None, None, None, "县政府", "牵头单位"])

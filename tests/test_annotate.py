@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
 from tests.sheets import grain_rows
-from validators.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, Grid, annotate_file, copy_name,
+from validators.output.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
 from validators.rules import RULES

@@ -14,6 +14,7 @@ from cli.main import main
 from tests.conftest import EXAMPLE, ROOT
 from tests.sheets import grain_rows
 from validators.engine import check_file
+from templates.cells import cell_position
 
 CONFIG = str(EXAMPLE / "fenjie.toml")
 HOSTILE = "=HYPERLINK(\"http://evil.example\",\"点我\")"
@@ -38,7 +39,7 @@ def grain(**cells):
     """The gazette's grain table (新泉镇 on row 5, 合计 on row 21) with some cells changed."""
     rows = grain_rows()
     for a1, value in cells.items():
-        col, row = ord(a1[0]) - 64, int(a1[1:])
+        row, col = cell_position(a1)
         line = rows[row - 1]
         line.extend([None] * (col - len(line)))
         line[col - 1] = value

@@ -12,13 +12,13 @@ from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
-from templates.records import read_records
-from templates.summary import SUMMARY_SHEET
+from validators.records import read_records
+from validators.output.summary import SUMMARY_SHEET
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, village_return
 from validators.engine import check_file, check_paths, read_assigned
-from validators.render import json_document
+from validators.output.render import json_document
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -190,7 +190,7 @@ def _codes(findings):
 
 
 def test_a_press_checks_against_the_county_table_named_in_the_conf(county, tmp_path, addin_home):
-    from xladdin.payload import run_press
+    from tests.support.payload import run_press
     config, table, assigned, folder = county
     sheet = shutil.copy(folder / "湘滨镇-分到村.xlsx", tmp_path / "湘滨镇-分到村.xlsx")
     plain, _ = run_press(sheet)
@@ -208,7 +208,7 @@ def test_a_press_checks_against_the_county_table_named_in_the_conf(county, tmp_p
 
 
 def test_a_press_with_a_wrong_county_table_says_so(county, tmp_path, addin_home, monkeypatch):
-    from xladdin.payload import run_press
+    from tests.support.payload import run_press
     config, _, assigned, folder = county
     bad = county_table(tmp_path / "县表" / "县分解表.xlsx", config, assigned, {("湘滨镇", "grain_area"): None})
     monkeypatch.setenv("FENJIE_COUNTY_TABLE", str(bad))

@@ -199,7 +199,7 @@ def test_task_list_refuses_what_it_does_not_understand(tmp_path, text, words):
 
 
 def test_a_grain_list_needs_its_key_column_not_every_number(tmp_path):
-    from templates.records import RecordsProblem, read_records
+    from validators.records import RecordsProblem, read_records
     grain = KINDS["grain-plan"]
     partial = tmp_path / "县.tsv"
     partial.write_text("乡镇\t粮食总面积\n甲镇\t30\n", encoding="utf-8")
@@ -211,7 +211,7 @@ def test_a_grain_list_needs_its_key_column_not_every_number(tmp_path):
 
 
 def test_the_gazette_task_list_is_read_whole():
-    from templates.records import read_records
+    from validators.records import read_records
     records = read_records(TASK_TSV, KINDS["task-breakdown"])
     assert len(records) == 85
     assert records[0]["owner_county"] == "黄金魁" and records[0]["owner_unit"] == "范文灿"

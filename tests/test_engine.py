@@ -5,8 +5,9 @@ import pytest
 from templates.identity import Identity
 from validators.engine import check_workbook, resolve_targets
 from validators.rules import RULES
-from validators.sheet import CellError, SheetData, WorkbookData
+from validators.read.sheet import CellError, SheetData, WorkbookData
 from tests.sheets import book, grain_rows, task_rows
+from templates.cells import cell_position
 
 
 def codes_at(result):
@@ -25,7 +26,7 @@ def test_gazette_grain_table_passes_without_config():
 
 
 def set_cell(rows, a1, value):
-    col, row = ord(a1[0]) - 64, int(a1[1:])
+    row, col = cell_position(a1)
     line = rows[row - 1]
     line.extend([None] * (col - len(line)))
     line[col - 1] = value

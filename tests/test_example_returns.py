@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
-from templates.summary import SUMMARY_SHEET, SummaryLayout
+from validators.output.summary import SUMMARY_SHEET, SummaryLayout
 from tests.conftest import EXAMPLE, ROOT
 from validators.engine import check_paths, read_assigned
 

@@ -168,7 +168,7 @@ def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
 
 
 def test_the_check_button_knows_the_county_kind_through_its_config(tmp_path, monkeypatch):
-    from xladdin.payload import run_press
+    from tests.support.payload import run_press
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
     monkeypatch.delenv("LOCALAPPDATA", raising=False)

@@ -12,8 +12,8 @@ from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import county_plan, township_plan
-from templates.records import read_records
-from templates.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
+from validators.records import read_records
+from validators.output.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from validators.engine import check_file, read_assigned

@@ -24,12 +24,12 @@ from scripts.libreoffice import run_jobs
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
-from templates.records import read_records
-from templates.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET, SummaryLayout
+from validators.records import read_records
+from validators.output.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET, SummaryLayout
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
 from validators.engine import read_assigned
-from validators.report import FINDINGS_HEADERS
+from validators.output.report import FINDINGS_HEADERS
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -1,4 +1,4 @@
-"""validators.reader: real files in, plain WorkbookData out."""
+"""validators.read.workbook: real files in, plain WorkbookData out."""
 from __future__ import annotations
 
 import codecs
@@ -15,8 +15,10 @@ from templates.config import Limits
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.layout import FOOTER_TEXT
 from tests.badinput import grain_table, soffice_convert, write_csv, write_xlsx
-from validators.reader import UnreadableFile, find_input_files, read_workbook
-from validators.sheet import CellError
+from validators.read.errors import UnreadableFile
+from validators.read.inputs import find_input_files
+from validators.read.workbook import read_workbook
+from validators.read.sheet import CellError
 
 
 def digest(path: Path) -> str:
@@ -291,7 +293,7 @@ def test_far_cell_in_legacy_formats_is_refused_before_loading(tmp_path, target):
 
 def test_native_stderr_is_kept_off_the_terminal(capfd):
     """A Rust panic inside calamine prints to fd 2 before it becomes an exception."""
-    from validators.reader import _is_reader_failure, _native_errors_quiet
+    from validators.read.workbook import _is_reader_failure, _native_errors_quiet
 
     class PanicException(BaseException):    # how pyo3 names it; not an Exception subclass
         pass
@@ -360,7 +362,7 @@ def test_empty_formatted_cells_at_the_bottom_do_not_make_a_sheet_too_large(tmp_p
     import openpyxl
     from openpyxl.styles import Font
 
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["乡镇(单位)", "粮食总面积(万亩)"])

@@ -9,9 +9,9 @@ import pytest
 
 from tests.badinput import CASES, NUMBER_CASES, UNREADABLE_CASES, build_all
 from validators.engine import check_file
-from validators.reader import UnreadableFile, read_workbook
-from validators.sheet import a1
-from validators.xlsx_xml import column_number
+from validators.read.errors import UnreadableFile
+from validators.read.workbook import read_workbook
+from templates.cells import a1, cell_position
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
 
@@ -33,8 +33,7 @@ def _digest(path):
 
 
 def _cell(address: str) -> tuple[int, int]:
-    letters = address.rstrip("0123456789")
-    return int(address[len(letters):]), column_number(letters)
+    return cell_position(address)
 
 
 def test_the_set_is_big_enough():

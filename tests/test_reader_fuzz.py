@@ -9,7 +9,8 @@ import zipfile
 import pytest
 
 from tests.badinput import grain_table, write_csv, write_ods, write_xlsx
-from validators.reader import UnreadableFile, read_workbook
+from validators.read.errors import UnreadableFile
+from validators.read.workbook import read_workbook
 
 ODS_BODY = ('<table:table-row table:visibility="collapse"><table:table-cell office:value-type="float" '
             'office:value="22"><text:p>22</text:p></table:table-cell></table:table-row>')

@@ -1,4 +1,4 @@
-"""validators.xlsx_xml: the fast scans agree with the streaming parser, and odd XML is safe."""
+"""validators.read.ooxml: the fast scans agree with the streaming parser, and odd XML is safe."""
 from __future__ import annotations
 
 import re
@@ -8,8 +8,9 @@ import pytest
 
 from templates.config import Limits
 from tests.test_reader import _mixed_book
-from validators.reader import UnreadableFile
-from validators.xlsx_xml import SheetExtras, _parse_sheet, inspect_sheet, scan_sheet
+from validators.read.errors import UnreadableFile
+from validators.read.extras import SheetExtras
+from validators.read.ooxml import _parse_sheet, inspect_sheet, scan_sheet
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
@@ -93,7 +94,7 @@ def test_dtd_in_sheet_xml_is_refused_by_the_parser():
 @pytest.mark.parametrize("part", ["xl/styles.xml", "xl/workbook.xml", "[Content_Types].xml"])
 def test_dtd_in_any_part_is_refused_before_calamine(tmp_path, part):
     from tests.badinput import _XXE, _strip_declaration, grain_table, rewrite_xlsx, write_xlsx
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     clean = write_xlsx(tmp_path / "clean.xlsx", grain_table())
     hostile = rewrite_xlsx(clean, tmp_path / "hostile.xlsx",
                            {part: lambda xml: _XXE + _strip_declaration(xml)})
@@ -104,7 +105,7 @@ def test_dtd_in_any_part_is_refused_before_calamine(tmp_path, part):
 def test_far_cell_is_found_whatever_names_the_sheet_relationship(tmp_path):
     """Strict OOXML names r:id in another namespace; the size guard must still see the sheet."""
     from tests.badinput import _far_cell, grain_table, rewrite_xlsx, write_xlsx
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     clean = write_xlsx(tmp_path / "clean.xlsx", grain_table())
     strict = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
     hostile = rewrite_xlsx(clean, tmp_path / "strict.xlsx", {
@@ -144,7 +145,7 @@ def _ods_content(body: str) -> bytes:
 
 
 def test_ods_scan_agrees_with_the_streaming_parser():
-    from validators.xlsx_xml import _parse_ods_content, scan_ods_content
+    from validators.read.ods import _parse_ods_content, scan_ods_content
     xml = _ods_content(ODS_TRICKY)
     fast, slow = scan_ods_content(xml, Limits()), _parse_ods_content(xml, Limits())
     assert {k: _as_tuple(v) for k, v in fast.items()} == {k: _as_tuple(v) for k, v in slow.items()}
@@ -154,7 +155,7 @@ def test_ods_scan_agrees_with_the_streaming_parser():
 
 @pytest.mark.parametrize("limit, refused", [(6 * 41, False), (6 * 41 - 1, True)])
 def test_ods_area_counts_repeated_gaps(limit, refused):
-    from validators.xlsx_xml import _parse_ods_content, scan_ods_content
+    from validators.read.ods import _parse_ods_content, scan_ods_content
     xml = _ods_content(ODS_TRICKY)
     for scan in (scan_ods_content, _parse_ods_content):
         if refused:

@@ -7,7 +7,7 @@ import random
 
 from templates.names import normalize_name
 from validators.schema import build_frame, build_schema, run_schema, validate_with_pandera
-from validators.sheet import CellError, SheetData
+from validators.read.sheet import CellError, SheetData
 from validators.table import locate_table
 from tests.sheets import grain_rows, task_rows
 

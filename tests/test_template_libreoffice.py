@@ -16,7 +16,7 @@ from templates.identity import IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
 from templates.layout import DIRECTORY_NAME, DIRECTORY_SHEET, Layout
 from templates.plan import county_plan, township_plan
-from templates.records import read_records
+from validators.records import read_records
 from templates.writer import directory_names, write_plan
 
 from tests.conftest import EXAMPLE
@@ -123,7 +123,7 @@ def test_libreoffice_sees_protection_locks_and_validation(libreoffice):
 
 @pytest.mark.libreoffice
 def test_libreoffice_keeps_identity_and_guards_when_saving(libreoffice):
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     saved = libreoffice["work"] / "township-lo.xlsx"
     book = openpyxl.load_workbook(saved)
     identity = parse_identity(book[IDENTITY_SHEET].iter_rows(values_only=True))

@@ -11,7 +11,7 @@ from templates.identity import IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
 from templates.layout import DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, TARGET_LABEL, Layout
 from templates.names import normalize_header, normalize_name
-from templates.records import read_records
+from validators.records import read_records
 from templates.writer import directory_names
 
 from tests.conftest import EXAMPLE

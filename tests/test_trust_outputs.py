@@ -118,11 +118,11 @@ def test_config_names_beginning_with_equals_stay_text_in_key_cells_directory_and
 
 def test_one_put_for_every_writer():
     """One helper writes text as text; the writers use it rather than a copy of their own."""
-    import templates.summary
+    import validators.output.summary
     import templates.writer
-    import validators.annotate
-    from validators.report import put
-    assert templates.writer.put is put and validators.annotate.put is put
+    import validators.output.annotate
+    from templates.cells import put
+    assert templates.writer.put is put and validators.output.annotate.put is put
     assert "sheet.cell(row, index, value)" not in Path(templates.writer.__file__).read_text(encoding="utf-8")
     book = openpyxl.Workbook()
     cell = put(book.active["A1"], "=1+1")
@@ -369,16 +369,16 @@ def test_output_folders_that_cannot_be_written_are_refused_before_checking(tmp_p
 
 def test_ctrl_c_exits_130_and_names_the_incomplete_outputs(tmp_path, monkeypatch, capsys):
     """In process: the third annotated copy is interrupted."""
-    import validators.annotate
+    import validators.output.annotate
     from cli.main import run
-    real, calls = validators.annotate.annotate_file, []
+    real, calls = validators.output.annotate.annotate_file, []
 
     def interrupted(result, copy):
         calls.append(copy)
         if len(calls) == 3:
             raise KeyboardInterrupt
         return real(result, copy)
-    monkeypatch.setattr(validators.annotate, "annotate_file", interrupted)
+    monkeypatch.setattr(validators.output.annotate, "annotate_file", interrupted)
     monkeypatch.setattr(sys, "argv", ["fenjie", "check", str(RETURNS), "--config", str(CONFIG),
                                       "--annotate", str(tmp_path / "标注"), "--report", str(tmp_path / "r.xlsx")])
     with pytest.raises(SystemExit) as stop:

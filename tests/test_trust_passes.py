@@ -13,7 +13,7 @@ from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
-from templates.records import read_records
+from validators.records import read_records
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, set_saved_time, village_return

@@ -317,7 +317,7 @@ def test_the_bad_input_set_gives_fenjie_checks_findings(case, tmp_path, with_con
 
 
 def _col_row(address):
-    from validators.sheet import cell_position
+    from templates.cells import cell_position
     row, col = cell_position(address)
     return col, row
 

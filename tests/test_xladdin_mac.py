@@ -8,7 +8,7 @@ its own code is run on the values AppleScript returns, next to xladdin's reading
 import pytest
 
 from tests.fakecom import mac
-from validators.sheet import CellError
+from validators.read.sheet import CellError
 from xladdin import host, marks, reading
 
 ROWS = [["村", "面积"], ["新泉镇", 22.0], ["湘滨镇", 0.0]]

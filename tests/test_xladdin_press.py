@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import EXAMPLE, GAZETTE
 from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
-from xladdin.payload import apply_actions, run_press
+from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
 
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"

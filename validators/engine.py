@@ -26,8 +26,9 @@ from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name, split_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
+from templates.cells import a1, cell_position, column_letter
+from validators.read.sheet import SheetData, WorkbookData
 from validators.rules import RULES, rule_of
-from validators.sheet import SheetData, WorkbookData, a1, cell_position, column_letter
 from validators.table import LocatedTable, TableRow, locate_table
 
 log = logging.getLogger("fenjie")
@@ -819,7 +820,8 @@ def _collector_paused():
 
 
 def _check_file(path, *, kind, config, targets, assigned, ignore) -> FileResult:
-    from validators.reader import UnreadableFile, read_workbook
+    from validators.read.errors import UnreadableFile
+    from validators.read.workbook import read_workbook
 
     limits = config.limits if config else Limits()
     try:
@@ -903,7 +905,7 @@ def _pool_context():
 def check_paths(paths, *, kind=None, config: Config | None = None, targets=None, assigned=None,
                 ignore=(), progress=None, workers: int | None = None) -> BatchResult:
     """Check every file under `paths` in input order; both cores for many files."""
-    from validators.reader import collect_inputs
+    from validators.read.inputs import collect_inputs
 
     inputs = collect_inputs(paths)
     files = [str(f) for f in inputs.files]
@@ -1073,7 +1075,7 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     its rows and against the config's [targets]) and read each township's figures from it.
 
     Raises UnreadableFile or TableProblem (Chinese) when it is not a usable county table."""
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
 
     book = read_workbook(path, limits=config.limits)
     spec = get_kind(kind, config) if isinstance(kind, str) else kind

@@ -65,7 +65,7 @@ class BatchResult:
     missing: list[str] = field(default_factory=list)            # townships that sent nothing
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # township -> its files
     counted: dict[str, str] = field(default_factory=dict)  # township sent twice -> the file merge counts
-    skipped: list = field(default_factory=list)  # files in the folders not checked (validators.reader.Skipped)
+    skipped: list = field(default_factory=list)  # files in the folders not checked (validators.read.inputs.Skipped)
 
     def summary(self) -> dict:
         statuses = [f.status for f in self.files]

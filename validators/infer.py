@@ -1,6 +1,6 @@
 """`fenjie kind new`: a table kind inferred from a filled table the county already has.
 
-Reads the sheet as `fenjie check` does (validators.reader), finds the title, the header (one or
+Reads the sheet as `fenjie check` does (validators.read), finds the title, the header (one or
 two rows; a merged parent header over its sub-headers), the 单位 line, the data rows and the 合计
 row, and decides what each column is. Every decision, and what could not be decided, is kept
 as a Chinese sentence for the clerk.
@@ -47,7 +47,7 @@ class _Header:
 
 def infer_kind(path, config: Config | None = None) -> Inferred:
     """The kind of the first sheet of `path` that holds a table; InferProblem when none does."""
-    from validators.reader import read_workbook
+    from validators.read.workbook import read_workbook
     book = read_workbook(path, limits=config.limits if config else None)
     for sheet in [s for s in book.sheets if not s.hidden and not s.name.startswith("fenjie_")]:
         rows = [[_clean(v) for v in row] for row in sheet.rows]

@@ -1,7 +1,7 @@
 """Consolidating checked returns: one line per township, ready for the 汇总表.
 
 Pure: the engine's BatchResult, the kind, the config and the county table's figures in; a
-Consolidation out. Reading and checking are validators.engine; writing is templates.summary.
+Consolidation out. Reading and checking are validators.engine; writing is validators.output.summary.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from operator import itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
-from validators.sheet import SheetData
+from validators.read.sheet import SheetData
 
 NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
 HEADER_SEARCH_ROWS = 60      # a header further down than this is not a header

@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from validators.sheet import a1
+from templates.cells import a1, column_number
 
 MAX_ADDRESS = 255           # Excel's limit on the text passed to Range()
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
@@ -27,10 +27,7 @@ def parse_a1(address: str | None) -> Cell | None:
     match = _A1.match(address.strip())
     if match is None:
         return None
-    col = 0
-    for letter in match.group(1).upper():
-        col = col * 26 + ord(letter) - 64
-    return int(match.group(2)), col
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def rectangles(cells: Iterable[Cell]) -> list[Rect]:

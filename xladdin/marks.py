@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from validators.findings import Finding
-from validators.sheet import a1
+from templates.cells import a1
 from xladdin.cells import Cell, chunks, joined_address, parse_a1, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 

@@ -109,7 +109,7 @@ def _check(book) -> Press:
 def _county_table(workbook: str, config) -> dict[str, dict[str, float]] | None:
     """The county table named in the settings (as `fenjie check --from`), checked first."""
     from validators.engine import CountyTableProblem, TableProblem
-    from validators.reader import UnreadableFile
+    from validators.read.errors import UnreadableFile
 
     path = settings.find_county_table(workbook)
     if path is None:

@@ -1,9 +1,9 @@
-"""The read edge: the open workbook (through xlwings) -> validators.sheet.WorkbookData.
+"""The read edge: the open workbook (through xlwings) -> validators.read.sheet.WorkbookData.
 
 The active sheet's used range is read once, as values, so unsaved edits are checked too; the
 hidden identity sheet (fenjie_id), when present, is read once more for the template's kind
 and targets, and so is any other hidden sheet (rare), which `fenjie check` warns about. The
-values are shaped exactly as validators.reader shapes a file's, so the engine sees the same
+values are shaped exactly as validators.read.workbook shapes a file's, so the engine sees the same
 data from Excel as from the saved file.
 
 Each engine hands values over in its own shapes, handled here:
@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from templates.identity import IDENTITY_SHEET
 from validators.engine import OUR_SHEETS_PREFIX
-from validators.sheet import CellError, SheetData, WorkbookData
+from validators.read.sheet import CellError, SheetData, WorkbookData
 from xladdin.cells import rows_in
 from xladdin.host import MAC, WINDOWS, Workbook
 
@@ -56,9 +56,9 @@ class Reading:
 
 
 def read_workbook(workbook: Workbook, checked: str, max_cells: int) -> Reading:
-    """The checked sheet, fenjie's identity sheet and any hidden sheets, as validators.reader
+    """The checked sheet, fenjie's identity sheet and any hidden sheets, as validators.read.workbook
     builds a file: hidden sheets are read too because `fenjie check` warns about them (F002)."""
-    from validators.reader import build_workbook
+    from validators.read.workbook import build_workbook
 
     caveats: list[str] = []
     sheets = [read_sheet(workbook, workbook.get(checked), checked, max_cells, caveats)]
@@ -194,7 +194,7 @@ def _leading_blanks(row: list) -> int:
 
 
 def cell_value(value):
-    """One value as validators.reader gives it: None for empty, numbers as float (as calamine
+    """One value as validators.read.workbook gives it: None for empty, numbers as float (as calamine
     reads a file), error texts as CellError."""
     if value is None or value == "":
         return None

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from templates.config import load_config  # noqa: E402
 from templates.kinds import KINDS  # noqa: E402
-from templates.records import read_records  # noqa: E402
+from validators.records import read_records  # noqa: E402
 from templates.writer import write_template, write_township_templates  # noqa: E402
 from validators.engine import read_assigned  # noqa: E402
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from validators.sheet import a1
+from templates.cells import a1, column_number
 
 XL_NONE = -4142                 # xlColorIndexNone
 WHITE = 0xFFFFFF
@@ -423,10 +423,7 @@ def parse_address(address: str) -> list[tuple[int, int, int, int]]:
             match = re.fullmatch(r"([A-Za-z]{1,3})(\d+)", end.strip())
             if not match:
                 raise refused(f"Method 'Range' of object '_Worksheet' failed ({address!r})")
-            col = 0
-            for letter in match.group(1).upper():
-                col = col * 26 + ord(letter) - 64
-            ends.append((int(match.group(2)), col))
+            ends.append((int(match.group(2)), column_number(match.group(1))))
         (r1, c1), (r2, c2) = ends[0], ends[-1]
         areas.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     if len(address) > 255:

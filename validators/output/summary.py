@@ -24,8 +24,9 @@ from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BO
                               WriteProblem, header_cell, lines_needed, set_print, text_font)
 from templates.outputs import os_error_zh, save_output
 from templates.xlsx_cache import store_results
+from templates.cells import column_letter, put
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
-from validators.sheet import column_letter
+from validators.output.report import fill_findings_sheet
 
 SUMMARY_SHEET = "汇总表"
 CHART_SHEET = "图表"
@@ -162,7 +163,6 @@ def _stray_reason(result) -> str:
 def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str | None = None,
                   base: Path | None = None) -> Path:
     """Write the 汇总 workbook to `path` (a new file) and return the path."""
-    from validators.report import fill_findings_sheet
 
     path = Path(path)
     layout = layout_for(merged)
@@ -198,7 +198,6 @@ def _write_summary_sheet(sheet: Worksheet, merged: Consolidation, layout: Summar
 
 
 def _write_top(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout) -> None:
-    from validators.report import put
     last = layout.last_letter
     put(sheet.cell(ANNEX_ROW, 1), "附件").font = text_font(FONT_ANNEX, 14)
     title = put(sheet.cell(TITLE_ROW, 1), summary_title(merged))
@@ -247,7 +246,6 @@ def _spanning_header(sheet: Worksheet, layout: SummaryLayout, col: int, text: st
 def _body_cell(sheet: Worksheet, row: int, col: int, value, *, bold=False, color=None, fill=None,
                horizontal="center", formula=False):
     """A bordered body cell; text stays text (never a formula) unless `formula` is set."""
-    from validators.report import put
     cell = sheet.cell(row, col)
     if formula:
         cell.value = value
@@ -363,7 +361,6 @@ def _write_notes(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout,
 
 
 def _note(sheet: Worksheet, layout: SummaryLayout, row: int, style: str, text: str) -> None:
-    from validators.report import put
     cell = put(sheet.cell(row, 1), text)
     cell.font = text_font(FONT_BODY, BODY_SIZE, bold=style != "plain", color=NOTE_COLOR[style])
     cell.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -375,7 +372,6 @@ def _note(sheet: Worksheet, layout: SummaryLayout, row: int, style: str, text: s
 # -- the chart ------------------------------------------------------------------------------------
 
 def _write_chart_sheet(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout) -> BarChart:
-    from validators.report import put
     main = merged.kind.main_column
     summary = sheet.parent[SUMMARY_SHEET]
     title = f"各乡镇{main.header}：报送与下达" if merged.has_assigned else f"各乡镇{main.header}（报送）"

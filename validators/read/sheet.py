@@ -1,40 +1,18 @@
 """Plain data the engine works on: a sheet's values and what the reader noticed about it.
 
-The file reader (validators.reader) and the add-in (reading the open workbook through xlwings)
+The file reader (validators.read.workbook) and the add-in (reading the open workbook through xlwings)
 both produce these; the engine never touches a file or Excel.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from templates.cells import a1
 from templates.identity import Identity
 
 
 class CellError(str):
     """An error value shown in a cell (#REF!, #VALUE!, #DIV/0! …), kept apart from text."""
-
-
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, col: int) -> str:
-    """Excel address of a 1-based (row, col)."""
-    return f"{column_letter(col)}{row}"
-
-
-def cell_position(address: str) -> tuple[int, int]:
-    """"C7" -> (7, 3)."""
-    letters = address.rstrip("0123456789")
-    col = 0
-    for letter in letters.upper():
-        col = col * 26 + ord(letter) - 64
-    return int(address[len(letters):]), col
 
 
 @dataclass

@@ -14,8 +14,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from validators.render import LEVEL_ZH, STATUS_ZH, display_path, sheet_ref
+from templates.cells import put
 from templates.kinds import find_kind
+from validators.output.render import LEVEL_ZH, STATUS_ZH, display_path, sheet_ref
 from validators.findings import BatchResult, FileResult, Finding
 from validators.rules import RULES
 
@@ -27,8 +28,6 @@ SUMMARY_WIDTHS = (40, 12, 24, 10, 8, 8, 36)
 FINDINGS_WIDTHS = (36, 14, 8, 7, 6, 60, 16, 16)
 
 NOT_SUBMITTED = "未报送"
-# Characters that make a spreadsheet treat typed text as a formula (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 STATUS_FILLS = {"通过": PatternFill("solid", fgColor="C6EFCE"),
@@ -36,26 +35,6 @@ STATUS_FILLS = {"通过": PatternFill("solid", fgColor="C6EFCE"),
                 "无法读取": PatternFill("solid", fgColor="FFC7CE"),
                 NOT_SUBMITTED: PatternFill("solid", fgColor="FFC7CE")}
 LINK_FONT = Font(color="0563C1", underline="single")
-
-
-def put(cell, value):
-    """Write `value`; text is always stored as text, never as a formula. Every cell fenjie
-    writes from data (templates, 汇总, report, annotated copies) goes through here.
-
-    openpyxl turns any str starting with "=" into a formula, so the type is forced back to
-    string; text starting with a formula trigger also gets Excel's quote prefix, so that
-    editing the cell later in Excel or WPS does not turn it into a formula either.
-    """
-    if value is None:
-        return cell
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-        if value.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-    return cell
 
 
 def link_target(file_path: str, report_dir: Path) -> str:

@@ -21,8 +21,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from templates.outputs import distinct_names
 from validators.findings import FileResult, Finding
-from validators.render import LEVEL_ZH, sheet_ref
-from validators.report import link, put
+from validators.output.render import LEVEL_ZH, sheet_ref
+from templates.cells import put
+from validators.output.report import link
 
 AUTHOR = "fenjie"
 LIST_SHEET = "核对结果"
@@ -187,8 +188,8 @@ def _values_workbook(source: Path):
     """A new workbook holding the values of a .xls/.ods/.csv file, sheet by sheet."""
     from openpyxl import Workbook
 
-    from validators.reader import read_workbook
-    from validators.sheet import CellError
+    from validators.read.workbook import read_workbook
+    from validators.read.sheet import CellError
 
     book = read_workbook(source)
     wb = Workbook()

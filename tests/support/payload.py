@@ -4,7 +4,7 @@ xlwings' remote engine (the one behind xlwings Server and Lite) runs the same xl
 desktop Excel, from a JSON description of the workbook, and returns what the code did as a list
 of actions. This module builds that JSON from a real workbook on disk, and plays a press's
 actions back onto a copy of the file, the way the Excel client would, so a second press can be
-run on the result. Used by the tests and benchmarks/addin_press.py (needs XLWINGS_LICENSE_KEY,
+run on the result. Used by the tests, benchmarks/run.py and benchmarks/addin_press.py (needs XLWINGS_LICENSE_KEY,
 e.g. "noncommercial").
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _sheet_json(ws) -> dict:
         values[row - 1][col - 1] = _json_value(ws.cell(row, col).value)
     used = None
     if cells:
-        from validators.sheet import a1
+        from templates.cells import a1
         first_row, first_col = min(r for r, _ in cells), min(c for _, c in cells)
         used = f"{a1(first_row, first_col)}:{a1(last_row, last_col)}"
     notes = [{"address": c.coordinate} for row in ws.iter_rows() for c in row if c.comment]

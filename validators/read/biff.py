@@ -13,7 +13,8 @@ import struct
 from pathlib import Path
 
 from templates.config import Limits
-from validators.xlsx_xml import SheetExtras, _refuse, _unreadable
+from validators.read.errors import DAMAGED, UnreadableFile, refuse
+from validators.read.extras import SheetExtras
 
 BOF, EOF, FILEPASS, BOUNDSHEET = 0x0809, 0x000A, 0x002F, 0x0085
 ROW, BOOLERR, FORMULA = 0x0208, 0x0205, 0x0006
@@ -79,7 +80,7 @@ def _globals(stream: bytes, encrypted_reason: str) -> list[tuple[int, str]]:
     sheets = []
     for rtype, at, length in _records(stream, 0):
         if rtype == FILEPASS:
-            raise _unreadable(encrypted_reason)
+            raise UnreadableFile(encrypted_reason)
         if rtype == BOUNDSHEET and length >= 8:
             offset, _, kind = struct.unpack_from("<IBB", stream, at)
             if kind == 0:
@@ -154,14 +155,13 @@ def _sheet(stream: bytes, offset: int, name: str, limits: Limits, percent: set[i
         elif rtype == DIMENSIONS and length >= 12:
             first_row, end_row, first_col, end_col = unpack("<IIHH", stream, at)
             if first_row > end_row or first_col > end_col:
-                from validators.reader import _DAMAGED
-                raise _unreadable(_DAMAGED)
+                raise UnreadableFile(DAMAGED)
             if end_row * end_col > limits.max_cells:
-                _refuse(name, end_row * end_col, limits)
+                refuse(name, end_row * end_col, limits)
         elif rtype == ROW and length >= 14:
             if unpack("<H", stream, at + 12)[0] & ROW_HIDDEN:
                 hidden.append(unpack("<H", stream, at)[0] + 1)
     if max_row * max_col > limits.max_cells:
-        _refuse(name, max_row * max_col, limits)
+        refuse(name, max_row * max_col, limits)
     extras.hidden_rows = set(hidden)
     return extras

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 
 from templates.config import Limits
-from validators.sheet import SheetData
+from validators.read.errors import UnreadableFile, too_many_cells
+from validators.read.sheet import SheetData
 
 _CLEAN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|-?\.[0-9]+")
 _DELIMITERS = (",", "\t", ";", "|")
@@ -24,7 +25,6 @@ _SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def read_csv(path: Path, limits: Limits) -> SheetData:
-    from validators.reader import UnreadableFile
 
     text = decode(path.read_bytes())
     declared = _SEP_LINE.match(text)           # Excel's "sep=;" first line names the delimiter
@@ -38,8 +38,7 @@ def read_csv(path: Path, limits: Limits) -> SheetData:
         for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
             cells += len(record)
             if cells > limits.max_cells:
-                from validators.reader import _too_many_cells
-                raise UnreadableFile(_too_many_cells(path.stem, cells, limits))
+                raise UnreadableFile(too_many_cells(path.stem, cells, limits))
             rows.append([csv_value(v) for v in record])
     except csv.Error:
         raise UnreadableFile("CSV 文件格式有误（某个单元格过长，或引号不成对）：请用 Excel 或 WPS 打开后"
@@ -54,7 +53,6 @@ def read_csv(path: Path, limits: Limits) -> SheetData:
 
 def decode(data: bytes) -> str:
     """The text of a CSV file in any encoding `encodings_to_try` names."""
-    from validators.reader import UnreadableFile
 
     for encoding, body in encodings_to_try(data):
         try:

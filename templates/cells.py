@@ -1,0 +1,53 @@
+"""Cell addresses and safe cell writing, shared by every writer and reader in fenjie."""
+from __future__ import annotations
+
+# Characters that make a spreadsheet treat typed text as a formula (CSV/formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def a1(row: int, col: int) -> str:
+    """Excel address of a 1-based (row, col)."""
+    return f"{column_letter(col)}{row}"
+
+
+def column_number(letters: str) -> int:
+    """"A" -> 1, "AA" -> 27 (letters only, any case)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def cell_position(address: str) -> tuple[int, int]:
+    """"C7" -> (7, 3)."""
+    letters = address.rstrip("0123456789")
+    return int(address[len(letters):]), column_number(letters)
+
+
+def put(cell, value):
+    """Write `value`; text is always stored as text, never as a formula. Every cell fenjie
+    writes from data (templates, 汇总, report, annotated copies) goes through here.
+
+    openpyxl turns any str starting with "=" into a formula, so the type is forced back to
+    string; text starting with a formula trigger also gets Excel's quote prefix, so that
+    editing the cell later in Excel or WPS does not turn it into a formula either.
+    """
+    if value is None:
+        return cell
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell

@@ -1,0 +1,46 @@
+"""What a format's own scan finds beyond calamine's values (hidden rows, formulas without a saved
+result, error values, merged ranges, percentages), and how it is put onto a SheetData."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from validators.read.sheet import CellError, SheetData
+
+
+@dataclass
+class SheetExtras:
+    """What the sheet XML says beyond calamine's values."""
+    hidden_rows: set[int] = field(default_factory=set)
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)    # .ods only
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    def apply(self, sheet: SheetData) -> None:
+        sheet.hidden_rows = frozenset(self.hidden_rows)
+        sheet.unsaved_formulas = dict(self.unsaved_formulas)
+        sheet.percent_cells = frozenset(self.percent_cells)
+        if self.merged and not sheet.merged:
+            sheet.merged = tuple(self.merged)
+        for (row, col), text in sorted(self.errors.items()):
+            set_cell(sheet, row, col, CellError(text))
+
+
+def set_cell(sheet: SheetData, row: int, col: int, value) -> None:
+    """Put `value` at Excel (row, col), growing the sheet's rows (and moving its origin) as needed."""
+    if not sheet.rows:
+        sheet.origin_row, sheet.origin_col = row, col
+    if row < sheet.origin_row:
+        sheet.rows[:0] = [[] for _ in range(sheet.origin_row - row)]
+        sheet.origin_row = row
+    if col < sheet.origin_col:
+        shift = sheet.origin_col - col
+        sheet.rows = [[None] * shift + r for r in sheet.rows]
+        sheet.origin_col = col
+    r, c = row - sheet.origin_row, col - sheet.origin_col
+    while len(sheet.rows) <= r:
+        sheet.rows.append([])
+    cells = sheet.rows[r]
+    if len(cells) <= c:
+        cells.extend([None] * (c + 1 - len(cells)))
+    cells[c] = value

@@ -1,0 +1,383 @@
+"""Office Open XML workbooks (.xlsx/.xlsm): the parts calamine may read, each bounded and DTD-free,
+and what calamine does not report: each sheet's used area (so a sheet too large for memory is
+refused before it is loaded), hidden rows, formulas saved without a result, error values
+(python-calamine reads #REF! as an empty cell) and percentage formats.
+
+Sheet XML is searched with bytes.find and regular expressions that start with a literal (fast on
+a 25 MB sheet), never expanded; XML those searches do not cover (namespace prefixes, unusual
+attribute spelling) is parsed with defusedxml's streaming parser instead.
+"""
+from __future__ import annotations
+
+import posixpath
+import io
+import re
+
+from templates.cells import column_number
+from templates.config import Limits
+from validators.read.errors import CORRUPT, DAMAGED, DTD, UnreadableFile, refuse
+from validators.read.extras import SheetExtras
+from validators.read.package import read_part
+
+def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, SheetExtras]:
+    from defusedxml import ElementTree as SafeET
+
+    workbook_name = _workbook_part(package, parts, cap)
+    workbook = _parse_small(package, workbook_name, cap, SafeET)
+    rels_name = posixpath.join(posixpath.dirname(workbook_name), "_rels",
+                               posixpath.basename(workbook_name) + ".rels")
+    targets = {}
+    if rels_name in parts:
+        for rel in _parse_small(package, rels_name, cap, SafeET).iter():
+            if rel.get("Id") and rel.get("Target"):
+                targets[rel.get("Id")] = _resolve(workbook_name, rel.get("Target"))
+    sheets = [(element.get("name"), targets.get(_relationship_id(element) or ""))
+              for element in workbook.iter() if _local(element.tag) == "sheet"]
+    styles = next((t for t in targets.values() if t.lower().endswith("styles.xml")), None)
+    percent = _percent_styles(_parse_small(package, styles, cap, SafeET)) if styles in parts else set()
+    sheet_parts = {target for _, target in sheets}
+    for name in parts:      # every other XML part calamine may read: bounded and DTD-free
+        if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
+            data = read_part(package, name, cap)
+            if name.lower().endswith("sharedstrings.xml"):
+                _check_string_count(data)
+            if "worksheets/" in name.lower() and name.endswith(".xml"):
+                inspect_sheet(data, posixpath.basename(name), limits)   # found by another route
+    extras: dict[str, SheetExtras] = {}
+    for name, target in sheets:
+        if name is not None and target in parts:
+            data = read_part(package, target, cap)
+            extras[name] = inspect_sheet(data, name, limits)
+            if percent:
+                extras[name].percent_cells = _cells_with_styles(data, percent)
+    return extras
+
+
+_PERCENT_FORMATS = {9, 10}                 # Excel's built-in 0% and 0.00%
+_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def _percent_styles(styles) -> set[int]:
+    """Indexes of the cell formats (cellXfs) that show a number as a percentage."""
+    custom = {}
+    for element in styles.iter():
+        if _local(element.tag) == "numFmt" and (element.get("numFmtId") or "").isdigit():
+            code = _QUOTED.sub("", element.get("formatCode") or "")
+            custom[int(element.get("numFmtId"))] = "%" in code
+    formats = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
+    if formats is None:
+        return set()
+    found = set()
+    for index, xf in enumerate(e for e in formats if _local(e.tag) == "xf"):
+        raw = xf.get("numFmtId") or "0"
+        number = int(raw) if raw.isdigit() else 0
+        if custom.get(number, number in _PERCENT_FORMATS):
+            found.add(index)
+    return found
+
+
+_STYLED_CELL = re.compile(rb"<c\b([^>]*)>")
+_STYLE_OF = re.compile(rb'\ss="([0-9]+)"')
+
+
+def _cells_with_styles(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
+    """(row, col) of the cells with a value whose style is one of `styles`."""
+    wanted = {str(s).encode() for s in styles}
+    cells = set()
+    for match in _STYLED_CELL.finditer(xml):
+        attrs = match.group(1)
+        style = _STYLE_OF.search(attrs)
+        if style is None or style.group(1) not in wanted or attrs.endswith(b"/"):
+            continue
+        ref = _TAG_REF.search(attrs)
+        if ref is not None:
+            cells.add((int(ref.group(2)), column_number(ref.group(1).decode())))
+    return cells
+
+
+_UNIQUE_COUNT = re.compile(rb'uniqueCount="([0-9]+)"')
+
+
+def _check_string_count(xml: bytes) -> None:
+    """calamine reserves memory for uniqueCount strings up front: a damaged or hostile count of
+    four billion would abort the whole process, so the count must match the strings present."""
+    declared = _UNIQUE_COUNT.search(xml, 0, 4096)
+    if declared is None:
+        return
+    present = xml.count(b"<si") + xml.count(b":si>") + xml.count(b":si ")
+    if int(declared.group(1)) > present + 1024:
+        raise UnreadableFile(DAMAGED)
+
+
+def _relationship_id(element) -> str | None:
+    """r:id in any namespace (transitional and strict OOXML name it differently)."""
+    for key, value in element.attrib.items():
+        if key.startswith("{") and key.endswith("}id"):
+            return value
+    return None
+
+
+def _workbook_part(package, parts, cap) -> str:
+    if "_rels/.rels" in parts:
+        from defusedxml import ElementTree as SafeET
+        for rel in _parse_small(package, "_rels/.rels", cap, SafeET).iter():
+            if (rel.get("Type") or "").endswith("/officeDocument") and rel.get("Target"):
+                target = rel.get("Target").lstrip("/")
+                if target in parts:
+                    return target
+    if "xl/workbook.xml" in parts:
+        return "xl/workbook.xml"
+    raise UnreadableFile(CORRUPT)
+
+
+def _parse_small(package, name: str, cap: int, SafeET):
+    from defusedxml import DefusedXmlException
+    from xml.etree.ElementTree import ParseError
+    data = read_part(package, name, cap)
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException:
+        raise UnreadableFile(DTD) from None
+    except ParseError:
+        raise UnreadableFile(CORRUPT) from None
+
+
+def _resolve(base_part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+# -- one sheet: size, then what hides data ---------------------------------------
+
+# Every search below starts with a literal, so the regex engine skips ahead with a fast scan:
+# a 25 MB sheet takes milliseconds per pattern. XML these shortcuts do not cover (namespace
+# prefixes, attributes written r = '…', cells without a reference) goes through _parse_sheet.
+# cell references of cells that hold something (a value, inline text or a formula): an empty
+# formatted <row r="1048576"/> or <c r="F1048576" s="1"/> (LibreOffice writes them after rows are
+# deleted) costs calamine nothing and must not make a sheet "too large"
+_HOLDS = rb'"[^>]*(?<!/)>\s*<(?:v|is|f)\b'
+_WIDE_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]+' + _HOLDS)
+_ANY_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]+' + _HOLDS)
+_TALL_REF = {digits: re.compile(rb'r="[A-Z]{1,3}([0-9]{%d,})' % digits + _HOLDS)
+             for digits in range(1, 8)}
+_CLOSED_FORMULA = re.compile(rb"</f>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
+_EMPTY_FORMULA = re.compile(rb"<f\b[^>]*/>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
+_TAG_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
+_TAG_ROW = re.compile(rb'\sr="([0-9]+)"')
+_STR_RESULT = re.compile(rb'\st="str"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+class _Irregular(Exception):
+    """XML the fast scans do not cover; read it with the streaming parser instead."""
+
+
+def inspect_sheet(xml: bytes, name: str, limits: Limits) -> SheetExtras:
+    """Refuse a sheet too large to load, then find what hides data in it."""
+    cells = xml.count(b"<c ")
+    data_at = xml.find(b"sheetData")              # near the top: a prefix shows at once
+    regular = (xml[data_at - 1:data_at] != b":" and b"r='" not in xml and b"<c>" not in xml
+               and xml.count(b' r="') >= cells + xml.count(b"<row "))
+    if regular:
+        height, width = _farthest_cell(xml, limits.max_cells)
+        _check_size(name, height * width, cells, limits)
+        return scan_sheet(xml)
+    extras, height, width = _parse_sheet(xml)
+    _check_size(name, height * width, 0, limits)
+    return extras
+
+
+def _check_size(name: str, area: int, cells: int, limits: Limits) -> None:
+    """calamine allocates the rectangle up to the farthest cell, so one cell at XFD1048576 in a
+    6 KB file would take tens of gigabytes: the farthest reference counts, not the file size."""
+    if area > limits.max_cells or cells > limits.max_cells:
+        refuse(name, max(area, cells), limits)
+
+
+def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
+    """(row, column) bounds of the farthest cell, exact where it matters for the limit."""
+    wide = _WIDE_REF.findall(xml)
+    width = max(column_number(w.decode()) for w in wide) if wide else 26
+    allowed_rows = max(max_cells // width, 1)
+    tall = _TALL_REF[min(len(str(allowed_rows)), 7)].findall(xml)
+    height = max((int(t) for t in tall), default=0)
+    if height * width > max_cells and not wide:     # 26 was only a bound: find the real width
+        width = max(column_number(c.decode()) for c in _ANY_COLUMN.findall(xml))
+    return height, width
+
+
+def scan_sheet(xml: bytes) -> SheetExtras:
+    """Hidden rows, formulas without a saved result, and error values of regular sheet XML."""
+    has_hidden = _HIDDEN_MARK.search(xml) is not None
+    has_formula = b"<f" in xml
+    has_error = b't="e"' in xml
+    if not (has_hidden or has_formula or has_error):
+        return SheetExtras()
+    try:
+        extras = SheetExtras()
+        if has_hidden:
+            _fast_hidden_rows(xml, extras)
+        if has_formula:
+            _fast_unsaved_formulas(xml, extras)
+        if has_error:
+            _fast_errors(xml, extras)
+        return extras
+    except _Irregular:
+        return _parse_sheet(xml)[0]
+
+
+def _start_tag(xml: bytes, inside: int) -> tuple[int, bytes]:
+    """The start tag around position `inside`: (its offset, its bytes)."""
+    start = xml.rfind(b"<", 0, inside)
+    end = xml.find(b">", inside)
+    return start, xml[start:end + 1]
+
+
+_HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')     # LibreOffice writes hidden="false" on every row
+_HIDDEN_MARK = re.compile(rb'hidden="(?:1|true)"')
+
+
+def _fast_hidden_rows(xml: bytes, extras: SheetExtras) -> None:
+    for mark in _HIDDEN_MARKS:
+        at = xml.find(mark)
+        while at >= 0:
+            _, tag = _start_tag(xml, at)
+            if tag.startswith(b"<row") and tag[4:5].isspace() and xml[at - 1:at].isspace():
+                number = _TAG_ROW.search(tag)
+                if number is None:
+                    raise _Irregular
+                extras.hidden_rows.add(int(number.group(1)))
+            at = xml.find(mark, at + len(mark))
+
+
+_CELL_WINDOW = 65536     # a cell's start tag is this close before its formula or value
+
+
+def _cell_position(xml: bytes, before: int) -> tuple[int, bytes, tuple[int, int]]:
+    """The cell start tag that precedes offset `before`: (offset, tag, (row, col))."""
+    start = xml.rfind(b"<c ", max(0, before - _CELL_WINDOW), before)
+    if start < 0:
+        raise _Irregular
+    tag = xml[start:xml.find(b">", start) + 1]
+    ref = _TAG_REF.search(tag)
+    if ref is None:
+        raise _Irregular
+    return start, tag, (int(ref.group(2)), column_number(ref.group(1).decode()))
+
+
+def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras) -> None:
+    masters: dict[bytes, str] | None = None       # shared formula index -> text, read once
+    for pattern in (_CLOSED_FORMULA, _EMPTY_FORMULA):
+        for match in pattern.finditer(xml):
+            start, tag, position = _cell_position(xml, match.start())
+            if match.group(1) and b"<v>" in match.group(1) and _STR_RESULT.search(tag):
+                continue        # a formula whose saved result is empty text
+            formula_at = xml.rfind(b"<f", start, match.start() + 2)
+            formula_tag = xml[formula_at:xml.find(b">", formula_at) + 1]
+            text = None
+            if pattern is _CLOSED_FORMULA:
+                text = _unescape(xml[formula_at + len(formula_tag):match.start()])
+            if not text:
+                index = _SHARED_INDEX.search(formula_tag)
+                if index is not None:
+                    if masters is None:
+                        masters = {m.group(1): _unescape(m.group(2)) for m in _SHARED_MASTER.finditer(xml)}
+                    text = masters.get(index.group(1))
+            extras.unsaved_formulas[position] = "=" + (text or "")
+
+
+_SHARED_INDEX = re.compile(rb'\ssi="([0-9]+)"')
+_SHARED_MASTER = re.compile(rb'<f\b[^>]*\ssi="([0-9]+)"[^>/]*>([^<]+)</f>')
+
+
+def _unescape(raw: bytes) -> str:
+    import html
+    return html.unescape(raw.decode("utf-8", "replace"))
+
+
+def _fast_errors(xml: bytes, extras: SheetExtras) -> None:
+    at = xml.find(b't="e"')
+    while at >= 0:
+        start, tag = _start_tag(xml, at)
+        if tag.startswith(b"<c") and tag[2:3].isspace() and not tag.endswith(b"/>"):
+            _, _, position = _cell_position(xml, start + len(tag))
+            close = xml.find(b"</c>", start, start + _CELL_WINDOW)
+            value = _VALUE.search(xml, start + len(tag), close if close >= 0 else start + _CELL_WINDOW)
+            if value is not None and value.group(1):
+                extras.errors[position] = _unescape(value.group(1))
+        at = xml.find(b't="e"', at + 5)
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def _parse_sheet(xml: bytes) -> tuple[SheetExtras, int, int]:
+    """The streaming (defusedxml) reading of a sheet: its extras and its farthest row and column."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+    from xml.etree.ElementTree import ParseError
+
+    extras = SheetExtras()
+    shared: dict[str, str] = {}
+    row_number = col_number = max_row = max_col = 0
+    try:
+        for event, element in iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = _local(element.tag)
+            if event == "start":
+                if tag == "row":
+                    r = element.get("r")
+                    row_number = int(r) if r and r.isdigit() else row_number + 1
+                    col_number = 0
+                    if element.get("hidden") in ("1", "true"):
+                        extras.hidden_rows.add(row_number)
+                continue
+            if tag == "c":
+                row_number, col_number = _cell_position_of(element.get("r"), row_number, col_number)
+                if len(element):                  # an empty formatted cell costs calamine nothing
+                    max_row, max_col = max(max_row, row_number), max(max_col, col_number)
+                _read_cell(element, row_number, col_number, extras, shared)
+                element.clear()
+            elif tag == "row":
+                element.clear()
+    except DefusedXmlException:
+        raise UnreadableFile(DTD) from None
+    except ParseError:
+        raise UnreadableFile(CORRUPT) from None
+    return extras, max_row, max_col
+
+
+def _cell_position_of(ref: str | None, row: int, previous_col: int) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch((ref or "").strip())
+    if match is None:
+        return row, previous_col + 1
+    return int(match.group(2)), column_number(match.group(1))
+
+
+def _read_cell(element, row: int, col: int, extras: SheetExtras, shared: dict[str, str]) -> None:
+    formula = value = None
+    has_value = False
+    for child in element:
+        tag = _local(child.tag)
+        if tag == "f":
+            formula = child
+        elif tag == "v":
+            value = child.text
+            has_value = value not in (None, "") or element.get("t") == "str"
+        elif tag == "is":
+            has_value = True
+    if formula is not None:
+        text = formula.text
+        if formula.get("t") == "shared" and formula.get("si") is not None:
+            if text:
+                shared[formula.get("si")] = text
+            else:
+                text = shared.get(formula.get("si"))
+        if not has_value:
+            extras.unsaved_formulas[(row, col)] = "=" + (text or "")
+    if element.get("t") == "e" and value:
+        extras.errors[(row, col)] = value

@@ -1,0 +1,83 @@
+"""Safety of a zipped workbook (.xlsx/.xlsm/.ods): what kind of package it is, sizes capped
+whatever the zip claims (a zip bomb stops at the cap), and no DTD in any XML part (entity
+expansion, external entities)."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+from validators.read.errors import BOMB, DTD, UnreadableFile
+
+XLSX = "xlsx"
+ODS = "ods"
+
+# Bytes of sheet XML allowed per permitted cell, and a floor for small limits.
+_XML_BYTES_PER_CELL = 40
+_XML_FLOOR = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def part_cap(max_cells: int) -> int:
+    """The most bytes any one part may decompress to."""
+    return max(_XML_FLOOR, max_cells * _XML_BYTES_PER_CELL)
+
+
+def package_kind(package: zipfile.ZipFile, names: set[str]) -> str:
+    if "mimetype" in names:
+        mimetype = package.read("mimetype")[:100].decode("ascii", "replace").strip()
+        if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
+            return ODS
+        if mimetype.startswith("application/vnd.oasis.opendocument"):
+            raise UnreadableFile("这是 OpenDocument 文本/演示文档，不是表格：请报送表格文件（.xlsx 或 .ods）。")
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names or any(
+            n.startswith("xl/") and n.endswith("workbook.xml") for n in names):
+        if "xl/workbook.bin" in names:
+            raise UnreadableFile("这是 Excel 二进制工作簿（.xlsb），暂不支持：请另存为 .xlsx 再报送。")
+        return XLSX
+    if any(n.startswith("word/") for n in names):
+        raise UnreadableFile("这是 Word 文档（.docx），不是表格：请把表格复制到 Excel/WPS 表格中，"
+                          "保存为 .xlsx 再报送。")
+    if any(n.startswith("ppt/") for n in names):
+        raise UnreadableFile("这是 PowerPoint 演示文稿，不是表格：请报送 Excel 表格文件（.xlsx）。")
+    raise UnreadableFile("这是一个普通压缩包（zip），不是 Excel 表格：请解压后报送其中的表格文件。")
+
+
+def check_declared_sizes(infos, cap: int) -> None:
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > cap or total > 4 * cap:
+            raise UnreadableFile(BOMB.format(size=size_text(max(info.file_size, total))))
+
+
+def size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:,.0f} MB"
+
+
+def read_part(package: zipfile.ZipFile, name: str, cap: int) -> bytes:
+    """A part's bytes, stopping at `cap` whatever the zip claims; rejects DTDs in its prolog."""
+    chunks, size = [], 0
+    with package.open(name) as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > cap:
+                raise UnreadableFile(BOMB.format(size=f"超过 {size_text(cap)}"))
+            chunks.append(chunk)
+    data = b"".join(chunks)
+    check_prolog(data)
+    return data
+
+
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", "<!DOCTYPE".encode("utf-16-le"),
+                "<!ENTITY".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
+def check_prolog(data: bytes) -> None:
+    """Refuse XML with a DTD: the only place entities (billion laughs, external files) can be declared."""
+    head = data[:65536]
+    if any(marker in head for marker in _DTD_MARKERS) or (
+            b"<!" in head and re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", head, re.IGNORECASE)):
+        raise UnreadableFile(DTD)

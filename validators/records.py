@@ -1,0 +1,52 @@
+"""Rows for a template from a file: a .tsv/.csv extract (parsed by templates.records) or a
+filled table (read and located as the checker does)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from templates.kinds import TableKind
+from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text
+
+__all__ = ["RecordsProblem", "read_records"]
+
+
+def read_records(path: str | Path, kind: TableKind) -> list[dict[str, object]]:
+    """The data rows of a .tsv/.csv extract or of a filled table, in file order, without 合计."""
+    path = Path(path)
+    if not path.is_file():
+        raise RecordsProblem(f"找不到文件 {path}。")
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        return _records_from_text(path, kind)
+    return _records_from_workbook(path, kind)
+
+
+def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
+    from validators.read.csvfile import decode
+    from validators.read.errors import UnreadableFile
+    from validators.table import total_label
+    try:
+        text = decode(path.read_bytes())        # UTF-8 or GBK (Excel's 文本文件), BOM or not; UTF-16
+    except UnreadableFile:
+        raise RecordsProblem(f"{path.name} 的文字编码无法识别（不是 UTF-8、GBK 或 UTF-16），"
+                             "请用 UTF-8 另存。") from None
+    delimiter = "\t" if path.suffix.lower() != ".csv" else ","
+    return records_from_text(path.name, text, delimiter, kind,
+                             is_total=lambda key: total_label(key, kind) is not None)
+
+
+def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object]]:
+    from validators.read.errors import UnreadableFile
+    from validators.read.workbook import read_workbook
+    from validators.table import locate_table
+    try:
+        book = read_workbook(path)
+    except UnreadableFile as exc:
+        raise RecordsProblem(f"{path.name}：{exc}") from None
+    for sheet in book.sheets:
+        if sheet.hidden:
+            continue
+        table = locate_table(sheet, kind)
+        if table is not None and table.rows:
+            return [{key: value for key, value in row.cells.items() if value not in (None, "")}
+                    for row in table.rows]
+    raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")
