@@ -528,10 +528,27 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                         suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
                         diff=format_number(total - rows_sum)))
+        for other in table.other_totals:
+            findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
         totals[col.key] = total
         findings += _target_findings(ctx, col, cell, total, places)
         findings += _subtotal_findings(ctx, col, places)
     return findings
+
+
+def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: float,
+                          places: int) -> list[Finding]:
+    """A second 合计 row (one under the header, one at the bottom) is checked like the first:
+    two totals that disagree cannot both be right."""
+    findings = []
+    shown = _total_value(ctx, row, col, findings)
+    if shown is _UNSAVED or shown is None or _within_half_unit(shown, rows_sum, places):
+        return findings
+    return findings + [ctx.finding(
+        "T001", cell=ctx.cell(row, col.key), value=format_number(shown),
+        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
+        column=col.header, total=format_number(shown), sum=format_number(rows_sum),
+        diff=format_number(shown - rows_sum))]
 
 
 def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:

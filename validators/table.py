@@ -41,6 +41,7 @@ class LocatedTable:
     columns: dict[str, int]             # column key -> Excel column
     rows: list[TableRow] = field(default_factory=list)
     total_row: TableRow | None = None
+    other_totals: list[TableRow] = field(default_factory=list)   # a second 合计 (top and bottom)
     scope: str = "county"               # county | township (from the key column's header)
     repeated_headers: list[int] = field(default_factory=list)
     subtotals: list[Subtotal] = field(default_factory=list)
@@ -415,6 +416,8 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
         if label == TOTAL:
             if table.total_row is None:
                 table.total_row = entry
+            else:
+                table.other_totals.append(entry)
             if rows:
                 stop = index + 1
                 break               # the 合计 closes the table; below it are footers and live checks
