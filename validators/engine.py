@@ -319,7 +319,9 @@ def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
     col, first = table.kind.column(key), table.columns[key]
     names = dict(column=col.header, first=column_letter(first), second=column_letter(other))
     unit = table.unit_of(key)
-    for row in table.rows:
+    every = [*table.rows, *(s.row for s in table.subtotals),
+             *([table.total_row] if table.total_row else []), *table.other_totals]
+    for row in sorted(every, key=lambda r: r.row):     # the 合计 row belongs to the column too
         mine, theirs = row.cells.get(key), table.sheet.value(row.row, other)
         if col.is_numeric:
             same = parse_number(mine, unit).number == parse_number(theirs, unit).number
