@@ -277,7 +277,8 @@ def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int
     if key_index is None:
         return "county"
     texts = [normalize_header(view[i][key_index]) for i in indexes if key_index < len(view[i])]
-    return "township" if any(t.startswith("村") for t in texts) else "county"
+    # 村(社区), 村名, 行政村, 社区, 村（居）委会: rows are villages, the sheet is one township's
+    return "township" if any("村" in t or "社区" in t for t in texts) else "county"
 
 
 def locate_table(sheet: SheetData, kind: TableKind | None = None) -> LocatedTable | None:
