@@ -105,11 +105,31 @@ def match_township(book: WorkbookData, config: Config | None) -> str | None:
     for text in (book.filler, Path(book.path).stem):
         if not text:
             continue
-        norm = normalize_name(text)
-        hits = [t for t in config.townships if normalize_name(t) in norm]
+        hits = _townships_named(normalize_name(text), config.townships)
         if len(hits) == 1:
             return hits[0]
+        if hits:
+            return None                 # a name naming two townships is neither's
     return None
+
+
+# what may stand right before a township's name: no word at all, the county (湘阴县三塘镇) or
+# another place (石塘镇三塘镇, which then names two) — not a word that makes another name (新三塘镇)
+_BEFORE_NAME = re.compile(r"(?:^|[^\u3400-\u9fff]|[县市区镇乡道场])$")
+
+
+def _townships_named(text: str, townships) -> list[str]:
+    """The townships `text` names as whole names: 新三塘镇 does not name 三塘镇."""
+    hits = []
+    for township in townships:
+        name = normalize_name(township)
+        start = text.find(name)
+        while start >= 0:
+            if _BEFORE_NAME.search(text[:start]):
+                hits.append(township)
+                break
+            start = text.find(name, start + 1)
+    return hits
 
 
 # -- one workbook ----------------------------------------------------------------------------
@@ -132,6 +152,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     result.kind, result.sheet = table.kind.name, table.sheet.name
     township = match_township(book, config)
     result.scope = township
+    result.township_table = table.scope == "township" or bool(book.identity and book.identity.is_township)
     findings += _round_findings(table, book.identity, config, township, assigned)
     if _is_own_row_return(table, book.identity, township):
         ctx = _own_row_context(table, config, township, targets, assigned)
@@ -927,11 +948,16 @@ def _batch(results: list[FileResult], config: Config | None, ignore) -> BatchRes
         if result.scope:
             by_township[result.scope].append(result)
     ignored = {c.upper() for c in ignore}
-    if by_township and "S001" not in ignored:
+    # returns are expected from every township and each must be someone's, whatever the other
+    # files are: a batch none of whose returns can be matched is not a clean batch (a county
+    # table checked on its own is no township's return)
+    returns = bool(by_township) or any(r.township_table or r.unreadable for r in results)
+    if returns and "S001" not in ignored:
         batch.missing = [t for t in config.townships if t not in by_township]
-    if by_township and "S003" not in ignored:
+    if returns and "S003" not in ignored:
         for result in results:
-            if result.scope is None and not result.unreadable and not _has(result, "S007"):
+            if result.scope is None and not result.unreadable and not _has(result, "S007") \
+                    and (by_township or result.township_table):
                 result.findings.append(RULES["S003"].finding())
     for township, returns in by_township.items():
         if len(returns) < 2 or "S002" in ignored:
