@@ -52,6 +52,13 @@ class Context:
     targets: dict[str, float] = field(default_factory=dict)   # column key -> expected 合计
     target_rule: str = "T002"
     own_row: bool = False                  # a county-layout sheet a township filled for itself
+    _unknown: set | None = None
+
+    @property
+    def unknown_formulas(self) -> set[tuple[int, int]]:
+        if self._unknown is None:
+            self._unknown = _unknown_formulas(self.table)
+        return self._unknown
 
     @property
     def sheet(self) -> str:
@@ -394,10 +401,26 @@ def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
         if row.hidden:
             findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
     row_numbers, columns = {r.row for r in rows}, set(table.columns.values())
+    unknown = ctx.unknown_formulas
     for (row, col), formula in sorted(table.sheet.unsaved_formulas.items()):
         if row in row_numbers and col in columns:
-            findings.append(ctx.finding("F004", cell=a1(row, col), formula=formula, value=formula))
+            code = "F015" if (row, col) in unknown else "F004"
+            findings.append(ctx.finding(code, cell=a1(row, col), formula=formula, value=formula))
     return findings
+
+
+_PLAIN_SUM = re.compile(r"=\s*SUM\(\s*\$?[A-Z]{1,3}\$?\d+\s*:\s*\$?[A-Z]{1,3}\$?\d+\s*\)\s*", re.IGNORECASE)
+
+
+def _unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
+    """Unsaved formulas in number cells whose value fenjie cannot know: any formula in a data
+    row, and in a 合计 row anything but a plain SUM (which is recomputed from the rows)."""
+    totals = {r.row for r in [*([table.total_row] if table.total_row else []), *table.other_totals,
+                              *(s.row for s in table.subtotals)]}
+    numeric = {table.columns[c.key] for c in table.kind.numeric_columns
+               if c.key in table.columns and c.key != table.kind.key}
+    return {(row, col) for (row, col), formula in table.sheet.unsaved_formulas.items()
+            if col in numeric and not (row in totals and _PLAIN_SUM.fullmatch(formula))}
 
 
 def _directory(ctx: Context) -> dict[str, str] | None:
@@ -532,6 +555,9 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
     for col in kind.summed_columns:
         if col.key not in table.columns:
             continue
+        excel_col = table.columns[col.key]
+        if any(c == excel_col for _, c in ctx.unknown_formulas):
+            continue            # F015: a cell whose value is not known; no total, no suggestion
         meant = _column_numbers(frame, col.key, clean_only=False)
         rows_sum = round(math.fsum(meant), 9)
         places = column_decimals(meant)
@@ -644,7 +670,7 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings):
     """The 合计 cell's number; _UNSAVED for a formula whose result the file did not save."""
     excel_col = ctx.table.columns[col.key]
     if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
-        return _UNSAVED
+        return None if (total_row.row, excel_col) in ctx.unknown_formulas else _UNSAVED
     raw = total_row.cells.get(col.key)
     parsed = parse_number(raw, ctx.table.unit_of(col.key))
     if parsed.code is not None:
