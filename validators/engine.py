@@ -336,10 +336,23 @@ def _layout_findings(ctx: Context) -> list[Finding]:
     for key, unit in table.units.items():
         declared = table.kind.column(key).unit
         if declared and unit != declared:
-            findings.append(ctx.finding("F014", cell=a1(table.header_rows[-1], table.columns[key]),
+            factor = _unit_factor(table, key)
+            findings.append(ctx.finding("F014" if factor is not None else "F016",
+                                        cell=a1(table.header_rows[-1], table.columns[key]),
                                         column=table.kind.column(key).header, unit=unit,
-                                        declared=declared, title=table.kind.title))
+                                        declared=declared, title=table.kind.title,
+                                        factor=format_number(factor) if factor is not None else ""))
     return findings
+
+
+def _unit_factor(table: LocatedTable, key: str) -> float | None:
+    """What one unit of the sheet's header is in the kind's unit (亩 -> 万亩: 0.0001); 1 when
+    they agree or either is not stated, None when they cannot be converted (斤 for an area)."""
+    from validators.numbers import convert
+    declared, shown = table.kind.column(key).unit, table.units.get(key)
+    if not declared or not shown or shown == declared:
+        return 1.0
+    return convert(1.0, shown, declared)
 
 
 def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
@@ -579,6 +592,12 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                         diff=format_number(total - rows_sum)))
         for other in table.other_totals:
             findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
+        factor = _unit_factor(table, col.key)
+        if factor is None:
+            continue            # F016: a unit that does not convert; no target, no 汇总
+        if factor != 1:         # the sheet's 亩 against the county's 万亩 (F014 says so)
+            total = round(total * factor, 9)
+            places = max(0, places + round(-math.log10(factor)))
         totals[col.key] = total
         findings += _target_findings(ctx, col, cell, total, places)
         findings += _subtotal_findings(ctx, col, places)
