@@ -236,6 +236,8 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
                      or identity.year != config.year):
         findings.append(RULES["S005"].finding(found=f"{identity.county}{identity.year}年",
                                               wanted=f"{config.county}{config.year}年"))
+    if identity is None:
+        findings += _title_findings(table, config)
     if township is not None and township not in config.townships:
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
@@ -243,6 +245,43 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
     if identity and identity.is_township and township in (assigned or {}):
         findings += _reallocations(table.kind, identity.targets, assigned[township])
     return findings
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_TITLE_COUNTY = re.compile(r"[\u4e00-\u9fff]{1,6}?[县市区]")
+
+
+def _title_findings(table: LocatedTable, config: Config) -> list[Finding]:
+    """A hand-made table's title (南县三塘镇2024年…) names its county and year: another
+    county's or year's table is not this round's, whatever its numbers."""
+    sheet = table.sheet
+    for index in range(min(table.header_rows[0] - sheet.origin_row, len(sheet.rows))):
+        for value in sheet.rows[index]:
+            if not isinstance(value, str):
+                continue
+            text = normalize_name(value)
+            year = _TITLE_YEAR.search(text)
+            if year is None:
+                continue
+            county = normalize_name(config.county)
+            named = None if county in text else _TITLE_COUNTY.match(text)
+            if named is not None and not _names_a_county(named.group(0), county, config):
+                named = None
+            wrong_year = int(year.group(1)) != config.year
+            if wrong_year or (named is not None and named.group(0) != county):
+                found = f"{named.group(0) if named else config.county}{year.group(1)}年"
+                return [RULES["S008"].finding(title=value.strip()[:60], found=found,
+                                              wanted=f"{config.county}{config.year}年")]
+            return []
+    return []
+
+
+def _names_a_county(name: str, county: str, config: Config) -> bool:
+    """南县 in 南县三塘镇…, not a township (高新区) nor a place inside one (三塘镇社区)."""
+    if not (name.endswith("县") or name[-1] == county[-1]):
+        return False
+    return not any(normalize_name(t) in name for t in config.townships) \
+        and config.resolve(name) not in config.townships
 
 
 def _reallocations(kind: TableKind, carried: dict[str, float], county: dict[str, float]) -> list[Finding]:
