@@ -238,6 +238,8 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
                                               wanted=f"{config.county}{config.year}年"))
     if identity is None:
         findings += _title_findings(table, config)
+    else:
+        findings += _visible_target_findings(table, identity)
     if township is not None and township not in config.townships:
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
@@ -245,6 +247,35 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
     if identity and identity.is_township and township in (assigned or {}):
         findings += _reallocations(table.kind, identity.targets, assigned[township])
     return findings
+
+
+def _visible_target_findings(table: LocatedTable, identity: Identity) -> list[Finding]:
+    """The template's locked 县下达任务 (全县目标) row against the hidden identity's targets:
+    one of the two was edited when they differ."""
+    from templates.layout import TARGET_LABEL
+
+    label = TARGET_LABEL["township" if identity.is_township else "county"]
+    sheet, key_col = table.sheet, table.columns.get(table.kind.key)
+    if key_col is None:
+        return []
+    last = max([r.row for r in table.rows] + [table.header_rows[-1]]
+               + ([table.total_row.row] if table.total_row else []))
+    for number in range(last + 1, sheet.origin_row + len(sheet.rows)):
+        if normalize_name(sheet.value(number, key_col) or "") != normalize_name(label):
+            continue
+        findings = []
+        for col in table.kind.summed_columns:
+            hidden, excel_col = identity.targets.get(col.key), table.columns.get(col.key)
+            if hidden is None or excel_col is None:
+                continue
+            shown = parse_number(sheet.value(number, excel_col)).number
+            if shown is None or not _within_half_unit(shown, hidden, max(decimals(shown), decimals(hidden))):
+                findings.append(RULES["S009"].finding(
+                    sheet=sheet.name, cell=a1(number, excel_col), column=col.header, label=label,
+                    shown="空" if shown is None else format_number(shown), hidden=format_number(hidden),
+                    value=sheet.value(number, excel_col)))
+        return findings
+    return []
 
 
 _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
