@@ -233,8 +233,13 @@ def _to_kind(spec: KindSpec, path: Path | None) -> TableKind:
 
 
 def digest_of(declaration: dict) -> str:
-    """A short hash of a declaration: the same columns and rules give the same 8 characters."""
-    canonical = json.dumps(declaration, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """A short hash of a declaration: the same columns and rules give the same 8 characters.
+
+    Accepted spellings (`variants`, `total_labels`) only widen what is read; a template made
+    before one was added is still the same table, so they are left out of the hash."""
+    kept = {k: v for k, v in declaration.items() if k != "total_labels"}
+    kept["columns"] = [{k: v for k, v in c.items() if k != "variants"} for c in declaration.get("columns", [])]
+    canonical = json.dumps(kept, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:8]
 
 

@@ -160,8 +160,8 @@ def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
     before = check_file(template, config=load_config(county / "fenjie.toml"))
     assert before.findings == []
     kind_file = county / "kinds" / "争资争项.toml"
-    kind_file.write_text(kind_file.read_text(encoding="utf-8").replace(
-        'variants = ["资金来源"]', 'variants = ["资金来源", "来源"]'), encoding="utf-8")
+    kind_file.write_text(kind_file.read_text(encoding="utf-8").replace(   # a bound: the table changed
+        'variants = ["专项债", "争取专项债券"]', 'variants = ["专项债", "争取专项债券"]\nmax = 1000000'), encoding="utf-8")
     after = check_file(template, config=load_config(county / "fenjie.toml"))
     assert [(f.code, f.severity) for f in after.findings] == [("S010", "warning")]
     assert "第 1 版" in after.findings[0].message and after.errors == 0

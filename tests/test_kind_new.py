@@ -179,6 +179,7 @@ def test_a_table_keyed_by_units_with_a_two_row_header(county, tmp_path):
     fill(template, returns / "商务局.xlsx", 2, {"商务局": [12.5, 3.0]}, ["内资(亿元)", "外资(亿元)"])
     fill(template, returns / "工信局.xlsx", 2, {"工信局": [-20.0, 5.5]}, ["内资(亿元)", "外资(亿元)"])
     code, report = check_json(returns, "--config", config, "--kind", kind.name, "--from", county_table)
+    print(report)
     found = {Path(f["path"]).stem: [(x["code"], x["cell"]) for x in f["findings"] if x["severity"] == "error"]
              for f in report["files"]}
     ws = load_workbook(returns / "工信局.xlsx").worksheets[0]

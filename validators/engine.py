@@ -53,6 +53,13 @@ class Context:
     targets: dict[str, float] = field(default_factory=dict)   # column key -> expected 合计
     target_rule: str = "T002"
     own_row: bool = False                  # a county-layout sheet a township filled for itself
+    _unknown: set | None = None
+
+    @property
+    def unknown_formulas(self) -> set[tuple[int, int]]:
+        if self._unknown is None:
+            self._unknown = _unknown_formulas(self.table)
+        return self._unknown
 
     @property
     def sheet(self) -> str:
@@ -106,10 +113,11 @@ def match_township(book: WorkbookData, config: Config | None) -> str | None:
     for text in (book.filler, Path(book.path).stem):
         if not text:
             continue
-        norm = normalize_name(text)
-        hits = [t for t in config.townships if normalize_name(t) in norm]
+        hits = _townships_named(normalize_name(text), config.townships)
         if len(hits) == 1:
             return hits[0]
+        if hits:
+            return None                 # a name naming two townships is neither's
     return None
 
 
@@ -126,6 +134,25 @@ def match_unit(book: WorkbookData, config: Config | None) -> str | None:
         if len(hits) == 1:
             return hits.pop()
     return None
+
+
+# what may stand right before a township's name: no word at all, the county (湘阴县三塘镇) or
+# another place (石塘镇三塘镇, which then names two) — not a word that makes another name (新三塘镇)
+_BEFORE_NAME = re.compile(r"(?:^|[^\u3400-\u9fff]|[县市区镇乡道场])$")
+
+
+def _townships_named(text: str, townships) -> list[str]:
+    """The townships `text` names as whole names: 新三塘镇 does not name 三塘镇."""
+    hits = []
+    for township in townships:
+        name = normalize_name(township)
+        start = text.find(name)
+        while start >= 0:
+            if _BEFORE_NAME.search(text[:start]):
+                hits.append(township)
+                break
+            start = text.find(name, start + 1)
+    return hits
 
 
 # -- one workbook ----------------------------------------------------------------------------
@@ -149,6 +176,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     township = (match_unit(book, config) if table.kind.rows_from == "units"
                 else match_township(book, config))
     result.scope = township
+    result.township_table = table.scope == "township" or bool(book.identity and book.identity.is_township)
     findings += _round_findings(table, book.identity, config, township, assigned)
     findings += _kind_changed(table.kind, book.identity)
     if _is_own_row_return(table, book.identity, township):
@@ -229,6 +257,10 @@ def _round_findings(table: LocatedTable, identity: Identity | None, config: Conf
                      or identity.year != config.year):
         findings.append(RULES["S005"].finding(found=f"{identity.county}{identity.year}年",
                                               wanted=f"{config.county}{config.year}年"))
+    if identity is None:
+        findings += _title_findings(table, config)
+    else:
+        findings += _visible_target_findings(table, identity)
     if township is not None and township not in config.townships and table.kind.rows_from != "units":
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
@@ -248,6 +280,72 @@ def _kind_changed(kind: TableKind, identity: Identity | None) -> list[Finding]:
     made = f"第 {identity.version} 版" + (f" {identity.kind_hash}" if identity.kind_hash else "")
     now = f"第 {kind.version} 版 {kind.digest}"
     return [RULES["S010"].finding(name=kind.title, made=made, now=now)]
+
+
+def _visible_target_findings(table: LocatedTable, identity: Identity) -> list[Finding]:
+    """The template's locked 县下达任务 (全县目标) row against the hidden identity's targets:
+    one of the two was edited when they differ."""
+    from templates.layout import TARGET_LABEL
+
+    label = TARGET_LABEL["township" if identity.is_township else "county"]
+    sheet, key_col = table.sheet, table.columns.get(table.kind.key)
+    if key_col is None:
+        return []
+    last = max([r.row for r in table.rows] + [table.header_rows[-1]]
+               + ([table.total_row.row] if table.total_row else []))
+    for number in range(last + 1, sheet.origin_row + len(sheet.rows)):
+        if normalize_name(sheet.value(number, key_col) or "") != normalize_name(label):
+            continue
+        findings = []
+        for col in table.kind.summed_columns:
+            hidden, excel_col = identity.targets.get(col.key), table.columns.get(col.key)
+            if hidden is None or excel_col is None:
+                continue
+            shown = parse_number(sheet.value(number, excel_col)).number
+            if shown is None or not _within_half_unit(shown, hidden, max(decimals(shown), decimals(hidden))):
+                findings.append(RULES["S009"].finding(
+                    sheet=sheet.name, cell=a1(number, excel_col), column=col.header, label=label,
+                    shown="空" if shown is None else format_number(shown), hidden=format_number(hidden),
+                    value=sheet.value(number, excel_col)))
+        return findings
+    return []
+
+
+_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_TITLE_COUNTY = re.compile(r"[\u4e00-\u9fff]{1,6}?[县市区]")
+
+
+def _title_findings(table: LocatedTable, config: Config) -> list[Finding]:
+    """A hand-made table's title (南县三塘镇2024年…) names its county and year: another
+    county's or year's table is not this round's, whatever its numbers."""
+    sheet = table.sheet
+    for index in range(min(table.header_rows[0] - sheet.origin_row, len(sheet.rows))):
+        for value in sheet.rows[index]:
+            if not isinstance(value, str):
+                continue
+            text = normalize_name(value)
+            year = _TITLE_YEAR.search(text)
+            if year is None:
+                continue
+            county = normalize_name(config.county)
+            named = None if county in text else _TITLE_COUNTY.match(text)
+            if named is not None and not _names_a_county(named.group(0), county, config):
+                named = None
+            wrong_year = int(year.group(1)) != config.year
+            if wrong_year or (named is not None and named.group(0) != county):
+                found = f"{named.group(0) if named else config.county}{year.group(1)}年"
+                return [RULES["S008"].finding(title=value.strip()[:60], found=found,
+                                              wanted=f"{config.county}{config.year}年")]
+            return []
+    return []
+
+
+def _names_a_county(name: str, county: str, config: Config) -> bool:
+    """南县 in 南县三塘镇…, not a township (高新区) nor a place inside one (三塘镇社区)."""
+    if not (name.endswith("县") or name[-1] == county[-1]):
+        return False
+    return not any(normalize_name(t) in name for t in config.townships) \
+        and config.resolve(name) not in config.townships
 
 
 def _reallocations(kind: TableKind, carried: dict[str, float], county: dict[str, float]) -> list[Finding]:
@@ -346,10 +444,23 @@ def _layout_findings(ctx: Context) -> list[Finding]:
     for key, unit in table.units.items():
         declared = table.kind.column(key).unit
         if declared and unit != declared:
-            findings.append(ctx.finding("F014", cell=a1(table.header_rows[-1], table.columns[key]),
+            factor = _unit_factor(table, key)
+            findings.append(ctx.finding("F014" if factor is not None else "F016",
+                                        cell=a1(table.header_rows[-1], table.columns[key]),
                                         column=table.kind.column(key).header, unit=unit,
-                                        declared=declared, title=table.kind.title))
+                                        declared=declared, title=table.kind.title,
+                                        factor=format_number(factor) if factor is not None else ""))
     return findings
+
+
+def _unit_factor(table: LocatedTable, key: str) -> float | None:
+    """What one unit of the sheet's header is in the kind's unit (亩 -> 万亩: 0.0001); 1 when
+    they agree or either is not stated, None when they cannot be converted (斤 for an area)."""
+    from validators.numbers import convert
+    declared, shown = table.kind.column(key).unit, table.units.get(key)
+    if not declared or not shown or shown == declared:
+        return 1.0
+    return convert(1.0, shown, declared)
 
 
 def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
@@ -357,7 +468,9 @@ def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
     col, first = table.kind.column(key), table.columns[key]
     names = dict(column=col.header, first=column_letter(first), second=column_letter(other))
     unit = table.unit_of(key)
-    for row in table.rows:
+    every = [*table.rows, *(s.row for s in table.subtotals),
+             *([table.total_row] if table.total_row else []), *table.other_totals]
+    for row in sorted(every, key=lambda r: r.row):     # the 合计 row belongs to the column too
         mine, theirs = row.cells.get(key), table.sheet.value(row.row, other)
         if col.is_numeric:
             same = parse_number(mine, unit).number == parse_number(theirs, unit).number
@@ -409,10 +522,28 @@ def _hidden_and_unsaved(ctx: Context) -> list[Finding]:
         if row.hidden:
             findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
     row_numbers, columns = {r.row for r in rows}, set(table.columns.values())
+    unknown = ctx.unknown_formulas
     for (row, col), formula in sorted(table.sheet.unsaved_formulas.items()):
         if row in row_numbers and col in columns:
-            findings.append(ctx.finding("F004", cell=a1(row, col), formula=formula, value=formula))
+            code = "F015" if (row, col) in unknown else "F004"
+            findings.append(ctx.finding(code, cell=a1(row, col), formula=formula, value=formula))
     return findings
+
+
+_PLAIN_SUM = re.compile(r"=\s*SUM\(\s*\$?[A-Z]{1,3}\$?\d+\s*:\s*\$?[A-Z]{1,3}\$?\d+\s*\)\s*", re.IGNORECASE)
+
+
+def _unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
+    """Unsaved formulas in number cells whose value fenjie cannot know: any formula in a data
+    row, and in a 合计 row anything but a plain SUM (which is recomputed from the rows)."""
+    totals = {r.row for r in [*([table.total_row] if table.total_row else []), *table.other_totals,
+                              *(s.row for s in table.subtotals)]}
+    data = {r.row for r in table.rows}
+    numeric = {table.columns[c.key] for c in table.kind.numeric_columns
+               if c.key in table.columns and c.key != table.kind.key}
+    # rows below the table (a template's 县下达任务 and 差额 check rows) are not the table's figures
+    return {(row, col) for (row, col), formula in table.sheet.unsaved_formulas.items()
+            if col in numeric and (row in data or row in totals and not _PLAIN_SUM.fullmatch(formula))}
 
 
 def _directory(ctx: Context) -> dict[str, str] | None:
@@ -572,6 +703,9 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
     for col in kind.summed_columns:
         if col.key not in table.columns:
             continue
+        excel_col = table.columns[col.key]
+        if any(c == excel_col for _, c in ctx.unknown_formulas):
+            continue            # F015: a cell whose value is not known; no total, no suggestion
         meant = _column_numbers(frame, col.key, clean_only=False)
         rows_sum = round(math.fsum(meant), 9)
         places = column_decimals(meant)
@@ -591,10 +725,33 @@ def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Findi
                         suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
                         column=col.header, total=format_number(total), sum=format_number(rows_sum),
                         diff=format_number(total - rows_sum)))
+        for other in table.other_totals:
+            findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
+        factor = _unit_factor(table, col.key)
+        if factor is None:
+            continue            # F016: a unit that does not convert; no target, no 汇总
+        if factor != 1:         # the sheet's 亩 against the county's 万亩 (F014 says so)
+            total = round(total * factor, 9)
+            places = max(0, places + round(-math.log10(factor)))
         totals[col.key] = total
         findings += _target_findings(ctx, col, cell, total, places)
         findings += _subtotal_findings(ctx, col, places)
     return findings
+
+
+def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: float,
+                          places: int) -> list[Finding]:
+    """A second 合计 row (one under the header, one at the bottom) is checked like the first:
+    two totals that disagree cannot both be right."""
+    findings = []
+    shown = _total_value(ctx, row, col, findings)
+    if shown is _UNSAVED or shown is None or _within_half_unit(shown, rows_sum, places):
+        return findings
+    return findings + [ctx.finding(
+        "T001", cell=ctx.cell(row, col.key), value=format_number(shown),
+        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
+        column=col.header, total=format_number(shown), sum=format_number(rows_sum),
+        diff=format_number(shown - rows_sum))]
 
 
 def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:
@@ -667,7 +824,7 @@ def _total_value(ctx: Context, total_row: TableRow, col, findings):
     """The 合计 cell's number; _UNSAVED for a formula whose result the file did not save."""
     excel_col = ctx.table.columns[col.key]
     if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
-        return _UNSAVED
+        return None if (total_row.row, excel_col) in ctx.unknown_formulas else _UNSAVED
     raw = total_row.cells.get(col.key)
     parsed = parse_number(raw, ctx.table.unit_of(col.key))
     if parsed.code is not None:
@@ -982,13 +1139,18 @@ def _batch(results: list[FileResult], config: Config | None, ignore, assigned=No
         if result.scope:
             by_township[result.scope].append(result)
     ignored = {c.upper() for c in ignore}
+    # returns are expected from every township and each must be someone's, whatever the other
+    # files are: a batch none of whose returns can be matched is not a clean batch (a county
+    # table checked on its own is no township's return)
+    returns = bool(by_township) or any(r.township_table or r.unreadable for r in results)
     by_unit = by_township and not set(by_township) & set(config.townships)
-    if by_township and "S001" not in ignored:
+    if returns and "S001" not in ignored:
         expected = list(assigned or []) if by_unit else config.townships   # units: those assigned
         batch.missing = [t for t in expected if t not in by_township]
-    if by_township and "S003" not in ignored:
+    if returns and "S003" not in ignored:
         for result in results:
-            if result.scope is None and not result.unreadable and not _has(result, "S007"):
+            if result.scope is None and not result.unreadable and not _has(result, "S007") \
+                    and (by_township or result.township_table):
                 result.findings.append(RULES["S003"].finding())
     for township, returns in by_township.items():
         if len(returns) < 2 or "S002" in ignored:

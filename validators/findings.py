@@ -38,6 +38,7 @@ class FileResult:
     scope: str | None = None       # the township this return is for, when known
     sheet: str | None = None       # the sheet the table was found on
     totals: dict[str, float] = field(default_factory=dict)  # column key -> 合计 as computed
+    township_table: bool = False   # villages as rows: some township's return, known or not
 
     @property
     def status(self) -> str:

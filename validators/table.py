@@ -41,6 +41,7 @@ class LocatedTable:
     columns: dict[str, int]             # column key -> Excel column
     rows: list[TableRow] = field(default_factory=list)
     total_row: TableRow | None = None
+    other_totals: list[TableRow] = field(default_factory=list)   # a second 合计 (top and bottom)
     scope: str = "county"               # county | township (from the key column's header)
     repeated_headers: list[int] = field(default_factory=list)
     subtotals: list[Subtotal] = field(default_factory=list)
@@ -283,7 +284,8 @@ def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int
     if key_index is None:
         return "county"
     texts = [normalize_header(view[i][key_index]) for i in indexes if key_index < len(view[i])]
-    return "township" if any(t.startswith("村") for t in texts) else "county"
+    # 村(社区), 村名, 行政村, 社区, 村（居）委会: rows are villages, the sheet is one township's
+    return "township" if any("村" in t or "社区" in t for t in texts) else "county"
 
 
 def locate_table(sheet: SheetData, kind: TableKind | None = None,
@@ -424,6 +426,8 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
         if label == TOTAL:
             if table.total_row is None:
                 table.total_row = entry
+            else:
+                table.other_totals.append(entry)
             if rows:
                 stop = index + 1
                 break               # the 合计 closes the table; below it are footers and live checks
