@@ -103,7 +103,18 @@ def parse_targets(texts, spec) -> dict[str, float]:
             where = spec.title if spec else "任何表格类型"
             known = "、".join(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
             raise UsageProblem(f"--target：{where}中没有可设目标的列「{name}」；可用：{known}。")
+        _refuse_below_minimum(name, targets[name], kinds)
     return targets
+
+
+def _refuse_below_minimum(name: str, value: float, kinds) -> None:
+    """The same rule as a target in fenjie.toml: not below the column's minimum (a negative
+    area can never be met)."""
+    columns = [c for c in (k.target_column(name) for k in kinds) if c is not None]
+    minimums = [c.minimum for c in columns if c.minimum is not None]
+    if minimums and value < min(minimums):
+        raise UsageProblem(f"--target：「{columns[0].header}」的目标不能小于 {min(minimums):g}；"
+                           f"现在是 {value:g}。")
 
 
 def parse_ignore(codes) -> tuple[str, ...]:
