@@ -6,6 +6,7 @@ validators.render / report / annotate. Exit status: 0 no error finding, 1 an err
 """
 from __future__ import annotations
 
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -69,8 +70,12 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
                            + (skipped_line(skipped) if skipped else ""))
+    refuse_to_overwrite_county_table(county_table, report, "--report")
     report_path = report_or_exit(report, inputs, force)
     copies = copies_or_exit(annotate, inputs)
+    if copies:
+        for copy in copies.values():
+            refuse_to_overwrite_county_table(county_table, copy, "--annotate")
     return run_check(inputs, kind=kind, config=config, targets=target_values, ignore=ignored,
                      output_format=output_format, report=report_path, copies=copies,
                      assigned=assigned, skipped=skipped_files(paths), force=force)
@@ -168,6 +173,16 @@ def new_output_or_exit(path: Path, option: str, force: bool) -> Path:
         raise UsageProblem(f"{option}「{path}」已经存在，而且不是 fenjie 生成的（或生成后有人改过），"
                            f"没有覆盖它。请换一个文件名；确要覆盖请加 --force。")
     return path
+
+
+def refuse_to_overwrite_county_table(county_table, output, option: str) -> None:
+    """The --from county table is an input like the returns: never an output, even with --force."""
+    if county_table is None or output is None:
+        return
+    table, target = Path(county_table), Path(output)
+    if os.path.lexists(target) and table.exists() and os.path.samefile(table, target):
+        raise UsageProblem(f"{option}「{output}」就是 --from 给出的县分解表，不能覆盖它。请换一个文件名，"
+                           f"例如 --report 核对报告.xlsx。")
 
 
 def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path] | None:
