@@ -622,8 +622,8 @@ def cell_reference(row: int, col: int) -> str:
 
 def _stray_message(name: str, stray: list[str], area: int) -> str:
     where = "、".join(stray)
-    return (f"工作表「{name}」中 {where} 有内容，离表格太远，使数据区域达到约 {area:,} 个单元格："
-            f"请删去 {where} 的内容后重新保存再报送（表格本身没有问题）。")
+    return (f"工作表「{name}」的数据区域过大（约 {area:,} 个单元格），因为 {where} 有内容，离表格太远："
+            f"请删去 {where} 的内容后重新保存再报送。")
 
 
 def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
