@@ -6,6 +6,7 @@ validators.output.render / report / annotate. Exit status: 0 no error finding, 1
 """
 from __future__ import annotations
 
+import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -69,8 +70,12 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
                            f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
                            + (skipped_line(skipped) if skipped else ""))
+    refuse_to_overwrite_county_table(county_table, report, "--report")
     report_path = report_or_exit(report, inputs, force)
     copies = copies_or_exit(annotate, inputs)
+    if copies:
+        for copy in copies.values():
+            refuse_to_overwrite_county_table(county_table, copy, "--annotate")
     return run_check(inputs, kind=kind, config=config, targets=target_values, ignore=ignored,
                      output_format=output_format, report=report_path, copies=copies,
                      assigned=assigned, skipped=skipped_files(paths), force=force)
@@ -103,7 +108,18 @@ def parse_targets(texts, spec, config=None) -> dict[str, float]:
             where = spec.title if spec else "任何表格类型"
             known = "、".join(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
             raise UsageProblem(f"--target：{where}中没有可设目标的列「{name}」；可用：{known}。")
+        _refuse_below_minimum(name, targets[name], kinds)
     return targets
+
+
+def _refuse_below_minimum(name: str, value: float, kinds) -> None:
+    """The same rule as a target in fenjie.toml: not below the column's minimum (a negative
+    area can never be met)."""
+    columns = [c for c in (k.target_column(name) for k in kinds) if c is not None]
+    minimums = [c.minimum for c in columns if c.minimum is not None]
+    if minimums and value < min(minimums):
+        raise UsageProblem(f"--target：「{columns[0].header}」的目标不能小于 {min(minimums):g}；"
+                           f"现在是 {value:g}。")
 
 
 def parse_ignore(codes, config=None) -> tuple[str, ...]:
@@ -158,6 +174,16 @@ def new_output_or_exit(path: Path, option: str, force: bool) -> Path:
         raise UsageProblem(f"{option}「{path}」已经存在，而且不是 fenjie 生成的（或生成后有人改过），"
                            f"没有覆盖它。请换一个文件名；确要覆盖请加 --force。")
     return path
+
+
+def refuse_to_overwrite_county_table(county_table, output, option: str) -> None:
+    """The --from county table is an input like the returns: never an output, even with --force."""
+    if county_table is None or output is None:
+        return
+    table, target = Path(county_table), Path(output)
+    if os.path.lexists(target) and table.exists() and os.path.samefile(table, target):
+        raise UsageProblem(f"{option}「{output}」就是 --from 给出的县分解表，不能覆盖它。请换一个文件名，"
+                           f"例如 --report 核对报告.xlsx。")
 
 
 def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path] | None:

@@ -34,6 +34,9 @@ def draft(paths, config_path, output, output_format):
 
 def _draft(paths, config_path, output, output_format) -> int:
     config = load_config_or_exit(config_path)
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageProblem(f"找不到文件 {'、'.join(missing)}：请检查路径和文件名。")
     target = _new_output(output) if output else None
     from drafting.draft import draft_documents, write_draft
     result = draft_documents(list(paths), config)
@@ -46,7 +49,7 @@ def _draft(paths, config_path, output, output_format) -> int:
             raise UsageProblem(str(exc)) from None
     if output_format == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-    else:
+    elif result.tasks or result.without_tasks:      # nothing read at all: the errors alone
         _print_text(result)
     for _, reason in result.unreadable:
         click.echo(f"错误：{reason}", err=True)

@@ -23,7 +23,14 @@ class UsageProblem(click.ClickException):
 
 PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
 HEADINGS_ZH = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数", "Arguments": "参数"}
-COMMANDS_HINT = "可用的命令：kinds、template、check、merge、rules"
+HELP_EXTRAS_ZH = {"[default: ": "[默认：", "[required]": "[必需]", "[env var: ": "[环境变量："}
+
+
+def commands_hint(ctx) -> str:
+    """The commands of the `fenjie` group the failing context belongs to."""
+    root = ctx.find_root().command if ctx is not None else None
+    names = list(getattr(root, "commands", {}) or {})
+    return "可用的命令：" + "、".join(names) if names else "可用的命令见 fenjie --help"
 
 
 class ChineseHelpFormatter(click.HelpFormatter):
@@ -34,6 +41,16 @@ class ChineseHelpFormatter(click.HelpFormatter):
 
     def write_heading(self, heading):
         self.write(f"{'':>{self.current_indent}}{HEADINGS_ZH.get(heading, heading)}：\n")
+
+    def write_dl(self, rows, *args, **kwargs):
+        """Option help with click's own "[default: x]" and "[required]" in Chinese."""
+        super().write_dl([(term, _extras_in_chinese(text)) for term, text in rows], *args, **kwargs)
+
+
+def _extras_in_chinese(text: str) -> str:
+    for english, chinese in HELP_EXTRAS_ZH.items():
+        text = text.replace(english, chinese)
+    return text
 
 
 class ChineseContext(click.Context):
@@ -57,9 +74,9 @@ def usage_in_chinese(exc: click.UsageError, ctx) -> UsageProblem:
     message = exc.format_message()
     if message.startswith("No such command"):
         name = message.split("'")[1] if message.count("'") >= 2 else ""
-        return UsageProblem(f"没有命令「{name}」。{COMMANDS_HINT}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"没有命令「{name}」。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
     if message.startswith("Missing command"):
-        return UsageProblem(f"缺少命令。{COMMANDS_HINT}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"缺少命令。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
     if message.startswith("Got unexpected extra argument"):
         extra = message[message.find("(") + 1:message.rfind(")")] if "(" in message else ""
         return UsageProblem(f"多余的参数：{extra}。{see}")

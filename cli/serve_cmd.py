@@ -39,6 +39,7 @@ def _serve(config_path, kind, county_table, data_dir, host, port, print_links) -
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
+    check_serve_options(data_dir, host, port, print_links)
     base = base_url(host, port)
     from server.store import Store
     store = Store(data_dir)
@@ -52,6 +53,19 @@ def _serve(config_path, kind, county_table, data_dir, host, port, print_links) -
         store.close()
     run(config, data_dir, host, port, base)
     return 0
+
+
+def check_serve_options(data_dir, host: str, port: int, print_links: bool) -> None:
+    """Exit status 2 with a Chinese message for a bad port, address or data folder, before the
+    data folder or anything else is created."""
+    from templates.outputs import writable_folder_problem
+    if not 1 <= port <= 65535:
+        raise UsageProblem(f"--port {port} 不是有效的端口：端口应是 1 到 65535 之间的整数，例如 --port 8000。")
+    problem = writable_folder_problem(Path(data_dir))
+    if problem:
+        raise UsageProblem(f"--data「{data_dir}」无法使用：{problem}。请换一个文件夹。")
+    if not print_links and not port_free(host, port):
+        raise UsageProblem(f"端口 {port} 已被占用（或地址 {host} 不可用）：请用 --port 换一个端口，例如 --port 8001。")
 
 
 def open_first_round(store, config, kind, county_table) -> None:
@@ -115,8 +129,6 @@ def run(config, data_dir, host: str, port: int, base: str) -> None:
     import uvicorn
 
     from server.app import create_app
-    if not port_free(host, port):
-        raise UsageProblem(f"端口 {port} 已被占用（或地址 {host} 不可用）：请用 --port 换一个端口，例如 --port 8001。")
     app = create_app(config, data_dir)
     store = app.state.store
     click.echo(f"fenjie 收表服务：{base}（数据保存在 {Path(data_dir).resolve()}）")

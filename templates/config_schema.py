@@ -74,7 +74,7 @@ def shown(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(str(value), f"{value:g}")
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(str(value), repr(value))
     if isinstance(value, dict):
         return "一张表"
     text = json.dumps(value, ensure_ascii=False)
@@ -358,13 +358,45 @@ def validated_config(data: dict, *, where: str, text: str | None = None,
     try:
         model = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        raise _error([_translated(e) for e in exc.errors()], where, text) from None
-    county_kinds, kind_problems = _county_kinds(model.kinds, base)
-    problems = _directory_problems(model) + kind_problems + \
-        _target_problems(model.targets, {**KINDS, **county_kinds})
+        problems = [_translated(e) for e in exc.errors()]
+        wrong = {e["loc"][0] for e in exc.errors() if e["loc"]}
+        raise _error(problems + _problems_in_the_rest(data, wrong, base), where, text) from None
+    county_kinds, problems = _whole_file_problems(model, base)
     if problems:
         raise _error(problems, where, text)
     return _as_config(model, county_kinds)
+
+
+def _whole_file_problems(model: ConfigFile, base: Path | None,
+                         skip: frozenset = frozenset()) -> tuple[dict[str, TableKind], list[Problem]]:
+    """The county's own kinds, and the problems that need the whole file (names, kind files, targets)."""
+    problems = []
+    county_kinds: dict[str, TableKind] = {}
+    if not skip & {"townships", "units", "collectives", "kinds", "villages", "aliases", "leaders"}:
+        problems += _directory_problems(model)
+    if "kinds" not in skip:
+        county_kinds, kind_problems = _county_kinds(model.kinds, base)
+        problems += kind_problems
+    if "targets" not in skip:
+        problems += _target_problems(model.targets, {**KINDS, **county_kinds})
+    return county_kinds, problems
+
+
+PLACEHOLDERS = {"county": "县", "year": 2000, "townships": ["乡镇"]}
+
+
+def _problems_in_the_rest(data: dict, wrong: set, base: Path | None) -> list[Problem]:
+    """The whole-file problems of the keys that are not wrong themselves, so that one run lists
+    every problem (a wrong year must not hide a target column the kind does not have)."""
+    rest = {key: value for key, value in data.items() if key not in wrong}
+    for key, placeholder in PLACEHOLDERS.items():
+        if key in wrong or key not in rest:
+            rest[key] = placeholder
+    try:
+        model = ConfigFile.model_validate(rest)
+    except ValidationError:
+        return []
+    return _whole_file_problems(model, base, frozenset(wrong | (PLACEHOLDERS.keys() - data.keys())))[1]
 
 
 def _as_config(model: ConfigFile, county_kinds: dict[str, TableKind]) -> Config:

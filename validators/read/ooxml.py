@@ -13,7 +13,7 @@ import posixpath
 import io
 import re
 
-from templates.cells import column_number
+from templates.cells import a1, column_number
 from templates.config import Limits
 from validators.read.errors import CORRUPT, DAMAGED, DTD, UnreadableFile, refuse
 from validators.read.extras import SheetExtras
@@ -185,18 +185,60 @@ def inspect_sheet(xml: bytes, name: str, limits: Limits) -> SheetExtras:
                and xml.count(b' r="') >= cells + xml.count(b"<row "))
     if regular:
         height, width = _farthest_cell(xml, limits.max_cells)
-        _check_size(name, height * width, cells, limits)
+        _check_size(name, height * width, cells, limits, xml)
         return scan_sheet(xml)
     extras, height, width = _parse_sheet(xml)
-    _check_size(name, height * width, 0, limits)
+    _check_size(name, height * width, 0, limits, xml)
     return extras
 
 
-def _check_size(name: str, area: int, cells: int, limits: Limits) -> None:
+def _check_size(name: str, area: int, cells: int, limits: Limits, xml: bytes) -> None:
     """calamine allocates the rectangle up to the farthest cell, so one cell at XFD1048576 in a
-    6 KB file would take tens of gigabytes: the farthest reference counts, not the file size."""
+    6 KB file would take tens of gigabytes: the farthest reference counts, not the file size.
+    When a few stray cells far from the table make it so, the message names them."""
     if area > limits.max_cells or cells > limits.max_cells:
+        stray = stray_cells(xml, limits.max_cells) if cells <= limits.max_cells else []
+        if stray:
+            raise UnreadableFile(_stray_message(name, stray, area))
         refuse(name, max(area, cells), limits)
+
+
+_HOLDING_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]+)' + _HOLDS)
+MAX_STRAY = 10
+
+
+def stray_cells(xml: bytes, max_cells: int) -> list[str]:
+    """The references of the few cells (at most MAX_STRAY) holding a value so far from the
+    rest that the rectangle calamine would allocate exceeds `max_cells`; [] when deleting a
+    few cells would not bring the sheet under the limit."""
+    cells = [(int(row), column_number(col.decode())) for col, row in _HOLDING_REF.findall(xml)]
+    stray = []
+    while cells and _area(cells) > max_cells:
+        if len(stray) >= MAX_STRAY:
+            return []
+        far_row = max(r for r, _ in cells)
+        far_col = max(c for _, c in cells)
+        by_row = [cell for cell in cells if cell[0] != far_row]
+        by_col = [cell for cell in cells if cell[1] != far_col]
+        keep = by_row if _area(by_row) <= _area(by_col) else by_col
+        kept = set(keep)
+        stray += [cell for cell in cells if cell not in kept]
+        cells = keep
+    return [a1(r, c) for r, c in stray] if cells and len(stray) <= MAX_STRAY else []
+
+
+def _area(cells: list[tuple[int, int]]) -> int:
+    if not cells:
+        return 0
+    rows = [r for r, _ in cells]
+    cols = [c for _, c in cells]
+    return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+
+
+def _stray_message(name: str, stray: list[str], area: int) -> str:
+    where = "、".join(stray)
+    return (f"工作表「{name}」的数据区域过大（约 {area:,} 个单元格），因为 {where} 有内容，离表格太远："
+            f"请删去 {where} 的内容后重新保存再报送。")
 
 
 def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
