@@ -238,6 +238,27 @@ def township_link(request: Request):
     return link, state(request).store.round(link.round_id)
 
 
+def newer_round(request: Request, round_: Round, name: str) -> dict | None:
+    """The round that superseded `round_` (a later one of its kind) and `name`'s link in it."""
+    s = state(request).store
+    current = s.current_round(round_.kind)
+    if current is None or current.id == round_.id:
+        return None
+    link = next((l for l in s.links(current.id) if l.name == name), None)
+    base = str(request.base_url).rstrip("/")
+    return {"label": current.label, "url": f"{base}/t/{link.token}" if link else None}
+
+
+def refuse_old_round(request: Request, round_: Round, name: str) -> None:
+    newer = newer_round(request, round_, name)
+    if newer is None:
+        return
+    where = (f"请用新一轮的链接上传：{newer['url']}" if newer["url"]
+             else "新一轮里没有本单位，请向县里核实。")
+    raise Problem(409, f"这个链接属于旧的一轮（{round_.label}），县里已开了新的一轮（{newer['label']}），"
+                       f"在这里上传不会计入。{where}")
+
+
 def county_round(request: Request) -> Round:
     s = state(request).store
     if request.path_params["token"] != s.county_token():
@@ -289,7 +310,8 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
     s = state(request).store
     uploads = await run_in_threadpool(s.uploads, round_.id, link.name)
     shown = shown or (uploads[0] if uploads else None)
-    context = {"round": round_, "name": link.name, "token": link.token, "figures": figures(round_, link.name),
+    context = {"round": round_, "newer": newer_round(request, round_, link.name),
+               "name": link.name, "token": link.token, "figures": figures(round_, link.name),
                "uploads": [upload_view(u) for u in uploads], "latest_id": uploads[0].id if uploads else None,
                "shown": upload_view(shown) if shown else None, "limit_mb": f"{state(request).config.limits.max_bytes / 1048576:g}"}
     return state(request).pages.TemplateResponse(request, "township.html", context, status_code=status_code)
@@ -298,6 +320,7 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
 async def township_upload(request: Request):
     link, round_ = township_link(request)
     same_site_only(request)
+    refuse_old_round(request, round_, link.name)
     if not state(request).rate.allow(link.token):
         raise Problem(429, "上传太频繁：每分钟最多上传 "
                            f"{state(request).rate.per_minute} 次，请稍后再试。")
@@ -401,7 +424,7 @@ def round_status(store: Store, round_: Round) -> dict:
     summary = {"townships": len(townships), "ok": statuses.count("ok"), "invalid": statuses.count("invalid"),
                "missing": statuses.count("missing"), "uploads": sum(counts.values()),
                "errors": sum(t["errors"] for t in townships), "warnings": sum(t["warnings"] for t in townships)}
-    return {"round": {"id": round_.id, "kind": round_.kind, "title": round_.title, "deadline": round_.deadline},
+    return {"round": {"id": round_.id, "kind": round_.kind, "title": round_.label, "deadline": round_.deadline},
             "townships": townships, "summary": summary}
 
 
@@ -480,19 +503,19 @@ def _round_or_404(request: Request) -> Round:
 async def county_summary(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(summary_bytes, state(request).store, state(request).config, round_)
-    return download(data, f"{round_.title}-汇总.xlsx", XLSX)
+    return download(data, f"{round_.label}-汇总.xlsx", XLSX)
 
 
 async def county_report(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(report_bytes, state(request).store, round_)
-    return download(data, f"{round_.title}-核对报告.xlsx", XLSX)
+    return download(data, f"{round_.label}-核对报告.xlsx", XLSX)
 
 
 async def county_zip(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(returns_zip, state(request).store, round_)
-    return download(data, f"{round_.title}-报送文件.zip", "application/zip")
+    return download(data, f"{round_.label}-报送文件.zip", "application/zip")
 
 
 def county_upload(request: Request) -> Upload:
