@@ -64,3 +64,25 @@ def test_an_old_rounds_link_refuses_uploads_and_points_to_the_new_one(tmp_path):
             new = client.post(f"/t/{new_links['东塘镇']}/upload", files={"file": ("东塘镇.xlsx", f)}, headers=JSON)
         assert new.status_code == 200 and new.json()["round"] == 2
         assert "第 2 轮" in client.get(f"/t/{new_links['东塘镇']}").text
+
+
+def links_of(data, *options):
+    return CliRunner().invoke(main, ["serve", "--config", str(CONFIG), "--data", str(data), "--links", *options])
+
+
+def test_links_take_the_address_given_and_keep_the_county_line_last(tmp_path):
+    _, links = open_example_round(tmp_path / "data")
+    given = links_of(tmp_path / "data", "--url", "http://192.168.1.20:8080")
+    assert given.exit_code == 0, given.output
+    lines = given.stdout.strip().splitlines()
+    assert lines[0] == "round,单位,url" and len(lines) == 1 + 16 + 1
+    assert all(l.split(",")[2].startswith("http://192.168.1.20:8080/t/") for l in lines[1:-1])
+    assert "县里" not in "".join(lines[1:-1])
+    assert lines[-1] == f"1,县里,http://192.168.1.20:8080/c/{links['县里']}?round=1"
+    assert "不要发给" in given.stderr and "127.0.0.1" not in given.stderr
+    hosted = links_of(tmp_path / "data", "--host", "10.1.2.3", "--port", "8090")
+    assert f"1,新泉镇,http://10.1.2.3:8090/t/{links['新泉镇']}" in hosted.stdout
+    local = links_of(tmp_path / "data")
+    assert "其他电脑" in local.stderr and "--host 192.168.x.y" in local.stderr
+    bad = links_of(tmp_path / "data", "--url", "192.168.1.20")
+    assert bad.exit_code == 2 and "--url 应是" in bad.output and "Traceback" not in bad.output
