@@ -456,12 +456,18 @@ def latest_results(store: Store, round_: Round):
     return files, [n for n in names if n not in latest]
 
 
+def latest_batch(store: Store, round_: Round) -> BatchResult:
+    """The latest uploads as `fenjie merge` of a folder of them sees them: files in name order
+    (a folder is read sorted), the townships without an upload as missing (S001)."""
+    files, missing = latest_results(store, round_)
+    return BatchResult(files=sorted(files, key=lambda r: Path(r.path)), missing=missing)
+
+
 def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
     """`fenjie merge` of the latest returns: consolidate + write_summary, as in the CLI."""
     from templates.summary import write_summary
     from validators.merge import consolidate
-    files, _ = latest_results(store, round_)
-    batch = BatchResult(files=files)
+    batch = latest_batch(store, round_)
     spec = get_kind(round_.kind)
     merged = consolidate(batch, spec, config, round_.assigned or None)
     return _written(store, lambda out: write_summary(merged, batch, out, source=round_.county_table_name))
@@ -469,8 +475,7 @@ def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
 
 def report_bytes(store: Store, round_: Round) -> bytes:
     from validators.report import write_report
-    files, missing = latest_results(store, round_)
-    return _written(store, lambda out: write_report(BatchResult(files=files, missing=missing), out))
+    return _written(store, lambda out: write_report(latest_batch(store, round_), out))
 
 
 def _written(store: Store, write) -> bytes:

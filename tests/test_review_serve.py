@@ -86,3 +86,41 @@ def test_links_take_the_address_given_and_keep_the_county_line_last(tmp_path):
     assert "其他电脑" in local.stderr and "--host 192.168.x.y" in local.stderr
     bad = links_of(tmp_path / "data", "--url", "192.168.1.20")
     assert bad.exit_code == 2 and "--url 应是" in bad.output and "Traceback" not in bad.output
+
+
+TOWNSHIPS_WITH_RETURNS = ["三塘镇", "东塘镇", "六塘乡", "南湖洲镇", "国有场所", "文星街道", "新泉镇", "杨林寨乡",
+                          "樟树镇", "洋沙湖镇", "湘滨镇", "石塘镇", "金龙镇", "静河镇", "鹤龙湖镇"]
+
+
+def findings_rows(book_bytes_or_path) -> list[tuple]:
+    import io
+    source = io.BytesIO(book_bytes_or_path) if isinstance(book_bytes_or_path, bytes) else book_bytes_or_path
+    sheet = openpyxl.load_workbook(source)["校验明细"]
+    from pathlib import PurePath
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    for row in rows[1:]:                  # merge names the file by its path, the server by its name
+        row[0] = PurePath(row[0]).name if row[0] else row[0]
+    return [tuple(row) for row in rows]
+
+
+def test_the_summarys_findings_are_merges_row_for_row(tmp_path):
+    import shutil
+    config, links = open_example_round(tmp_path / "data")
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    with TestClient(create_app(config, tmp_path / "data", uploads_per_minute=1000)) as client:
+        for township in reversed(TOWNSHIPS_WITH_RETURNS):       # upload order is not file order
+            path = return_of(township)
+            shutil.copy(path, folder / path.name)
+            with open(path, "rb") as f:
+                answer = client.post(f"/t/{links[township]}/upload", files={"file": (path.name, f)}, headers=JSON)
+            assert answer.status_code == 200
+        served = client.get(f"/c/{links['县里']}/summary.xlsx").content
+    out = tmp_path / "汇总.xlsx"
+    merged = CliRunner().invoke(main, ["merge", str(folder), "--config", str(CONFIG), "--from", str(COUNTY_TABLE),
+                                       "-o", str(out)])
+    assert merged.exit_code in (0, 1), merged.output
+    expected, got = findings_rows(out), findings_rows(served)
+    assert any("岭北镇" in str(row) and "S001" in row for row in got)
+    assert len(got) == len(expected) > 10
+    assert got == expected
