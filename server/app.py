@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -211,7 +212,8 @@ def create_app(config: Config, data: str | Path, *, workers: int = 2, time_limit
             pool.close()
             store.close()
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={Problem: _on_problem})
+    app = Starlette(routes=ROUTES, lifespan=lifespan,
+                    exception_handlers={Problem: _on_problem, HTTPException: _on_http_error, 500: _on_crash})
     app.state.store, app.state.config, app.state.pool = store, config, pool
     app.state.rate = RateLimit(uploads_per_minute)
     app.state.check_locks = defaultdict(asyncio.Lock)
@@ -225,6 +227,23 @@ def create_app(config: Config, data: str | Path, *, workers: int = 2, time_limit
 
 async def _on_problem(request: Request, exc: Problem) -> Response:
     return problem_response(request, exc)
+
+
+HTTP_ZH = {404: "找不到这个页面。请核对县里发来的链接是否完整。",
+           405: "不能这样打开这个地址（上传请用页面上的「上传并核对」按钮）。"}
+
+
+async def _on_http_error(request: Request, exc: HTTPException) -> Response:
+    """Starlette's own errors (no route, wrong method) in Chinese, through the message page."""
+    message = HTTP_ZH.get(exc.status_code, f"请求无法处理（{exc.status_code}）。")
+    response = problem_response(request, Problem(exc.status_code, message))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    return problem_response(request, Problem(500, "服务出了内部错误，这次操作没有完成。请稍后再试，或告诉县里。"))
 
 
 def state(request: Request):
@@ -365,8 +384,15 @@ def own_upload(request: Request, link) -> Upload:
     return upload
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else -1
+    """An id from the URL; -1 (no such row) for anything but a number SQLite can hold."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return -1
+    number = int(text)
+    return number if number <= SQLITE_MAX_INT else -1
 
 
 async def township_upload_page(request: Request):

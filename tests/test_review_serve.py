@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from cli.main import main
-from server.app import create_app
+from server.app import HTTP_ZH, create_app
 from server.rounds import open_round
 from server.store import Store
 from tests.serving import CONFIG, COUNTY_TABLE, open_example_round, return_of
@@ -124,3 +124,34 @@ def test_the_summarys_findings_are_merges_row_for_row(tmp_path):
     assert any("岭北镇" in str(row) and "S001" in row for row in got)
     assert len(got) == len(expected) > 10
     assert got == expected
+
+
+def test_ids_out_of_range_and_unknown_addresses_get_chinese_pages(tmp_path):
+    config, links = open_example_round(tmp_path / "data")
+    town, county = links["东塘镇"], links["县里"]
+    with TestClient(create_app(config, tmp_path / "data"), raise_server_exceptions=False) as client:
+        for url in (f"/t/{town}/u/99999999999999999999999", f"/c/{county}/u/99999999999999999999999",
+                    f"/c/{county}/u/9223372036854775808/file", f"/t/{town}/u/١٢"):
+            answer = client.get(url)
+            assert answer.status_code == 404 and "没有这次上传。" in answer.text, url
+            assert "Traceback" not in answer.text and "Error" not in answer.text
+        wrong_method = client.get(f"/t/{town}/upload")
+        assert wrong_method.status_code == 405 and "不能这样打开" in wrong_method.text
+        assert "Method Not Allowed" not in wrong_method.text and "<html" in wrong_method.text.lower()
+        for url in ("/t/x%2F..%2F", "/nothing", f"/t/{town}/nothing", "/static/nothing.css"):
+            unknown = client.get(url)
+            assert unknown.status_code == 404 and "找不到" in unknown.text and "Not Found" not in unknown.text, url
+        assert client.get("/nothing", headers=JSON).json() == {"error": HTTP_ZH[404]}
+
+
+def test_an_unexpected_error_is_a_chinese_500(tmp_path, monkeypatch):
+    import server.app as app_module
+    config, links = open_example_round(tmp_path / "data")
+
+    def crash(*args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(app_module, "figures", crash)
+    with TestClient(create_app(config, tmp_path / "data"), raise_server_exceptions=False) as client:
+        answer = client.get(f"/t/{links['东塘镇']}")
+    assert answer.status_code == 500 and "内部错误" in answer.text and "boom" not in answer.text
+    assert "Internal Server Error" not in answer.text
