@@ -20,6 +20,7 @@ _YEAR = re.compile(r"(20\d\d)\s*年")
 UNNAMED_COUNTY = "本县"      # the title and identity block of a draft made without --config
 NAME_JOINER = "、"          # between names in one 牵头单位 / 相关单位 cell, as clerks write them
 CLOSEST_MIN_SCORE = 60
+CELL_CHARS = 32_767         # Excel's limit for one cell: a longer text is cut when written
 
 
 @dataclass
@@ -85,6 +86,10 @@ def draft_documents(paths: list[str], config: Config | None = None) -> Draft:
             if matcher:
                 lead = matcher.match(lead, str(path), task.line, draft.warnings)
                 related = matcher.match(related, str(path), task.line, draft.warnings)
+            if len(task.text) > CELL_CHARS:
+                draft.warnings.append(DraftWarning(
+                    str(path), task.line, f"这一项任务有 {len(task.text)} 字，超过了 Excel 一格最多 {CELL_CHARS} 字的上限，"
+                                          f"分解表里只能放下前 {CELL_CHARS} 字：请把它拆成几项或删减后再生成"))
             draft.tasks.append(DraftTask(len(draft.tasks) + 1, task.section, task.text, lead, related,
                                          extract_figures(task.text), str(path), task.line))
     return draft

@@ -29,3 +29,22 @@ def test_a_blank_pdf_has_no_text_and_is_not_called_a_scan(tmp_path):
     assert "没有图片" in str(problem.value)
     result = run(blank)
     assert result.exit_code == 2 and "没有文字" in result.output and "扫描件" not in result.output
+
+
+def test_a_task_longer_than_an_excel_cell_is_reported_with_its_line(tmp_path):
+    import openpyxl
+    doc = tmp_path / "长任务.txt"
+    long_task = "1. 抓好粮食生产" + "各乡镇要高度重视春耕生产" * 3000 + "。（牵头单位：农业农村局）"
+    doc.write_text(f"关于做好春耕工作的通知\n一、总体要求\n{long_task}\n2. 抓好春耕。（牵头单位：农业农村局）\n",
+                   encoding="utf-8")
+    out = tmp_path / "分解表.xlsx"
+    result = run(doc, "-o", out)
+    assert result.exit_code == 0, result.output
+    length = len(long_task.split("（牵头")[0].removeprefix("1. "))
+    assert length > 32_767
+    assert f"{doc}:3: 这一项任务有" in result.output and "32767" in result.output
+    assert "需要核对 1 处" in result.output
+    cells = [c.value for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
+    assert max(len(str(v)) for v in cells if v) <= 32_767
+    as_json = CliRunner().invoke(main, ["draft", str(doc), "--format", "json"])
+    assert any(w["line"] == 3 and "32767" in w["message"] for w in __import__("json").loads(as_json.stdout)["warnings"])
