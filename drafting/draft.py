@@ -14,12 +14,11 @@ from drafting.documents import DocumentProblem, read_document
 from drafting.figures import Figure, extract_figures
 from drafting.tasks import find_tasks
 from templates.config import Config
-from templates.names import normalize_name
+from templates.names import closest_name
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 UNNAMED_COUNTY = "本县"      # the title and identity block of a draft made without --config
 NAME_JOINER = "、"          # between names in one 牵头单位 / 相关单位 cell, as clerks write them
-CLOSEST_MIN_SCORE = 60
 CELL_CHARS = 32_767         # Excel's limit for one cell: a longer text is cut when written
 
 
@@ -120,12 +119,7 @@ class NameMatcher:
         return matched
 
     def closest(self, name: str) -> str | None:
-        from rapidfuzz import fuzz, process
-        query = normalize_name(name)
-        query = query[1:] if query.startswith("县") and len(query) > 2 else query
-        best = process.extractOne(query, list(self.directory), scorer=fuzz.ratio,
-                                  score_cutoff=CLOSEST_MIN_SCORE)
-        return self.directory[best[0]] if best else None
+        return closest_name(name, self.directory)
 
 
 def task_records(draft: Draft, config: Config) -> list[dict[str, object]]:
