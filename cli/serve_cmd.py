@@ -22,9 +22,12 @@ ALL_ADDRESSES = ("0.0.0.0", "::", "")
               help="保存上传文件和记录的文件夹。")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听的地址；0.0.0.0 让本单位网络里的电脑都能访问。")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口。")
-@click.option("--links", "print_links", is_flag=True, help="只打印每个单位的链接（CSV：round,单位,url）后退出。")
+@click.option("--links", "print_links", is_flag=True,
+              help="只打印每个单位的链接（CSV：round,单位,url；县里的链接在最后一行）后退出。")
+@click.option("--url", "link_base", metavar="URL",
+              help="与 --links 一起用：收表服务在本单位网络里的地址，如 http://192.168.1.20:8000。")
 @click.pass_context
-def serve(ctx, config_path, kind, county_table, data_dir, host, port, print_links):
+def serve(ctx, config_path, kind, county_table, data_dir, host, port, print_links, link_base):
     """在本机开一个收表网页：乡镇用各自的链接上传报表，立即看到核对结果；县里看谁报了、谁有错，下载汇总。
 
     \b
@@ -32,10 +35,10 @@ def serve(ctx, config_path, kind, county_table, data_dir, host, port, print_link
         fenjie serve --config fenjie.toml --links > 链接.csv
     """
     ctx.exit(run_guarded("serve", lambda: _serve(config_path, kind, county_table, data_dir, host, port,
-                                                 print_links)))
+                                                 print_links, link_base)))
 
 
-def _serve(config_path, kind, county_table, data_dir, host, port, print_links) -> int:
+def _serve(config_path, kind, county_table, data_dir, host, port, print_links, link_base=None) -> int:
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
@@ -47,6 +50,7 @@ def _serve(config_path, kind, county_table, data_dir, host, port, print_links) -
         if county_table or kind:
             open_first_round(store, config, kind, county_table)
         if print_links:
+            base = links_base(link_base, host, port)
             write_links(store, base, sys.stdout)
             return 0
     finally:
@@ -97,13 +101,32 @@ def lan_address() -> str:
             return "127.0.0.1"
 
 
+def links_base(url: str | None, host: str, port: int) -> str:
+    """The address the links start with: --url, else --host and --port (the server's own)."""
+    from urllib.parse import urlsplit
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageProblem(f"--url 应是收表服务的网址，例如 http://192.168.1.20:8000，现在是「{url}」。")
+        base, shown = url.rstrip("/"), parts.hostname or ""
+    else:
+        base = base_url(host, port)
+        shown = urlsplit(base).hostname or ""
+    if shown in ("127.0.0.1", "localhost", "::1", "0.0.0.0"):
+        click.echo(f"注意：链接以 {base} 开头，只有本机能打开；其他电脑要用本机在单位网络里的地址，"
+                   f"请加上 --host 192.168.x.y --port {port}（与收表服务运行时相同）或 --url。", err=True)
+    return base
+
+
 def link_rows(store, base: str) -> list[tuple]:
-    """round,单位,url for every round: the county's line first (单位 = 县里), then each unit."""
+    """round,单位,url for every round's units, then the county's line (单位 = 县里) last."""
     county = store.county_token()
     rows = []
     for round_ in store.rounds():
-        rows.append((round_.id, "县里", f"{base}/c/{county}?round={round_.id}"))
         rows.extend((round_.id, link.name, f"{base}/t/{link.token}") for link in store.links(round_.id))
+    if rows:
+        latest = store.rounds()[-1].id
+        rows.append((latest, "县里", f"{base}/c/{county}?round={latest}"))
     return rows
 
 
@@ -111,6 +134,7 @@ def write_links(store, base: str, out) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("round", "单位", "url"))
     writer.writerows(link_rows(store, base))
+    click.echo("最后一行「县里」是县里的页面：能看到全部上传、开新的一轮，不要发给乡镇或单位。", err=True)
 
 
 def port_free(host: str, port: int) -> bool:

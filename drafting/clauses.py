@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 OPEN, CLOSE = "（(", "）)"
 TRAILING = " \t\u3000。．.；;，,"
-SEPARATORS = "、，,；;/／ \t\u3000"
 MAX_NAME = 30
 CLAUSE_REACH = 400          # a clause is looked for this many characters back from its closing bracket
 
@@ -27,8 +26,6 @@ _LEAD_VERB = re.compile(r"^(?:由)?(?P<lead>.+?)(?:分别|共同|联合)?牵头(
 _DUTY = r"(?:按(?:职责|职能)(?:职责)?(?:分工)?(?:负责|抓好落实)|分工负责|负责)"
 _RELATED_VERB = re.compile(rf"(?:{_DUTY}|协同配合|配合|参与|协助|协同)$")
 _OWN_VERB = re.compile(rf"^(?P<units>.+?){_DUTY}$")
-# the second word of a group written with a separator: 各乡镇、街道
-_GROUP_TAIL = re.compile(r"^(街道|社区|场所|园区|管委会)$")
 _NOT_A_NAME = re.compile(r"[。！？：:“”\"《》]|牵头|负责")
 
 
@@ -112,23 +109,9 @@ def _checked(lead: list[str], related: list[str], inner: str) -> Clause | None:
 
 
 def split_units(text: str) -> list[str]:
-    """Names in a list, as written; 等 at the end dropped, 各乡镇、街道 kept as one group."""
-    names: list[str] = []
-    pending_separator = ""
+    """Names in a list, as written and as `fenjie check` splits them; 等 at the end dropped,
+    各乡镇、街道 kept as one group (templates.names.split_unit_names)."""
+    from templates.names import split_unit_names
     text = text.strip().rstrip(TRAILING)
     text = text[:-1] if text.endswith("等") and len(text) > 1 else text
-    for token in re.split(f"([{SEPARATORS}]+)", text):
-        if not token:
-            continue
-        if all(ch in SEPARATORS for ch in token):
-            pending_separator = token.strip() or token
-            continue
-        if names and _GROUP_TAIL.match(token) and _is_group(names[-1]):
-            names[-1] = f"{names[-1]}{pending_separator}{token}"
-        else:
-            names.append(token)
-    return [n for n in (name.strip() for name in names) if n]
-
-
-def _is_group(name: str) -> bool:
-    return name.startswith(("各", "相关")) or name.endswith(("乡镇", "镇"))
+    return split_unit_names(text)

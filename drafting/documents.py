@@ -103,18 +103,28 @@ def _pdf_lines(path: Path) -> list[SourceLine]:
         reason = "设了密码" if "password" in str(exc).lower() else "文件已损坏"
         raise DocumentProblem(f"{path.name} 无法打开（{reason}）：请去掉密码或重新导出 PDF，或换用 Word、文字版。") from None
     lines: list[SourceLine] = []
+    images = False
     try:
         previous_full = False
         for page in pdf:
             for text, full in _page_lines(page.get_textpage()):
                 lines.append(SourceLine(len(lines) + 1, text, wrapped=previous_full))
                 previous_full = full
+            images = images or (not lines and _has_image(page))
     finally:
         pdf.close()
-    if not lines:
+    if not lines and images:
         raise DocumentProblem(f"{path.name} 是扫描件（PDF 里只有图片，没有文字层），fenjie 读不出文字：请找公文的 Word 或"
                               "文字版 PDF，或先用 OCR 软件转成文字后再试。")
+    if not lines:
+        raise DocumentProblem(f"{path.name} 里没有文字（也没有图片），是一份空白的 PDF：请检查是不是导出错了文件，"
+                              "或换用公文的 Word、文字版。")
     return lines
+
+
+def _has_image(page) -> bool:
+    import pypdfium2.raw as pdfium_c
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
 
 
 def _page_lines(textpage) -> list[tuple[str, bool]]:

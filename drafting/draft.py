@@ -14,12 +14,12 @@ from drafting.documents import DocumentProblem, read_document
 from drafting.figures import Figure, extract_figures
 from drafting.tasks import find_tasks
 from templates.config import Config
-from templates.names import normalize_name
+from templates.names import closest_name
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 UNNAMED_COUNTY = "本县"      # the title and identity block of a draft made without --config
 NAME_JOINER = "、"          # between names in one 牵头单位 / 相关单位 cell, as clerks write them
-CLOSEST_MIN_SCORE = 60
+CELL_CHARS = 32_767         # Excel's limit for one cell: a longer text is cut when written
 
 
 @dataclass
@@ -85,6 +85,10 @@ def draft_documents(paths: list[str], config: Config | None = None) -> Draft:
             if matcher:
                 lead = matcher.match(lead, str(path), task.line, draft.warnings)
                 related = matcher.match(related, str(path), task.line, draft.warnings)
+            if len(task.text) > CELL_CHARS:
+                draft.warnings.append(DraftWarning(
+                    str(path), task.line, f"这一项任务有 {len(task.text)} 字，超过了 Excel 一格最多 {CELL_CHARS} 字的上限，"
+                                          f"分解表里只能放下前 {CELL_CHARS} 字：请把它拆成几项或删减后再生成"))
             draft.tasks.append(DraftTask(len(draft.tasks) + 1, task.section, task.text, lead, related,
                                          extract_figures(task.text), str(path), task.line))
     return draft
@@ -115,12 +119,7 @@ class NameMatcher:
         return matched
 
     def closest(self, name: str) -> str | None:
-        from rapidfuzz import fuzz, process
-        query = normalize_name(name)
-        query = query[1:] if query.startswith("县") and len(query) > 2 else query
-        best = process.extractOne(query, list(self.directory), scorer=fuzz.ratio,
-                                  score_cutoff=CLOSEST_MIN_SCORE)
-        return self.directory[best[0]] if best else None
+        return closest_name(name, self.directory)
 
 
 def task_records(draft: Draft, config: Config) -> list[dict[str, object]]:

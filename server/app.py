@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -211,7 +212,8 @@ def create_app(config: Config, data: str | Path, *, workers: int = 2, time_limit
             pool.close()
             store.close()
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={Problem: _on_problem})
+    app = Starlette(routes=ROUTES, lifespan=lifespan,
+                    exception_handlers={Problem: _on_problem, HTTPException: _on_http_error, 500: _on_crash})
     app.state.store, app.state.config, app.state.pool = store, config, pool
     app.state.rate = RateLimit(uploads_per_minute)
     app.state.check_locks = defaultdict(asyncio.Lock)
@@ -227,6 +229,23 @@ async def _on_problem(request: Request, exc: Problem) -> Response:
     return problem_response(request, exc)
 
 
+HTTP_ZH = {404: "找不到这个页面。请核对县里发来的链接是否完整。",
+           405: "不能这样打开这个地址（上传请用页面上的「上传并核对」按钮）。"}
+
+
+async def _on_http_error(request: Request, exc: HTTPException) -> Response:
+    """Starlette's own errors (no route, wrong method) in Chinese, through the message page."""
+    message = HTTP_ZH.get(exc.status_code, f"请求无法处理（{exc.status_code}）。")
+    response = problem_response(request, Problem(exc.status_code, message))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _on_crash(request: Request, exc: Exception) -> Response:
+    return problem_response(request, Problem(500, "服务出了内部错误，这次操作没有完成。请稍后再试，或告诉县里。"))
+
+
 def state(request: Request):
     return request.app.state
 
@@ -236,6 +255,27 @@ def township_link(request: Request):
     if link is None or link.is_county:
         raise Problem(404, "没有这个链接。请核对县里发来的链接是否完整。")
     return link, state(request).store.round(link.round_id)
+
+
+def newer_round(request: Request, round_: Round, name: str) -> dict | None:
+    """The round that superseded `round_` (a later one of its kind) and `name`'s link in it."""
+    s = state(request).store
+    current = s.current_round(round_.kind)
+    if current is None or current.id == round_.id:
+        return None
+    link = next((l for l in s.links(current.id) if l.name == name), None)
+    base = str(request.base_url).rstrip("/")
+    return {"label": current.label, "url": f"{base}/t/{link.token}" if link else None}
+
+
+def refuse_old_round(request: Request, round_: Round, name: str) -> None:
+    newer = newer_round(request, round_, name)
+    if newer is None:
+        return
+    where = (f"请用新一轮的链接上传：{newer['url']}" if newer["url"]
+             else "新一轮里没有本单位，请向县里核实。")
+    raise Problem(409, f"这个链接属于旧的一轮（{round_.label}），县里已开了新的一轮（{newer['label']}），"
+                       f"在这里上传不会计入。{where}")
 
 
 def county_round(request: Request) -> Round:
@@ -289,7 +329,8 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
     s = state(request).store
     uploads = await run_in_threadpool(s.uploads, round_.id, link.name)
     shown = shown or (uploads[0] if uploads else None)
-    context = {"round": round_, "name": link.name, "token": link.token, "figures": figures(round_, link.name),
+    context = {"round": round_, "newer": newer_round(request, round_, link.name),
+               "name": link.name, "token": link.token, "figures": figures(round_, link.name),
                "uploads": [upload_view(u) for u in uploads], "latest_id": uploads[0].id if uploads else None,
                "shown": upload_view(shown) if shown else None, "limit_mb": f"{state(request).config.limits.max_bytes / 1048576:g}"}
     return state(request).pages.TemplateResponse(request, "township.html", context, status_code=status_code)
@@ -298,6 +339,7 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
 async def township_upload(request: Request):
     link, round_ = township_link(request)
     same_site_only(request)
+    refuse_old_round(request, round_, link.name)
     if not state(request).rate.allow(link.token):
         raise Problem(429, "上传太频繁：每分钟最多上传 "
                            f"{state(request).rate.per_minute} 次，请稍后再试。")
@@ -342,8 +384,15 @@ def own_upload(request: Request, link) -> Upload:
     return upload
 
 
+SQLITE_MAX_INT = 2**63 - 1
+
+
 def _int(text: str) -> int:
-    return int(text) if text.isdigit() else -1
+    """An id from the URL; -1 (no such row) for anything but a number SQLite can hold."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return -1
+    number = int(text)
+    return number if number <= SQLITE_MAX_INT else -1
 
 
 async def township_upload_page(request: Request):
@@ -401,7 +450,7 @@ def round_status(store: Store, round_: Round) -> dict:
     summary = {"townships": len(townships), "ok": statuses.count("ok"), "invalid": statuses.count("invalid"),
                "missing": statuses.count("missing"), "uploads": sum(counts.values()),
                "errors": sum(t["errors"] for t in townships), "warnings": sum(t["warnings"] for t in townships)}
-    return {"round": {"id": round_.id, "kind": round_.kind, "title": round_.title, "deadline": round_.deadline},
+    return {"round": {"id": round_.id, "kind": round_.kind, "title": round_.label, "deadline": round_.deadline},
             "townships": townships, "summary": summary}
 
 
@@ -433,12 +482,18 @@ def latest_results(store: Store, round_: Round):
     return files, [n for n in names if n not in latest]
 
 
+def latest_batch(store: Store, round_: Round) -> BatchResult:
+    """The latest uploads as `fenjie merge` of a folder of them sees them: files in name order
+    (a folder is read sorted), the townships without an upload as missing (S001)."""
+    files, missing = latest_results(store, round_)
+    return BatchResult(files=sorted(files, key=lambda r: Path(r.path)), missing=missing)
+
+
 def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
     """`fenjie merge` of the latest returns: consolidate + write_summary, as in the CLI."""
     from validators.output.summary import write_summary
     from validators.merge import consolidate
-    files, _ = latest_results(store, round_)
-    batch = BatchResult(files=files)
+    batch = latest_batch(store, round_)
     spec = get_kind(round_.kind)
     merged = consolidate(batch, spec, config, round_.assigned or None)
     return _written(store, lambda out: write_summary(merged, batch, out, source=round_.county_table_name))
@@ -446,8 +501,7 @@ def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
 
 def report_bytes(store: Store, round_: Round) -> bytes:
     from validators.output.report import write_report
-    files, missing = latest_results(store, round_)
-    return _written(store, lambda out: write_report(BatchResult(files=files, missing=missing), out))
+    return _written(store, lambda out: write_report(latest_batch(store, round_), out))
 
 
 def _written(store: Store, write) -> bytes:
@@ -480,19 +534,19 @@ def _round_or_404(request: Request) -> Round:
 async def county_summary(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(summary_bytes, state(request).store, state(request).config, round_)
-    return download(data, f"{round_.title}-汇总.xlsx", XLSX)
+    return download(data, f"{round_.label}-汇总.xlsx", XLSX)
 
 
 async def county_report(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(report_bytes, state(request).store, round_)
-    return download(data, f"{round_.title}-核对报告.xlsx", XLSX)
+    return download(data, f"{round_.label}-核对报告.xlsx", XLSX)
 
 
 async def county_zip(request: Request):
     round_ = _round_or_404(request)
     data = await run_in_threadpool(returns_zip, state(request).store, round_)
-    return download(data, f"{round_.title}-报送文件.zip", "application/zip")
+    return download(data, f"{round_.label}-报送文件.zip", "application/zip")
 
 
 def county_upload(request: Request) -> Upload:

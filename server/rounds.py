@@ -32,7 +32,9 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
                table_name: str | None = None, deadline: str | None = None) -> Round:
     """A new round of `kind`; with a county table, each township's assigned figures from it.
 
-    The same kind and county table (by content) a second time gives the round already open."""
+    A county table with the same figures as the current round of `kind` (re-saved, renamed: its
+    bytes may differ) gives that round again; other figures open a new round, which supersedes it."""
+    import json
     from validators.engine import TableProblem, read_assigned
     from validators.read.errors import UnreadableFile
 
@@ -45,10 +47,10 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
             assigned = read_assigned(county_table, spec, config)
         except (UnreadableFile, TableProblem) as exc:
             raise RoundProblem(f"县分解表 {name} 无法使用：{exc}") from None
-        sha, stored, _ = store.keep_bytes(county_table.read_bytes(), suffix_of(name))
-        existing = store.find_round(spec.name, sha)
-        if existing:
-            return existing
+        current = store.current_round(spec.name)
+        if current and current.county_table and current.assigned == json.loads(json.dumps(assigned)):
+            return current
+        _, stored, _ = store.keep_bytes(county_table.read_bytes(), suffix_of(name))
     title = f"{config.county}{config.year}年{spec.title}"
     return store.open_round(spec.name, title, names, assigned, stored,
                             table_name or (county_table.name if county_table else None), deadline)

@@ -52,6 +52,11 @@ class Round:
     deadline: str | None
     created: str
 
+    @property
+    def label(self) -> str:
+        """The title people see: rounds of the same table told apart by number and date."""
+        return f"{self.title}（第 {self.id} 轮，{self.created[:10]}）"
+
 
 @dataclass
 class Link:
@@ -208,11 +213,9 @@ class Store:
                 raise
         return self.round(round_id)
 
-    def find_round(self, kind: str, county_table_sha: str) -> Round | None:
-        for r in self.rounds():
-            if r.kind == kind and r.county_table and county_table_sha in r.county_table:
-                return r
-        return None
+    def current_round(self, kind: str) -> Round | None:
+        """The latest round of `kind`: the one townships of that kind report to."""
+        return next((r for r in reversed(self.rounds()) if r.kind == kind), None)
 
     def rounds(self) -> list[Round]:
         return [Round(*row[:5], json.loads(row[5]), *row[6:])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 _SPACE = re.compile(r"\s+")
 _UNIT_SUFFIX = re.compile(r"(?<=.)(\((万亩|亩|吨|万吨|万元|元|公斤|个|%)\)|万亩|吨|万元|公斤)$")
@@ -21,7 +22,70 @@ def normalize_header(text: object) -> str:
     return _UNIT_SUFFIX.sub("", name)
 
 
+def nfkc(cell: object) -> str:
+    return unicodedata.normalize("NFKC", str(cell or ""))
+
+
 def split_names(cell: object) -> list[str]:
     """The names in one cell: 工信局 农业农村局、商务粮食局 -> three names."""
-    text = unicodedata.normalize("NFKC", str(cell or "")).strip()
-    return [part for part in NAME_SEPARATORS.split(text) if part]
+    return [part for part in NAME_SEPARATORS.split(nfkc(cell).strip()) if part]
+
+
+# the second word of a group written with a separator: 各乡镇、街道
+_GROUP_TAIL = re.compile(r"街道|社区|场所|园区|管委会")
+_PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
+CLOSE_ENOUGH = 55           # rapidfuzz ratio (0–100) from which a known name is suggested
+
+
+def is_group_word(name: str) -> bool:
+    return name.startswith(("各", "相关")) or name.endswith(("乡镇", "镇"))
+
+
+def split_unit_names(text: str, known: Container[str] = ()) -> list[str]:
+    """The names in a 牵头单位 / 相关单位 text, as `fenjie draft` and `fenjie check` both read them.
+
+    Split at separators; a group's second word written after a separator (各乡镇、街道) stays with
+    it, separator and all; two parts whose join (normalized) is in `known` are one name broken by a
+    line-wrap space (地方金融服务 中心)."""
+    names: list[str] = []
+    joined = False                         # the last name is already two parts
+    separator = ""
+    for token in re.split(f"({NAME_SEPARATORS.pattern})", text.strip()):
+        if not token:
+            continue
+        if NAME_SEPARATORS.fullmatch(token):
+            separator = token.strip() or token
+            continue
+        last = names[-1] if names and not joined else None
+        if names and _GROUP_TAIL.fullmatch(token) and is_group_word(names[-1]):
+            names[-1], joined = f"{names[-1]}{separator}{token}", True
+        elif last is not None and (glued := next((pair for pair in (last + token, f"{last}、{token}")
+                                                  if normalize_name(pair) in known), None)):
+            names[-1], joined = glued, True
+        else:
+            names.append(token)
+            joined = False
+    return names
+
+
+def closest_name(name: str | None, directory: dict[str, str]) -> str | None:
+    """The known name really close to `name` (南州镇 -> 南湖洲镇, 县市监局 -> 市场监管局), or None.
+
+    `directory` maps normalized names to the names shown. Scored on the whole name and on its
+    stem without 镇/乡/街道 (六塘镇 is nearest to 六塘乡, not 东塘镇), both without a leading 县:
+    县气象局 shares only 县…局 with 县财政局, which is no reason to suggest it."""
+    if not name or not directory:
+        return None
+    from rapidfuzz import fuzz
+    query = _bare(normalize_name(name))
+    score, best = max((max(fuzz.ratio(query, _bare(known)), fuzz.ratio(_stem(query), _stem(_bare(known)))), known)
+                      for known in directory)
+    return directory[best] if score >= CLOSE_ENOUGH else None
+
+
+def _bare(name: str) -> str:
+    return name[1:] if name.startswith("县") and len(name) > 2 else name
+
+
+def _stem(name: str) -> str:
+    return _PLACE_SUFFIX.sub("", name) or name

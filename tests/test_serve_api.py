@@ -241,7 +241,7 @@ def test_links_command_prints_csv(tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "round,单位,url" and len(lines) == 1 + 1 + 16
-    assert lines[1] == f"1,县里,http://127.0.0.1:8123/c/{links['县里']}?round=1"
+    assert lines[-1] == f"1,县里,http://127.0.0.1:8123/c/{links['县里']}?round=1"
     assert f"1,新泉镇,http://127.0.0.1:8123/t/{links['新泉镇']}" in lines
 
 

@@ -23,7 +23,7 @@ from templates.config import Config, Limits
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import NAMES, TableKind, find_kind, get_kind, kinds_for
 from templates.layout import DIRECTORY_SHEET
-from templates.names import normalize_name, split_names
+from templates.names import closest_name, nfkc, normalize_name, split_unit_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from templates.cells import a1, cell_position, column_letter
@@ -34,7 +34,6 @@ from validators.table import LocatedTable, TableRow, locate_table
 log = logging.getLogger("fenjie")
 log.addHandler(logging.NullHandler())   # without a handler set up (a spawned worker), stay quiet
 
-PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
 PARALLEL_FROM = 8            # files; below this a process pool costs more than it saves
 CHUNK_FILES = 8              # files handed to a worker at a time
 OUR_SHEETS_PREFIX = "fenjie_"
@@ -677,22 +676,7 @@ def _seq(row: TableRow) -> str:
 
 
 def _closest(name: str | None, directory: dict[str, str]) -> str | None:
-    """The known name nearest to `name` (南州镇 -> 南湖洲镇), or None when nothing is close.
-
-    Scored on the whole name and on its stem without 镇/乡/街道, so 六塘镇 is nearest to
-    六塘乡 rather than to 东塘镇.
-    """
-    if not name or not directory:
-        return None
-    from rapidfuzz import fuzz
-    query = normalize_name(name)
-    score, best = max((max(fuzz.ratio(query, known), fuzz.ratio(_stem(query), _stem(known))), known)
-                      for known in directory)
-    return directory[best] if score >= 50 else None
-
-
-def _stem(name: str) -> str:
-    return PLACE_SUFFIX.sub("", name) or name
+    return closest_name(name, directory)
 
 
 def _total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Finding]:
@@ -904,19 +888,8 @@ def _unit_findings(ctx: Context) -> list[Finding]:
 
 
 def _names_in(cell, canonical: dict[str, str]) -> list[str]:
-    """Names in a cell; a name broken by a line-wrap space (地方金融服务 中心) or a group written with a
-    separator (各乡镇、街道) is joined again when the joined name is known."""
-    parts, names, i = split_names(cell), [], 0
-    while i < len(parts):
-        pair = (parts[i] + parts[i + 1], f"{parts[i]}、{parts[i + 1]}") if i + 1 < len(parts) else ()
-        joined = next((name for name in pair if normalize_name(name) in canonical), None)
-        if joined:
-            names.append(joined)
-            i += 2
-        else:
-            names.append(parts[i])
-            i += 1
-    return names
+    """Names in a cell, split as `fenjie draft` splits them (templates.names.split_unit_names)."""
+    return split_unit_names(nfkc(cell), canonical)
 
 
 def _owner_findings(ctx: Context) -> list[Finding]:
