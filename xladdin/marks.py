@@ -415,7 +415,8 @@ def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previou
     # what could not be taken away stays in the record, so a later press can
     old_notes = {m.cell: m.note_text for m in previous if (m.sheet, m.cell) in notes_kept
                  and m.sheet == sheet_name and m.cell in bad}
-    leftovers = [replace(m, note=(m.sheet, m.cell) in notes_kept) for m in previous
+    leftovers = [m if m.sheet not in names else replace(m, note=(m.sheet, m.cell) in notes_kept)
+                 for m in previous
                  if m.sheet not in names
                  or ((m.sheet, m.cell) in notes_kept | fills_kept and not (m.sheet == sheet_name
                                                                           and m.cell in bad))]

@@ -297,8 +297,19 @@ def _new_name(book: Workbook) -> str:
 class _SheetBase(CDispatch):
     def __init__(self, book: Workbook, name: str):
         super().__init__(book._excel)
-        self.book, self.name = book, name
+        self.book, self._name = book, name
         self.visible = -1
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        """A rename, by COM or by hand: formulas referring to the sheet follow, as in Excel."""
+        if self in self.book.sheets:
+            self.book.adjust_references(self._name, lambda row: row, new_name=value)
+        self._name = value
 
     @property
     def Name(self):                                # noqa: N802
@@ -310,7 +321,6 @@ class _SheetBase(CDispatch):
         if len(value) > 31 or any(s.name.lower() == value.lower() for s in self.book.sheets if s is not self):
             raise refused("That name is already taken. Try a different one.")
         self.book.events.append(("rename", self.name, value))
-        self.book.adjust_references(self.name, lambda ref: ref, new_name=value)
         self.name = value
 
     @property
