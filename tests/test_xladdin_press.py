@@ -512,3 +512,21 @@ def test_pressing_on_another_sheet_clears_the_marks_on_the_first(tmp_path, with_
     assert outcome.sheet == "粮食(修改)" and outcome.result.findings == []
     assert fills(second["粮食"]) == {} and fills(second["粮食(修改)"]) == {}
     assert second["粮食"]["B4"].comment is None
+
+
+def test_marks_on_a_renamed_sheet_stay_recorded_until_a_press_can_reach_them(tmp_path, with_config):
+    """The remote engine cannot see a rename follow the marks, so it keeps them in the record."""
+    bad = write_grain(tmp_path / "bad.xlsx", put("新泉镇", 1, "22万亩"))
+    _, _, first = press_and_apply(bad, tmp_path / "once.xlsx")
+    first["粮食"].title = "粮食2025"
+    first["粮食2025"]["B4"] = 22.0
+    first.save(tmp_path / "renamed.xlsx")
+    _, _, second = press_and_apply(tmp_path / "renamed.xlsx", tmp_path / "twice.xlsx")
+    record = [r[:2] for r in second[MARKS_SHEET].iter_rows(min_row=3, values_only=True)]
+    assert ("粮食", "B4") in record
+    second["粮食2025"].title = "粮食"                     # renamed back: the next press clears it
+    second.save(tmp_path / "back.xlsx")
+    outcome, _, third = press_and_apply(tmp_path / "back.xlsx", tmp_path / "thrice.xlsx")
+    assert outcome.alert == "校验通过：没有发现问题。"
+    assert fills(third["粮食"]) == {} and all(c.comment is None for row in third["粮食"].iter_rows()
+                                              for c in row)

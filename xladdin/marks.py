@@ -9,14 +9,23 @@ lives in the workbook, not in Python, because every press may be a fresh Python 
 because the remote engine (xlwings Server/Lite) cannot read a fill at all: there the previous
 fill is taken as "no fill". Values, formulas and number formats are never touched.
 
+The clerk may insert or delete rows, or rename the sheet, between presses. So on Windows each
+row of the record also holds a formula pointing at its cell (='粮食'!$B$5): Excel keeps that
+reference on the cell as it moves, follows a rename, and turns it into #REF! when the cell is
+deleted (its fill and note go with it). The record is read back as formulas, so the next press
+finds the marks where they are now. The remote engine cannot insert rows, so there the fixed
+address is enough. What a press could not take away (a protected sheet refuses to delete a
+note or restore a fill) stays in the record for the next press, and the alert says so.
+
 Every call to Excel is a round trip (an Apple event on macOS), so the painters work on many
 cells per call: on Windows, multi-area addresses of up to 255 characters through COM, and fills
 are read a whole group at a time, split only where a group's fills differ.
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from validators.findings import Finding
 from templates.cells import a1
@@ -30,7 +39,9 @@ MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结�
 MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most
 MAX_FILL_WRITES = 120   # round trips spent finding the cells a protected sheet refuses, at most
 MAX_RECT_READS = 1000   # macOS: fills are read a rectangle (one Apple event) at a time, at most
-_HEADER = ["sheet", "cell", "fill", "mark", "note"]
+_HEADER = ["sheet", "cell", "fill", "mark", "note", "ref"]
+_WIDTH = len(_HEADER)
+_REFERENCE = re.compile(r"=(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Za-z]{1,3})\$?([0-9]+)")
 XL_NONE = -4142         # xlColorIndexNone
 VERY_HIDDEN = 2         # xlSheetVeryHidden
 
@@ -47,24 +58,52 @@ class Mark:
 
 # -- the record --------------------------------------------------------------------------------
 
-def encode(checked: str, marks: list[Mark]) -> list[list]:
-    rows = [["checked_sheet", checked, None, None, None], _HEADER]
+def reference(sheet: str, cell: Cell) -> str:
+    """A formula pointing at `cell`, which Excel keeps on the cell when it moves: ='粮食'!$B$5."""
+    column = re.match(r"[A-Z]+", a1(*cell)).group(0)
+    return "='" + sheet.replace("'", "''") + f"'!${column}${cell[0]}"
+
+
+def referenced(formula) -> tuple[str, Cell] | None | bool:
+    """(sheet, cell) a reference formula points at now; False when Excel turned it into #REF!
+    (the cell or its sheet was deleted); None when there is no reference (an older record)."""
+    if not isinstance(formula, str) or not formula.startswith("="):
+        return None
+    if "#REF!" in formula.upper():
+        return False
+    match = _REFERENCE.fullmatch(formula.strip())
+    if match is None:
+        return None
+    quoted, bare, column, row = match.groups()
+    return (quoted.replace("''", "'") if quoted is not None else bare), parse_a1(f"{column}{row}")
+
+
+def encode(checked: str, marks: list[Mark], references: bool = False) -> list[list]:
+    """The record's rows; with `references`, a sixth column of reference formulas."""
+    rows = [["checked_sheet", checked, None, None, None, reference(checked, (1, 1))], _HEADER]
     rows += [[m.sheet, a1(*m.cell), m.fill or "", m.severity,
-              (m.note_text or 1) if m.note else 0] for m in marks]
-    return rows
+              (m.note_text or 1) if m.note else 0, reference(m.sheet, m.cell)] for m in marks]
+    return rows if references else [row[:5] for row in rows]
 
 
 def decode(rows: list[list]) -> tuple[str | None, list[Mark]]:
-    """The last checked sheet and the marks, from the record's cells; bad rows are skipped."""
+    """The last checked sheet and the marks, from the record's cells; bad rows are skipped.
+
+    Where a row holds a reference formula, the sheet and cell are the ones it points at now."""
     checked, marks = None, []
     for row in rows or []:
-        row = list(row) + [None] * (5 - len(row))
+        row = list(row) + [None] * (_WIDTH - len(row))
+        now = referenced(row[5])
         if row[0] == "checked_sheet":
-            checked = str(row[1]) if row[1] else None
+            checked = now[0] if now else str(row[1]) if row[1] else None
+            continue
+        if now is False:            # the cell was deleted, and its fill and note with it
             continue
         cell = parse_a1(row[1]) if isinstance(row[1], str) else None
         if not row[0] or cell is None or row[3] not in FILLS:
             continue
+        if now:
+            row[0], cell = now
         fill = row[2] if isinstance(row[2], str) and row[2].startswith("#") else None
         note = row[4]
         text = note if isinstance(note, str) and note not in ("", "0", "1") else ""
@@ -77,7 +116,7 @@ def read_record(workbook: Workbook) -> tuple[str | None, list[Mark]]:
     if sheet is None:
         return None, []
     if workbook.platform == WINDOWS:
-        values = sheet.api.UsedRange.Value
+        values = sheet.api.UsedRange.Formula        # the reference formulas, not their values
         rows = [list(r) for r in values] if isinstance(values, tuple) else [[values]]
     else:
         rows = sheet.used_range.options(ndim=2).value
@@ -85,15 +124,16 @@ def read_record(workbook: Workbook) -> tuple[str | None, list[Mark]]:
 
 
 def write_record(workbook: Workbook, checked: str, marks: list[Mark]) -> None:
-    rows = encode(checked, marks)
     sheet = workbook.get(MARKS_SHEET)
     # text format, so Excel keeps a sheet called "2025" as text, not the number 2025
     if workbook.platform == WINDOWS:
+        rows = encode(checked, marks, references=True)
         api = sheet.api
         api.Cells.ClearContents()
         api.Range(f"A1:B{len(rows)}").NumberFormat = "@"
-        api.Range(f"A1:E{len(rows)}").Value = [[("" if v is None else v) for v in row] for row in rows]
+        api.Range(f"A1:F{len(rows)}").Formula = [[("" if v is None else v) for v in row] for row in rows]
         return
+    rows = encode(checked, marks)
     sheet.clear_contents()
     sheet.range((1, 1), (len(rows), 2)).number_format = "@"
     sheet.range("A1").value = rows
@@ -189,14 +229,17 @@ class Painter:
         except Exception:           # e.g. a protected sheet that forbids editing objects
             return False
 
-    def delete_notes(self, sheet, cells) -> None:
+    def delete_notes(self, sheet, cells) -> set[Cell]:
+        """Delete the notes of `cells`; the cells whose note Excel would not delete."""
+        kept: set[Cell] = set()
         for cell in cells:
             try:
                 note = sheet.range(cell).note
                 if note is not None:
                     note.delete()
-            except Exception:       # protected since; the note stays, nothing else depends on it
-                pass
+            except Exception:       # protected since: the mark stays in the record
+                kept.add(cell)
+        return kept
 
 
 class WindowsPainter:
@@ -266,12 +309,15 @@ class WindowsPainter:
             return False
 
     @staticmethod
-    def delete_notes(sheet, cells) -> None:
-        for address in [joined_address(group) for group in chunks(rectangles(cells))]:
+    def delete_notes(sheet, cells) -> set[Cell]:
+        """Delete the notes of `cells`; the cells whose notes Excel would not delete."""
+        kept: set[Cell] = set()
+        for group in chunks(rectangles(cells)):
             try:
-                sheet.api.Range(address).ClearComments()
-            except Exception:       # protected since; the notes stay, nothing else depends on them
-                pass
+                sheet.api.Range(joined_address(group)).ClearComments()
+            except Exception:       # protected since (the whole sheet's notes): the marks stay
+                kept.update(rect_cells_of(group))
+        return kept
 
 
 _MIXED = object()
@@ -336,6 +382,7 @@ class Marking:
     marks: list[Mark]           # the new record
     refused: list[Cell]         # bad cells Excel would not fill (protected sheet)
     unread: list[Cell]          # bad cells left unfilled: their own fill could not be read
+    stuck: int = 0              # the last press's marks a protected sheet kept (fill or note)
 
 
 def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previous: list[Mark],
@@ -352,20 +399,27 @@ def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previou
     stale_notes: dict[str, list[Cell]] = defaultdict(list)
     restore: dict[tuple[str, str | None], list[Cell]] = defaultdict(list)
     for mark in previous:
-        if mark.sheet not in names:
+        if mark.sheet not in names:     # renamed where Excel could not tell us: kept for later
             continue
         here = mark.sheet == sheet_name
         if mark.note and not (here and mark.cell in kept_notes):
             stale_notes[mark.sheet].append(mark.cell)
         if not (here and mark.cell in bad):
             restore[(mark.sheet, mark.fill)].append(mark.cell)
+    notes_kept: set[tuple[str, Cell]] = set()       # stale notes Excel would not delete
     for name, cells in stale_notes.items():
-        painter.delete_notes(workbook.get(name), cells)
-    still_marked: set[tuple[str, Cell]] = set()
+        notes_kept |= {(name, cell) for cell in painter.delete_notes(workbook.get(name), cells)}
+    fills_kept: set[tuple[str, Cell]] = set()
     for (name, fill), cells in restore.items():
-        still_marked |= {(name, cell) for cell in painter.fill(workbook.get(name), cells, fill)}
-    # a fill that could not be put back stays in the record, so a later press can
-    leftovers = [m for m in previous if (m.sheet, m.cell) in still_marked]
+        fills_kept |= {(name, cell) for cell in painter.fill(workbook.get(name), cells, fill)}
+    # what could not be taken away stays in the record, so a later press can
+    old_notes = {m.cell: m.note_text for m in previous if (m.sheet, m.cell) in notes_kept
+                 and m.sheet == sheet_name and m.cell in bad}
+    leftovers = [m if m.sheet not in names else replace(m, note=(m.sheet, m.cell) in notes_kept)
+                 for m in previous
+                 if m.sheet not in names
+                 or ((m.sheet, m.cell) in notes_kept | fills_kept and not (m.sheet == sheet_name
+                                                                          and m.cell in bad))]
 
     known = {m.cell: m.fill for m in previous if m.sheet == sheet_name and m.cell in bad}
     fills, unread = painter.read_fills(sheet, [c for c in ordered if c not in known])
@@ -381,9 +435,13 @@ def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previou
         if cell in unread or (cell in refused and cell not in known):
             continue
         text = wanted_notes.get(cell)
+        if cell in old_notes:           # an out-of-date note Excel would not delete: try again later
+            marks.append(Mark(sheet_name, cell, fills[cell], severity[cell], True, old_notes[cell]))
+            continue
         if text is None or cell in refused:
             noted = cell in kept_notes
         else:
             noted = cell in kept_notes or painter.add_note(sheet, cell, text)
         marks.append(Mark(sheet_name, cell, fills[cell], severity[cell], noted, text if noted else ""))
-    return Marking(leftovers + marks, sorted(refused), sorted(unread))
+    stuck = sum(1 for m in leftovers if m.sheet in names) + len(old_notes)
+    return Marking(leftovers + marks, sorted(refused), sorted(unread), stuck)

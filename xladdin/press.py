@@ -102,7 +102,7 @@ def _check(book) -> Press:
         report.write_results(workbook, report.result_rows(result, sheet_name, datetime.now()))
     new_marks = [m for m in marking.marks if m.sheet == sheet_name]
     alert = report.alert_text(result, len(new_marks), len(marking.refused), len(marking.unread),
-                              reading.caveats)
+                              reading.caveats, marking.stuck)
     return Press(sheet_name, result, new_marks, alert)
 
 

@@ -75,10 +75,15 @@ def write_results(workbook, rows: list[list]) -> None:
 ALERT_LINES = 3
 
 
+def stuck_text(stuck: int) -> str:
+    return (f"工作表受保护，上一次校验留下的 {stuck} 处标记（底色或批注）没能清除："
+            "取消工作表保护（「审阅」→「撤消工作表保护」）后再按一次「校验」，就会清除。")
+
+
 def alert_text(result: FileResult, marked: int = 0, refused: int = 0, unread: int = 0,
-               caveats: list[str] | None = None) -> str:
+               caveats: list[str] | None = None, stuck: int = 0) -> str:
     """The alert: the counts, the first few findings, and what to do next."""
-    notes = list(caveats or [])
+    notes = list(caveats or []) + ([stuck_text(stuck)] if stuck else [])
     if not result.findings:
         return "\n".join(["校验通过：没有发现问题。", *notes])
     lines = [f"发现{counts(result)}："]

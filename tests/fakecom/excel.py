@@ -217,6 +217,23 @@ class Workbook(CDispatch):
     def sheet(self, name: str) -> "Worksheet":
         return next(s for s in self.sheets if s.name == name)
 
+    def adjust_references(self, sheet_name: str, move, new_name: str | None = None) -> None:
+        """Rewrite every formula's references to `sheet_name`, as Excel does when that sheet is
+        renamed (to `new_name`) or has rows inserted or deleted: `move(row)` is the row a
+        referenced cell is in now, or None when it was deleted (the reference becomes #REF!).
+        Only sheet-qualified references ('粮食'!$B$5) are adjusted: all the add-in writes."""
+        def adjust(match):
+            quoted, bare, dollar_col, col, dollar_row, row = match.groups()
+            name = quoted.replace("''", "'") if quoted is not None else bare
+            if name.lower() != sheet_name.lower():
+                return match.group(0)
+            shown = new_name or name
+            prefix = "'" + shown.replace("'", "''") + "'!"
+            moved = move(int(row))
+            return prefix + ("#REF!" if moved is None else f"{dollar_col}{col}{dollar_row}{moved}")
+        for sheet in self.worksheets():
+            sheet.formulas = {cell: _REFERENCE.sub(adjust, text) for cell, text in sheet.formulas.items()}
+
     def check_structure(self, what: str) -> None:
         if self.structure_protected:
             raise refused(f"{what}: Workbook is protected and cannot be changed.")
@@ -266,6 +283,9 @@ class Sheets(CDispatch):
         return sheet
 
 
+_REFERENCE = re.compile(r"(?:'((?:[^']|'')+)'|([^\s'!=(),:+\-*/&^<>\"]+))!(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
+
+
 def _new_name(book: Workbook) -> str:
     number = 1
     names = {s.name.lower() for s in book.sheets}
@@ -277,8 +297,19 @@ def _new_name(book: Workbook) -> str:
 class _SheetBase(CDispatch):
     def __init__(self, book: Workbook, name: str):
         super().__init__(book._excel)
-        self.book, self.name = book, name
+        self.book, self._name = book, name
         self.visible = -1
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        """A rename, by COM or by hand: formulas referring to the sheet follow, as in Excel."""
+        if self in self.book.sheets:
+            self.book.adjust_references(self._name, lambda row: row, new_name=value)
+        self._name = value
 
     @property
     def Name(self):                                # noqa: N802
@@ -346,11 +377,34 @@ class Worksheet(_SheetBase):
         self.fills: dict[tuple[int, int], int] = {}
         self.notes: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
+        self.formulas: dict[tuple[int, int], str] = {}
         self.hidden_rows: set[int] = set()
         self.protected = False
         self.formatting_allowed = False
         self.unlocked: set[tuple[int, int]] = set()
         self.special_cells_refused = False        # as Excel does on some protected sheets
+
+    # -- what the clerk does by hand between presses
+    def rename(self, name: str) -> None:
+        """Rename the sheet (formulas in the workbook follow, as in Excel)."""
+        self.Name = name
+
+    def insert_rows(self, row: int, count: int = 1) -> None:
+        """Insert `count` rows before `row`: cells below move down, references follow."""
+        self._move_rows(lambda r: r + count if r >= row else r)
+
+    def delete_rows(self, row: int, count: int = 1) -> None:
+        """Delete rows row .. row+count-1: their cells go, cells below move up, references to
+        the deleted cells become #REF!."""
+        self._move_rows(lambda r: None if row <= r < row + count else r - count if r >= row else r)
+
+    def _move_rows(self, move) -> None:
+        for store in ("values", "fills", "notes", "formats", "formulas"):
+            cells = getattr(self, store)
+            setattr(self, store, {(move(r), c): v for (r, c), v in cells.items() if move(r) is not None})
+        self.hidden_rows = {move(r) for r in self.hidden_rows if move(r) is not None}
+        self.unlocked = {(move(r), c) for r, c in self.unlocked if move(r) is not None}
+        self.book.adjust_references(self.name, move)
 
     # -- what Excel refuses on a protected sheet
     def check_edit(self, cells, what: str) -> None:
@@ -375,7 +429,7 @@ class Worksheet(_SheetBase):
 
     @property
     def UsedRange(self):                           # noqa: N802
-        cells = set(self.values) | set(self.fills) | set(self.formats)
+        cells = set(self.values) | set(self.fills) | set(self.formats) | set(self.formulas)
         if not cells:
             return Range(self, [(1, 1, 1, 1)])
         rows = [r for r, _ in cells]
@@ -444,7 +498,8 @@ class Range(CDispatch):
     def cells(self):
         if self.areas == [(1, 1, 1_048_576, MAX_COLUMN)]:      # ws.Cells: the cells in use
             sheet = self.sheet
-            return sorted(set(sheet.values) | set(sheet.fills) | set(sheet.notes) | set(sheet.formats))
+            return sorted(set(sheet.values) | set(sheet.fills) | set(sheet.notes) | set(sheet.formats)
+                          | set(sheet.formulas))
         return [(r, c) for r1, c1, r2, c2 in self.areas
                 for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
@@ -499,11 +554,46 @@ class Range(CDispatch):
 
     @property
     def Value(self):                               # noqa: N802
+        return self._block(self._value)
+
+    def _block(self, read):
         r1, c1, r2, c2 = self.areas[0]            # like Excel: the first area only
         if (r1, c1) == (r2, c2):
-            return self.sheet.values.get((r1, c1))
-        return tuple(tuple(self.sheet.values.get((r, c)) for c in range(c1, c2 + 1))
-                     for r in range(r1, r2 + 1))
+            return read((r1, c1))
+        return tuple(tuple(read((r, c)) for c in range(c1, c2 + 1)) for r in range(r1, r2 + 1))
+
+    def _value(self, cell):
+        formula = self.sheet.formulas.get(cell)
+        if formula is None:
+            return self.sheet.values.get(cell)
+        match = _REFERENCE.fullmatch(formula[1:])     # only "='sheet'!$B$5" is evaluated
+        if match is None:
+            return vt_error("#REF!") if "#REF!" in formula else None
+        quoted, bare, _, col, _, row = match.groups()
+        name = quoted.replace("''", "'") if quoted is not None else bare
+        target = next((s for s in self.sheet.book.worksheets() if s.name.lower() == name.lower()), None)
+        return None if target is None else Range(target, parse_address(f"{col}{row}")).Value
+
+    @property
+    def Formula(self):                             # noqa: N802
+        def read(cell):
+            if cell in self.sheet.formulas:
+                return self.sheet.formulas[cell]
+            value = self.sheet.values.get(cell)
+            if value is None:
+                return ""
+            return value if isinstance(value, str) else str(int(value) if value == int(value) else value)
+        return self._block(read)
+
+    @Formula.setter
+    def Formula(self, data):                       # noqa: N802
+        """Like Value, but a text starting with "=" becomes a formula (unless the cell is text)."""
+        r1, c1, r2, c2 = self.areas[0]
+        Range.Value.fset(self, data)
+        for (row, col), value in list(self.sheet.values.items()):
+            if r1 <= row <= r2 and c1 <= col <= c2 and isinstance(value, str) and value.startswith("=") \
+                    and self.sheet.formats.get((row, col)) != "@":
+                self.sheet.formulas[(row, col)] = self.sheet.values.pop((row, col))
 
     @Value.setter
     def Value(self, data):                         # noqa: N802
@@ -516,6 +606,7 @@ class Range(CDispatch):
             for j, value in enumerate(row):
                 if r1 + i <= r2 and c1 + j <= c2:
                     self.sheet.values.pop((r1 + i, c1 + j), None)
+                    self.sheet.formulas.pop((r1 + i, c1 + j), None)
                     if value not in (None, ""):
                         self.sheet.values[(r1 + i, c1 + j)] = value
 
@@ -559,11 +650,13 @@ class Range(CDispatch):
         self.sheet.check_edit(self.cells(), "ClearContents")
         for cell in self.cells():
             self.sheet.values.pop(cell, None)
+            self.sheet.formulas.pop(cell, None)
 
     def Clear(self):                               # noqa: N802
         self.sheet.check_edit(self.cells(), "Clear")
         for cell in self.cells():
-            for store in (self.sheet.values, self.sheet.fills, self.sheet.notes, self.sheet.formats):
+            for store in (self.sheet.values, self.sheet.fills, self.sheet.notes, self.sheet.formats,
+                          self.sheet.formulas):
                 store.pop(cell, None)
 
     def SpecialCells(self, Type, Value=None):     # noqa: N802,N803
