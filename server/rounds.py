@@ -40,7 +40,7 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
 
     spec = kind_or_problem(kind)
     names = participants(spec, config)
-    assigned, stored, sha = {}, None, None
+    assigned, stored = {}, None
     if county_table is not None:
         name = table_name or county_table.name
         try:

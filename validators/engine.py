@@ -23,7 +23,7 @@ from templates.config import Config, Limits
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import NAMES, TableKind, find_kind, get_kind, kinds_for
 from templates.layout import DIRECTORY_SHEET
-from templates.names import closest_name, nfkc, normalize_name, split_unit_names
+from templates.names import closest_name, nfkc, normalize_name, split_names, split_unit_names
 from validators.findings import OK, BatchResult, FileResult, Finding
 from validators.numbers import column_decimals, decimals, format_number, is_blank, parse_number
 from templates.cells import a1, cell_position, column_letter
