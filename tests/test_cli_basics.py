@@ -68,3 +68,15 @@ def test_rule_codes_are_stable_ascii():
         assert code.isascii() and rule.name.isascii() and " " not in rule.name
         assert rule.severity in ("error", "warning")
         assert set(rule.kinds) <= set(KINDS), code
+
+
+def test_a_rule_code_declared_twice_is_refused_not_overwritten():
+    from dataclasses import replace
+
+    import pytest
+
+    from validators.rules import RULES, registry
+    first = RULES["N001"]
+    assert registry([first]) == {"N001": first}
+    with pytest.raises(ValueError, match="N001"):
+        registry([first, replace(RULES["N002"], code="N001")])

@@ -215,7 +215,17 @@ def kind_rules(kind) -> list[Rule]:
     return rules
 
 
-RULES: dict[str, Rule] = {r.code: r for r in [*_BASE, *_derived_rules()]}
+def registry(rules: list[Rule]) -> dict[str, Rule]:
+    """code -> rule; a code declared twice is a programming error, never a silent overwrite."""
+    found: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.code in found:
+            raise ValueError(f"rule code {rule.code} is declared twice ({found[rule.code].name}, {rule.name})")
+        found[rule.code] = rule
+    return found
+
+
+RULES: dict[str, Rule] = registry([*_BASE, *_derived_rules()])
 
 
 def get_rule(code: str) -> Rule:
