@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from templates.config import Config
 from templates.kinds import INTEGER, NAMES, NUMBER, TEXT, Column, TableKind
 from templates.names import normalize_name, split_names
+from validators.table import TOTAL, total_label
 
 HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("合计", "总计", "全县合计", "合 计", "总 计")
@@ -143,8 +144,7 @@ def _data_rows(rows: list[list], start: int) -> tuple[list[list], list | None]:
                 break
             continue
         first = filled[0]
-        if isinstance(first, str) and any(normalize_name(v) in {normalize_name(w) for w in TOTAL_WORDS}
-                                          for v in filled[:2] if isinstance(v, str)):
+        if isinstance(first, str) and any(total_label(v) == TOTAL for v in filled[:2]):
             total = row
             if data:
                 break
