@@ -1190,12 +1190,14 @@ def saved_time(path) -> float | None:
 # -- the county table (--from) ---------------------------------------------------------------
 
 class CountyTableProblem(TableProblem):
-    """A county table with error findings: `result` holds them, to be shown before refusing."""
+    """A county table with error findings: `result` holds them, and `errors` says each in one
+    line (cell, code, message), to be shown before refusing."""
 
     def __init__(self, result: FileResult):
-        errors = [f"{f.cell + ' ' if f.cell else ''}{f.code} {f.message}" for f in result.findings if f.is_error]
-        more = "……" if len(errors) > 10 else ""
-        super().__init__(f"县分解表有 {len(errors)} 个错误：{'；'.join(errors[:10])}{more}")
+        self.errors = [f"{f.cell + ' ' if f.cell else ''}{f.code} {f.message}"
+                       for f in result.findings if f.is_error]
+        more = "……" if len(self.errors) > 10 else ""
+        super().__init__(f"县分解表有 {len(self.errors)} 个错误：{'；'.join(self.errors[:10])}{more}")
         self.result = result
 
 

@@ -122,7 +122,7 @@ def _county_table(workbook: str, config) -> dict[str, dict[str, float]] | None:
     try:
         return settings.county_assignments(path, config)
     except CountyTableProblem as exc:
-        shown = [f"{f.cell or ''} {f.code} {f.message}".strip() for f in exc.result.findings if f.is_error]
+        shown = exc.errors
         more = f"\n……共 {len(shown)} 个错误" if len(shown) > 5 else ""
         raise AddinProblem(f"县分解表 {path.name} 有错，没有用它校验：\n" + "\n".join(shown[:5]) + more
                            + "\n请先改正县分解表（fenjie check 可列出全部问题）。") from None
