@@ -89,6 +89,7 @@ def rules(ctx, code, config_path):
 
 
 def _print_rules(code, config_path) -> int:
+    from templates.labels import level_label
     from validators.rules import rules_for
     RULES = rules_for(load_config_or_exit(config_path))
 
@@ -98,7 +99,7 @@ def _print_rules(code, config_path) -> int:
     if code is None:
         from rich.cells import cell_len      # display width: a CJK character takes two columns
         table = [("代码", "级别", "名称", "适用", "消息")] + [
-            (r.code, "错误" if r.severity == "error" else "提醒", r.name, applies_to(r), r.message)
+            (r.code, level_label(r.severity), r.name, applies_to(r), r.message)
             for r in RULES.values()]
         widths = [max(cell_len(row[i]) for row in table) for i in range(4)]
         for *padded, message in table:
@@ -108,7 +109,7 @@ def _print_rules(code, config_path) -> int:
     rule = RULES.get(code.upper())
     if rule is None:
         raise UsageProblem(f"没有规则 {code}。运行 fenjie rules 查看全部规则。")
-    level = "错误" if rule.severity == "error" else "提醒（不影响通过）"
+    level = level_label(rule.severity, explained=True)
     click.echo(f"{rule.code} ({rule.name})  {level}")
     click.echo(f"消息：{rule.message}")
     click.echo(f"适用：{applies_to(rule)}")

@@ -29,6 +29,7 @@ from starlette.templating import Jinja2Templates
 
 from templates.config import Config
 from templates.kinds import get_kind, kinds_for
+from templates.labels import FINDING_COLUMNS, STATUS_LABELS, level_label, status_label
 from server.checker import CheckPool
 from server.rounds import RoundProblem, open_round, township_template
 from server.store import Round, Store, Upload, safe_file_name, suffix_of
@@ -42,8 +43,6 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"referrer-policy", b"no-referrer"),
                     (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                     (b"cache-control", b"no-store")]
-STATUS_ZH = {"ok": "通过", "invalid": "有错", "unreadable": "无法读取", "missing": "未报送"}
-LEVEL_ZH = {"error": "错误", "warning": "提醒"}
 
 
 class Problem(Exception):
@@ -219,6 +218,7 @@ def create_app(config: Config, data: str | Path, *, workers: int = 2, time_limit
     app.state.check_locks = defaultdict(asyncio.Lock)
     pages = Jinja2Templates(directory=HERE / "pages")
     pages.env.filters["when"] = lambda text: (text or "").replace("T", " ")[:19]
+    pages.env.globals.update(status_labels=STATUS_LABELS, column_labels={c.key: c.label for c in FINDING_COLUMNS})
     app.state.pages = pages
     app.add_middleware(BodyLimit, limit=limits.max_bytes)
     app.add_middleware(SecurityHeaders)
@@ -293,14 +293,14 @@ def county_round(request: Request) -> Round:
 
 
 def finding_rows(result) -> list[dict]:
-    return [{"where": location(result, f), "code": f.code, "level": LEVEL_ZH.get(f.severity, f.severity),
+    return [{"where": location(result, f), "code": f.code, "level": level_label(f.severity),
              "severity": f.severity, "message": f.message, "value": f.value, "suggestion": f.suggestion}
             for f in result.findings]
 
 
 def upload_view(upload: Upload) -> dict:
     return {"id": upload.id, "file_name": upload.file_name, "received": upload.received,
-            "status": upload.status, "status_zh": STATUS_ZH[upload.status], "errors": upload.errors,
+            "status": upload.status, "status_zh": status_label(upload.status), "errors": upload.errors,
             "warnings": upload.warnings, "findings": finding_rows(upload.result)}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -22,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from templates.config import BUILTIN_COLLECTIVES, Config
 from templates.identity import IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
+from templates.labels import (ALARM_COLOR, CHECK_COLOR, OK_COLOR, QUIET_TEXT_COLOR, TEXT_IN_NUMBER_COLOR,
+                              solid_fill)
 from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET,
                               FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
@@ -39,10 +41,10 @@ BODY_SIZE = 12
 
 _THIN = Side(style="thin", color="000000")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-CHECK_FILL = PatternFill("solid", start_color="F2F2F2", end_color="F2F2F2")
-RED_FILL = PatternFill("solid", start_color="FF0000", end_color="FF0000")
-GREEN_FILL = PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")
-TEXT_IN_NUMBER_FILL = PatternFill("solid", start_color="FFC000", end_color="FFC000")
+CHECK_FILL = solid_fill(CHECK_COLOR)
+RED_FILL = solid_fill(ALARM_COLOR)
+GREEN_FILL = solid_fill(OK_COLOR)
+TEXT_IN_NUMBER_FILL = solid_fill(TEXT_IN_NUMBER_COLOR)
 UNLOCKED = Protection(locked=False)
 
 
@@ -269,7 +271,7 @@ def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) ->
         put(sheet.cell(row, key_col), label)
         sheet.row_dimensions[row].height = 22
     note = put(sheet.cell(layout.check_note_row, 1), CHECK_NOTE)
-    note.font = text_font(FONT_BODY, BODY_SIZE - 2, color="595959")
+    note.font = text_font(FONT_BODY, BODY_SIZE - 2, color=QUIET_TEXT_COLOR)
     note.alignment = Alignment(horizontal="left", vertical="center")
     sheet.merge_cells(f"A{layout.check_note_row}:{layout.last_letter}{layout.check_note_row}")
     for column in plan.kind.summed_columns:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from templates.config import Config
 from templates.kinds import TableKind
+from templates.labels import status_label
 from validators.engine import latest_clean
 from validators.findings import BatchResult, FileResult
 
@@ -18,7 +19,7 @@ OK = "ok"
 INVALID = "invalid"
 DUPLICATE = "duplicate"
 MISSING = "missing"
-STATUS_ZH = {OK: "通过", INVALID: "有错", DUPLICATE: "重复报送", MISSING: "未报送"}
+STATUSES = (OK, INVALID, DUPLICATE, MISSING)
 OTHER_ROUND = ("S004", "S005")
 
 
@@ -154,15 +155,15 @@ def summary_lines(merged: Consolidation) -> list[str]:
     """What `fenjie merge` prints: counts, who is missing or flagged, and the county totals."""
     from validators.numbers import format_number
 
-    counts = {status: sum(line.status == status for line in merged.lines) for status in STATUS_ZH}
+    counts = "，".join(f"{status_label(status)} {sum(line.status == status for line in merged.lines)}"
+                      for status in STATUSES)
     party = "单位" if merged.kind.rows_from == "units" else "乡镇"
-    lines = [f"汇总 {len(merged.lines)} 个{party}：通过 {counts[OK]}，有错 {counts[INVALID]}，"
-             f"重复报送 {counts[DUPLICATE]}，未报送 {counts[MISSING]}。"]
+    lines = [f"汇总 {len(merged.lines)} 个{party}：{counts}。"]
     if merged.missing:
         lines.append(f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}")
     for line in merged.flagged:
         counted = "已计入合计" if line.counted else "未计入合计"
-        lines.append(f"{STATUS_ZH[line.status]}：{line.township}（{line.note}；{counted}）")
+        lines.append(f"{status_label(line.status)}：{line.township}（{line.note}；{counted}）")
     for result in merged.stray:
         lines.append(f"未能对应到{party}：{Path(result.path).name}（错误 {result.errors} 个）")
     for column in merged.kind.summed_columns:

@@ -29,12 +29,12 @@ from dataclasses import dataclass, replace
 
 from validators.findings import Finding
 from templates.cells import a1
+from templates.labels import LEVEL_COLORS, note_text
 from xladdin.cells import Cell, chunks, joined_address, parse_a1, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 
 MARKS_SHEET = "fenjie_marks"
-FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}     # Excel's own 差 / 中性 fills
-SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
+FILLS = {level: "#" + color for level, color in LEVEL_COLORS.items()}     # as xlwings takes them
 MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
 MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most
 MAX_FILL_WRITES = 120   # round trips spent finding the cells a protected sheet refuses, at most
@@ -264,7 +264,7 @@ class WindowsPainter:
                 if color is None:
                     interior.ColorIndex = XL_NONE
                 else:
-                    interior.Color = _bgr(color)
+                    interior.Color = bgr(color)
             except Exception:
                 if len(group) == 1 or self.writes >= MAX_FILL_WRITES:
                     refused.update(group)
@@ -336,7 +336,7 @@ def _halves(group: list[Cell]) -> list[list[Cell]]:
     return [group[:middle], group[middle:]]
 
 
-def _bgr(color: str) -> int:
+def bgr(color: str) -> int:
     """"#RRGGBB" -> Excel's Color (red + green * 256 + blue * 65536)."""
     red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
     return red + green * 256 + blue * 65536
@@ -365,16 +365,6 @@ def bad_cells(findings: list[Finding], sheet_name: str) -> dict[Cell, list[Findi
         if cell is not None and finding.sheet in (None, sheet_name):
             cells[cell].append(finding)
     return dict(cells)
-
-
-def note_text(findings: list[Finding]) -> str:
-    lines = ["fenjie 校验："]
-    for f in findings:
-        line = f"[{SEVERITY_ZH.get(f.severity, f.severity)} {f.code}] {f.message}"
-        if f.suggestion not in (None, ""):
-            line += f"（建议：{f.suggestion}）"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 @dataclass

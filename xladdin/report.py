@@ -1,22 +1,34 @@
 """The 校验结果 sheet and the alert: what one press found, in Chinese.
 
 The sheet is written in one block: a first line (when, which sheet, how many errors and
-warnings), a header, and one row per finding whose cell is a HYPERLINK formula that jumps to
-the cell (a formula, so the links cost no extra calls). The text columns are formatted as
-text first, so Excel keeps 原值 like "1,000" or " 22" exactly as the clerk typed them.
+warnings), then the findings sheet every fenjie output shares (templates.labels: header and one
+row per finding), whose 单元格 is a HYPERLINK formula that jumps to the cell (a formula, so the
+links cost no extra calls). The other columns are formatted as text first, so Excel keeps 原值
+like "1,000" or " 22" exactly as the clerk typed them. The first line stays above the header:
+it tells the next press that the sheet is the add-in's own.
 """
 from __future__ import annotations
 
+import ntpath
 from datetime import datetime
 
+from templates.cells import column_letter
+from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column,
+                              finding_row)
 from validators.findings import FileResult
 from xladdin.cells import parse_a1
-from xladdin.marks import SEVERITY_ZH
+from xladdin.marks import bgr
 
 RESULTS_SHEET = "校验结果"
-COLUMNS = ["单元格", "级别", "规则", "说明", "原值", "建议"]
+COLUMNS = list(FINDING_HEADERS)
 ALERT_TITLE = "分解表校验"
 SUMMARY_START = "校验时间"
+HEADER_ROW = 2
+_CELL = finding_column("cell")
+_LAST = column_letter(len(COLUMNS))
+_TEXT_AREAS = ",".join(           # every column but 单元格 (its formulas must stay formulas)
+    f"{column_letter(first)}{{top}}:{column_letter(last)}{{bottom}}"
+    for first, last in ((1, _CELL - 1), (_CELL + 1, len(COLUMNS))) if first <= last)
 
 
 def counts(result: FileResult) -> str:
@@ -34,13 +46,15 @@ def link_formula(sheet: str, cell: str) -> str:
 
 
 def result_rows(result: FileResult, sheet_name: str, when: datetime) -> list[list]:
-    rows: list[list] = [[summary_line(result, sheet_name, when), None, None, None, None, None],
+    """The sheet's cells: the first line, the header and one row per finding ("" for empty)."""
+    file = ntpath.basename(result.path) if result.path else None     # a Windows or a POSIX path
+    rows: list[list] = [[summary_line(result, sheet_name, when)] + [None] * (len(COLUMNS) - 1),
                         list(COLUMNS)]
     for f in result.findings:
-        linked = parse_a1(f.cell) is not None and f.sheet in (None, sheet_name)
-        cell = link_formula(sheet_name, f.cell) if linked else (f.cell or "")
-        rows.append([cell, SEVERITY_ZH.get(f.severity, f.severity), f.code, f.message,
-                     f.value or "", f.suggestion or ""])
+        row = ["" if v is None else v for v in finding_row(f, file, result.scope, sheet_name)]
+        if parse_a1(f.cell) is not None and f.sheet in (None, sheet_name):
+            row[_CELL - 1] = link_formula(sheet_name, f.cell)
+        rows.append(row)
     return rows
 
 
@@ -53,23 +67,41 @@ def foreign_results_sheet(workbook) -> bool:
     return not (isinstance(first, str) and first.startswith(SUMMARY_START))
 
 
+def _widths() -> dict[float, str]:
+    """Width -> the columns of that width as one multi-area address ("A1,H1"): one call each."""
+    groups: dict[float, list[str]] = {}
+    for col, column in enumerate(FINDING_COLUMNS, start=1):
+        groups.setdefault(column.width, []).append(f"{column_letter(col)}1")
+    return {width: ",".join(cells) for width, cells in groups.items()}
+
+
 def write_results(workbook, rows: list[list]) -> None:
-    """Clear 校验结果 (made beforehand by the press) and write `rows` into it."""
+    """Clear 校验结果 (made beforehand by the press) and write `rows` into it.
+
+    On Windows the columns get the findings sheet's widths; the remote engine cannot set a
+    width, so there (and on macOS, where each call is an Apple event) they are fitted instead."""
     sheet = workbook.get(RESULTS_SHEET)
     last_row, last_col = len(rows), len(COLUMNS)
+    header = f"A{HEADER_ROW}:{_LAST}{HEADER_ROW}"
     if workbook.windows:
         api = sheet.api
         api.Cells.Clear()
-        api.Range(f"B2:F{last_row}").NumberFormat = "@"
-        api.Range(f"A1:F{last_row}").Value = [[("" if v is None else v) for v in row] for row in rows]
-        api.Range("A2:F2").Font.Bold = True
-        api.Range(f"A2:F{last_row}").Columns.AutoFit()
+        api.Range(_TEXT_AREAS.format(top=HEADER_ROW, bottom=last_row)).NumberFormat = "@"
+        for width, address in _widths().items():
+            api.Range(address).ColumnWidth = width
+        api.Range(f"{column_letter(finding_column('message'))}{HEADER_ROW}:"
+                  f"{column_letter(finding_column('message'))}{last_row}").WrapText = True
+        api.Range(f"A1:{_LAST}{last_row}").Value = [[("" if v is None else v) for v in row] for row in rows]
+        api.Range(header).Font.Bold = True
+        api.Range(header).Interior.Color = bgr("#" + HEADER_COLOR)
         return
     sheet.clear()
-    sheet.range((2, 2), (last_row, last_col)).number_format = "@"
+    for area in _TEXT_AREAS.format(top=HEADER_ROW, bottom=last_row).split(","):
+        sheet.range(area).number_format = "@"
     sheet.range((1, 1)).value = rows
-    sheet.range((2, 1), (2, last_col)).font.bold = True
-    sheet.range((2, 1), (last_row, last_col)).columns.autofit()
+    sheet.range(header).font.bold = True
+    sheet.range(header).color = "#" + HEADER_COLOR
+    sheet.range((HEADER_ROW, 1), (last_row, last_col)).columns.autofit()
 
 
 ALERT_LINES = 3

@@ -378,6 +378,7 @@ class Worksheet(_SheetBase):
         self.notes: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.formulas: dict[tuple[int, int], str] = {}
+        self.widths: dict[int, float] = {}
         self.hidden_rows: set[int] = set()
         self.protected = False
         self.formatting_allowed = False
@@ -619,6 +620,24 @@ class Range(CDispatch):
         self.sheet.check_format(self.cells())
         for cell in self.cells():
             self.sheet.formats[cell] = value
+
+    @property
+    def ColumnWidth(self):                         # noqa: N802
+        return self.sheet.widths.get(self.areas[0][1], 8.43)
+
+    @ColumnWidth.setter
+    def ColumnWidth(self, value):                  # noqa: N802
+        self.sheet.check_format(self.cells())
+        for _, c1, _, c2 in self.areas:            # every area's columns, as Excel does
+            self.sheet.widths.update({col: value for col in range(c1, c2 + 1)})
+
+    @property
+    def WrapText(self):                            # noqa: N802
+        return False
+
+    @WrapText.setter
+    def WrapText(self, value):                     # noqa: N802
+        self.sheet.check_format(self.cells())
 
     @property
     def Interior(self):                            # noqa: N802

@@ -17,20 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from templates.outputs import distinct_names
 from validators.findings import FileResult, Finding
-from validators.output.render import LEVEL_ZH, sheet_ref
 from templates.cells import put
-from validators.output.report import link
+from templates.labels import finding_column, level_color, note_text, solid_fill
+from validators.output.report import add_finding_row, finish_findings_sheet, start_findings_sheet
 
 AUTHOR = "fenjie"
 LIST_SHEET = "核对结果"
-ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
-WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
-LIST_HEADERS = ("工作表", "单元格", "规则", "级别", "说明", "原值", "建议")
-LIST_WIDTHS = (14, 8, 7, 6, 60, 16, 16)
 COPIED_AS_IS = (".xlsx", ".xlsm")
 
 # Note box geometry, in pixels: wide enough for ~24 Chinese characters a line.
@@ -80,19 +75,6 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def note_text(findings: list[Finding]) -> str:
-    parts = []
-    for f in findings:
-        line = f"{LEVEL_ZH.get(f.severity, f.severity)} {f.code}：{f.message}"
-        extra = []
-        if f.value not in (None, ""):
-            extra.append(f"原值：{f.value}")
-        if f.suggestion not in (None, ""):
-            extra.append(f"建议：{f.suggestion}")
-        parts.append(line + ("\n" + "；".join(extra) if extra else ""))
-    return "\n".join(parts)
-
-
 def note_size(text: str) -> tuple[int, int]:
     """(width, height) in pixels for a note showing all of `text` without scrolling."""
     per_line = NOTE_CHARS_PER_LINE * 2
@@ -138,7 +120,7 @@ def _mark_cells(wb, result: FileResult) -> None:
             target = _anchor_cell(ws, coordinate)
         except ValueError:        # not an A1 address; the list sheet still shows it
             continue
-        fill = ERROR_FILL if any(f.is_error for f in findings) else WARNING_FILL
+        fill = solid_fill(level_color("error" if any(f.is_error for f in findings) else "warning"))
         ws[coordinate].fill = fill
         target.fill = fill
         target.comment = make_note(findings, target.comment)
@@ -153,27 +135,18 @@ def _unique_title(wb, title: str) -> str:
 
 
 def _list_sheet(wb, result: FileResult) -> None:
-    from openpyxl.utils import get_column_letter
+    """核对结果: the findings sheet of every output (templates.labels), cells linked in the copy."""
     ws = wb.create_sheet(_unique_title(wb, LIST_SHEET))
     ws.sheet_view.tabSelected = False
-    for col, (text, width) in enumerate(zip(LIST_HEADERS, LIST_WIDTHS), start=1):
-        put(ws.cell(row=1, column=col), text).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
+    start_findings_sheet(ws)
     table_sheet = _table_sheet(wb, result).title
     for f in result.findings:
-        row = ws.max_row + 1
         sheet = f.sheet or table_sheet
-        values = (sheet, f.cell, f.code, LEVEL_ZH.get(f.severity, f.severity), f.message,
-                  f.value, f.suggestion)
-        for col, value in enumerate(values, start=1):
-            put(ws.cell(row=row, column=col), value)
-        ws.cell(row=row, column=5).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(row=row, column=4).fill = ERROR_FILL if f.is_error else WARNING_FILL
-        if f.cell and sheet in wb.sheetnames:
-            link(ws.cell(row=row, column=2), None, f"{sheet_ref(sheet)}!{f.cell}")
+        add_finding_row(ws, f, file=Path(result.path).name, township=result.scope, sheet=table_sheet,
+                        link_cell=sheet in wb.sheetnames)
     if not result.findings:
-        put(ws.cell(row=2, column=5), "没有发现问题。")
+        put(ws.cell(row=2, column=finding_column("message")), "没有发现问题。")
+    finish_findings_sheet(ws)
 
 
 def annotate_workbook(wb, result: FileResult) -> None:

@@ -9,13 +9,12 @@ import os
 import re
 from pathlib import Path
 
-from validators.findings import ERROR, BatchResult, FileResult, Finding
+from templates.labels import level_label, status_label
+from validators.findings import BatchResult, FileResult, Finding
 
 Span = tuple[str, str | None]
 Line = tuple[Span, ...]
 
-LEVEL_ZH = {ERROR: "错误", "warning": "提醒"}
-STATUS_ZH = {"ok": "通过", "invalid": "有错", "unreadable": "无法读取"}
 _QUOTE_SHEET = set(" !:'()-+,;&=@#")
 CLIP_AT = 60            # characters of a value shown on the terminal; JSON and Excel keep it whole
 MESSAGE_CLIP_AT = 400   # a whole message, whatever long text it still holds
@@ -82,7 +81,7 @@ def finding_line(result: FileResult, finding: Finding, base: Path | None = None)
     where = location(result, finding)
     head = f"{display_path(result.path, base)}:{where + ':' if where else ''} "
     code_style = "bold red" if finding.is_error else "bold yellow"
-    code = finding.code if finding.is_error else f"{finding.code}（提醒）"
+    code = finding.code if finding.is_error else f"{finding.code}（{level_label(finding.severity)}）"
     spans: list[Span] = [(one_line(head), "bold"), (code, code_style),
                          (" " + one_line(clipped_message(finding)), None)]
     note = value_note(finding)
@@ -95,21 +94,23 @@ def batch_lines(batch: BatchResult, base: Path | None = None) -> list[Line]:
     """What the batch as a whole lacks: townships with no file, townships with several."""
     lines: list[Line] = []
     if batch.missing:
-        lines.append(((f"未报送（{len(batch.missing)}）：", "bold red"), ("、".join(batch.missing), None)))
+        lines.append(((f"{status_label('missing')}（{len(batch.missing)}）：", "bold red"),
+                      ("、".join(batch.missing), None)))
     for township, paths in batch.duplicates.items():
         files = "、".join(display_path(p, base) for p in paths)
         counted = batch.counted.get(township)
         which = f"计入无错的最新一份 {Path(counted).name}" if counted else "没有一份无错"
-        lines.append((("重复报送：", "bold yellow"), (f"{township}（{len(paths)} 份：{files}；{which}）", None)))
+        lines.append(((f"{status_label('duplicate')}：", "bold yellow"), (f"{township}（{len(paths)} 份：{files}；{which}）", None)))
     return lines
 
 
 def summary_line(batch: BatchResult) -> Line:
     s = batch.summary()
-    text = (f"共 {s['files']} 个文件：通过 {s['ok']}，有错 {s['invalid']}，无法读取 {s['unreadable']}；"
-            f"错误 {s['errors']} 个，提醒 {s['warnings']} 个")
+    statuses = "，".join(f"{status_label(status)} {s[status]}" for status in ("ok", "invalid", "unreadable"))
+    text = (f"共 {s['files']} 个文件：{statuses}；"
+            f"{level_label('error')} {s['errors']} 个，{level_label('warning')} {s['warnings']} 个")
     if batch.missing:
-        text += f"；未报送 {len(batch.missing)} 个"
+        text += f"；{status_label('missing')} {len(batch.missing)} 个"
     style = "bold red" if batch.has_errors else "bold green"
     return ((text + "。", style),)
 

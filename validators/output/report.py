@@ -10,31 +10,26 @@ import os
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from templates.cells import put
 from templates.kinds import find_kind
-from validators.output.render import LEVEL_ZH, STATUS_ZH, display_path, sheet_ref
-from validators.findings import BatchResult, FileResult, Finding
+from templates.labels import (FINDING_HEADERS, FINDING_WIDTHS, HEADER_COLOR, LINK_COLOR, STATUS_COLORS,
+                              finding_column, finding_row, level_color, solid_fill, status_label)
+from validators.output.render import display_path, sheet_ref
+from validators.findings import BatchResult, Finding
 from validators.rules import RULES
 
 SUMMARY_SHEET = "汇总"
 FINDINGS_SHEET = "问题清单"
 SUMMARY_HEADERS = ("文件", "乡镇", "类型", "状态", "错误数", "提醒数", "备注")
-FINDINGS_HEADERS = ("文件", "工作表", "单元格", "规则", "级别", "说明", "原值", "建议")
 SUMMARY_WIDTHS = (40, 12, 24, 10, 8, 8, 36)
-FINDINGS_WIDTHS = (36, 14, 8, 7, 6, 60, 16, 16)
 
-NOT_SUBMITTED = "未报送"
-
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-STATUS_FILLS = {"通过": PatternFill("solid", fgColor="C6EFCE"),
-                "有错": PatternFill("solid", fgColor="FFC7CE"),
-                "无法读取": PatternFill("solid", fgColor="FFC7CE"),
-                NOT_SUBMITTED: PatternFill("solid", fgColor="FFC7CE")}
-LINK_FONT = Font(color="0563C1", underline="single")
+HEADER_FILL = solid_fill(HEADER_COLOR)
+LINK_FONT = Font(color=LINK_COLOR, underline="single")
+_CELL, _FILE, _LEVEL, _MESSAGE = (finding_column(key) for key in ("cell", "file", "level", "message"))
 
 
 def link_target(file_path: str, report_dir: Path) -> str:
@@ -90,55 +85,65 @@ def _summary_sheet(ws, batch: BatchResult, report_dir: Path, base: Path | None):
     _header(ws, SUMMARY_HEADERS, SUMMARY_WIDTHS)
     notes = _duplicate_notes(batch)
     for result in batch.files:
-        status = STATUS_ZH[result.status]
-        row = [display_path(result.path, base), result.scope, _kind_title(result.kind), status,
-               result.errors, result.warnings, notes.get(result.path)]
+        row = [display_path(result.path, base), result.scope, _kind_title(result.kind),
+               status_label(result.status), result.errors, result.warnings, notes.get(result.path)]
         ws.append([None] * len(row))
         r = ws.max_row
         for col, value in enumerate(row, start=1):
             put(ws.cell(row=r, column=col), value)
         link(ws.cell(row=r, column=1), link_target(result.path, report_dir))
-        ws.cell(row=r, column=4).fill = STATUS_FILLS[status]
+        ws.cell(row=r, column=4).fill = solid_fill(STATUS_COLORS[result.status])
     for township in batch.missing:
         ws.append([None] * len(SUMMARY_HEADERS))
         r = ws.max_row
         put(ws.cell(row=r, column=2), township)
-        put(ws.cell(row=r, column=4), NOT_SUBMITTED).fill = STATUS_FILLS[NOT_SUBMITTED]
+        put(ws.cell(row=r, column=4), status_label("missing")).fill = solid_fill(STATUS_COLORS["missing"])
     _finish(ws, len(SUMMARY_HEADERS))
 
 
-def _finding_row(ws, result: FileResult | None, finding: Finding, report_dir: Path,
-                 base: Path | None):
-    sheet = finding.sheet or (result.sheet if result else None)
-    row = [display_path(result.path, base) if result else None, sheet, finding.cell,
-           finding.code, LEVEL_ZH.get(finding.severity, finding.severity), finding.message,
-           finding.value, finding.suggestion]
-    ws.append([None] * len(row))
+# -- the findings sheet: the one layout of templates.labels, in every output -------------------
+
+def start_findings_sheet(ws) -> None:
+    """The header row of FINDING_COLUMNS, frozen, with the columns' widths."""
+    _header(ws, FINDING_HEADERS, FINDING_WIDTHS)
+
+
+def add_finding_row(ws, finding: Finding, *, file: str | None = None, township: str | None = None,
+                    sheet: str | None = None, file_target: str | None = None,
+                    cell_target: str | None = None, link_cell: bool = True) -> int:
+    """Append `finding` as a row (templates.labels.finding_row). The file is linked to
+    `file_target`; the cell to its place in `cell_target` (None: in this workbook) unless
+    `link_cell` is false. Returns the row number."""
+    values = finding_row(finding, file, township, sheet)
+    ws.append([None] * len(values))
     r = ws.max_row
-    for col, value in enumerate(row, start=1):
+    for col, value in enumerate(values, start=1):
         put(ws.cell(row=r, column=col), value)
-    ws.cell(row=r, column=6).alignment = Alignment(wrap_text=True, vertical="top")
-    if result is None:
-        return
-    target = link_target(result.path, report_dir)
-    link(ws.cell(row=r, column=1), target)
-    if finding.cell and sheet:
-        link(ws.cell(row=r, column=3), target, f"{sheet_ref(sheet)}!{finding.cell}")
-    if finding.is_error:
-        ws.cell(row=r, column=5).font = Font(color="C00000", bold=True)
+    ws.cell(row=r, column=_MESSAGE).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.cell(row=r, column=_LEVEL).fill = solid_fill(level_color(finding.severity))
+    if file_target:
+        link(ws.cell(row=r, column=_FILE), file_target)
+    where = finding.sheet or sheet
+    if link_cell and finding.cell and where:
+        link(ws.cell(row=r, column=_CELL), cell_target, f"{sheet_ref(where)}!{finding.cell}")
+    return r
+
+
+def finish_findings_sheet(ws) -> None:
+    _finish(ws, len(FINDING_HEADERS))
 
 
 def fill_findings_sheet(ws, batch: BatchResult, report_dir: Path, base: Path | None = None):
-    """Fill `ws` with one row per finding (FINDINGS_HEADERS), linked to file and cell."""
-    _header(ws, FINDINGS_HEADERS, FINDINGS_WIDTHS)
+    """Fill `ws` with one row per finding (templates.labels.FINDING_COLUMNS), linked to file and cell."""
+    start_findings_sheet(ws)
     for result in batch.files:
+        target = link_target(result.path, report_dir)
         for finding in result.findings:
-            _finding_row(ws, result, finding, report_dir, base)
+            add_finding_row(ws, finding, file=display_path(result.path, base), township=result.scope,
+                            sheet=result.sheet, file_target=target, cell_target=target)
     for township in batch.missing:
-        _finding_row(ws, None, RULES["S001"].finding(name=township), report_dir, base)
-    _finish(ws, len(FINDINGS_HEADERS))
-
-
+        add_finding_row(ws, RULES["S001"].finding(name=township), township=township)
+    finish_findings_sheet(ws)
 
 
 def build_report(batch: BatchResult, report_dir: Path, base: Path | None = None) -> Workbook:

@@ -2,7 +2,8 @@
 
 Three sheets: 汇总表 in the county template's own layout and look (附件, title, 单位 line,
 two-row header, 合计 with live formulas, print setup), 图表 with a native bar chart of the main
-column against the targets, and 校验明细 with every finding (the `fenjie check --report` sheet).
+column against the targets, and 校验明细 with every finding (the findings sheet of templates.labels, as in
+`fenjie check --report`).
 Positions come from SummaryLayout; styling from templates.writer, so the two stay alike.
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,7 +26,9 @@ from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BO
 from templates.outputs import os_error_zh, save_output
 from templates.xlsx_cache import store_results
 from templates.cells import column_letter, put
-from validators.merge import DUPLICATE, INVALID, MISSING, OK, STATUS_ZH, Consolidation, TownshipLine
+from templates.labels import (ERROR_COLOR, ERROR_TEXT_COLOR, FLAGGED_TEXT_COLOR, MISSING_TEXT_COLOR,
+                              QUIET_TEXT_COLOR, WARNING_COLOR, solid_fill, status_label)
+from validators.merge import DUPLICATE, INVALID, MISSING, OK, Consolidation, TownshipLine
 from validators.output.report import fill_findings_sheet
 
 SUMMARY_SHEET = "汇总表"
@@ -35,10 +38,10 @@ PARTS = ("报送", "下达", "差额")          # the three sub-columns under ea
 COUNTED = {True: "是", False: "否"}
 NOTE_WIDTH = 44
 RATE_FORMAT = "0.0%"
-MISSING_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")
-MISSING_FONT_COLOR = "9C0006"
-FLAGGED_FILL = PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")
-NOTE_COLOR = {"missing": "C00000", "flagged": "9C5700", "stray": "9C5700", "plain": "595959"}
+MISSING_FILL = solid_fill(ERROR_COLOR)
+FLAGGED_FILL = solid_fill(WARNING_COLOR)
+NOTE_COLOR = {"missing": ERROR_TEXT_COLOR, "flagged": FLAGGED_TEXT_COLOR, "stray": FLAGGED_TEXT_COLOR,
+              "plain": QUIET_TEXT_COLOR}
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[s
         lines.append(("missing", f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}"))
     if merged.flagged:
         how = "已计入合计（--include-invalid）" if merged.include_invalid else "未计入合计"
-        names = "、".join(f"{line.township}（{STATUS_ZH[line.status]}，{line.errors} 个错误）"
+        names = "、".join(f"{line.township}（{status_label(line.status)}，{line.errors} 个错误）"
                           for line in merged.flagged)
         lines.append(("flagged", f"有错或重复报送，{how}（{len(merged.flagged)}）：{names}"))
     if merged.stray:
@@ -150,7 +153,7 @@ def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[s
 
 def _stray_reason(result) -> str:
     if result.unreadable:
-        return "无法读取"
+        return status_label("unreadable")
     if result.scope:
         return f"「{result.scope}」不在本县乡镇名单中"
     if result.sheet is None:
@@ -264,7 +267,7 @@ def _write_line(sheet: Worksheet, line: TownshipLine, row: int, layout: SummaryL
     """One township's row; returns what its formulas evaluate to."""
     fill = MISSING_FILL if line.status == MISSING else (
         FLAGGED_FILL if line.status in (INVALID, DUPLICATE) else None)
-    color = MISSING_FONT_COLOR if line.status == MISSING else None
+    color = MISSING_TEXT_COLOR if line.status == MISSING else None
 
     def cell(col, value, **options):
         return _body_cell(sheet, row, col, value, fill=fill, color=color, **options)
@@ -284,7 +287,7 @@ def _write_line(sheet: Worksheet, line: TownshipLine, row: int, layout: SummaryL
                 formula=True)
     rate.number_format = RATE_FORMAT
     results[rate.coordinate] = _blank_if_none(line.rate(main))
-    cell(layout.status_col, STATUS_ZH[line.status], bold=line.status != OK)
+    cell(layout.status_col, status_label(line.status), bold=line.status != OK)
     cell(layout.counted_col, COUNTED[line.counted])
     cell(layout.note_col, line.note, horizontal="left")
     sheet.row_dimensions[row].height = max(22, 16 * lines_needed(line.note, NOTE_WIDTH) + 4)
@@ -349,7 +352,7 @@ def _add_difference_colours(sheet: Worksheet, layout: SummaryLayout) -> None:
         cells = f"{letter}{layout.first_row}:{letter}{last}"
         first = f"{letter}{layout.first_row}"
         sheet.conditional_formatting.add(cells, FormulaRule(
-            formula=[f"AND(ISNUMBER({first}),{first}<>0)"], font=Font(color="C00000", bold=True)))
+            formula=[f"AND(ISNUMBER({first}),{first}<>0)"], font=Font(color=ERROR_TEXT_COLOR, bold=True)))
 
 
 def _write_notes(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout, source) -> None:
@@ -377,7 +380,7 @@ def _write_chart_sheet(sheet: Worksheet, merged: Consolidation, layout: SummaryL
     title = f"各乡镇{main.header}：报送与下达" if merged.has_assigned else f"各乡镇{main.header}（报送）"
     put(sheet.cell(1, 1), summary_title(merged)).font = text_font(FONT_TITLE, 16)
     put(sheet.cell(2, 1), f"数据来自“{SUMMARY_SHEET}”工作表，改动汇总表后图表随之更新。").font = \
-        text_font(FONT_BODY, BODY_SIZE - 1, color="595959")
+        text_font(FONT_BODY, BODY_SIZE - 1, color=QUIET_TEXT_COLOR)
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
