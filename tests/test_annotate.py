@@ -7,11 +7,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
+from templates.labels import ERROR_COLOR, FINDING_HEADERS, WARNING_COLOR
 from tests.sheets import grain_rows
-from validators.output.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, Grid, annotate_file, copy_name,
+from validators.output.annotate import (LIST_SHEET, Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
 from validators.rules import RULES
+
+
+ERROR_RGB, WARNING_RGB = "00" + ERROR_COLOR, "00" + WARNING_COLOR
 
 
 def write_grain(path: Path, rows=None) -> Path:
@@ -50,10 +54,10 @@ def test_copy_marks_cells_and_leaves_the_original_byte_identical(tmp_path):
 
     wb = load_workbook(done.copy)
     ws = wb["Sheet1"]
-    assert ws["B5"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb
-    assert ws["A6"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
-    assert ws["D21"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb    # an error outranks a warning
-    assert ws["C5"].fill.fgColor.rgb != ERROR_FILL.fgColor.rgb     # good cells untouched
+    assert ws["B5"].fill.fgColor.rgb == ERROR_RGB
+    assert ws["A6"].fill.fgColor.rgb == WARNING_RGB
+    assert ws["D21"].fill.fgColor.rgb == ERROR_RGB    # an error outranks a warning
+    assert ws["C5"].fill.fgColor.rgb != ERROR_RGB     # good cells untouched
     assert ws["B5"].value == 22.0                                  # values are not changed
     note = ws["B5"].comment
     assert note.author == "fenjie"
@@ -61,10 +65,10 @@ def test_copy_marks_cells_and_leaves_the_original_byte_identical(tmp_path):
     assert "T001" in ws["D21"].comment.text and "P001" in ws["D21"].comment.text
 
     listing = [list(r) for r in wb[LIST_SHEET].iter_rows(values_only=True)]
-    assert listing[0] == ["工作表", "单元格", "规则", "级别", "说明", "原值", "建议"]
-    assert ["Sheet1", None, "R001", "错误", "缺少「南湖洲镇」这一行", None, None] in listing
+    assert tuple(listing[0]) == FINDING_HEADERS
+    assert ["新泉镇.xlsx", None, "Sheet1", None, "R001", "错误", "缺少「南湖洲镇」这一行", None, None] in listing
     assert len(listing) == 6
-    assert wb[LIST_SHEET]["B2"].hyperlink.location == "Sheet1!B5"
+    assert wb[LIST_SHEET]["D2"].hyperlink.location == "Sheet1!B5"
     assert wb.active.title == "Sheet1"
 
 
@@ -119,7 +123,7 @@ def test_an_existing_note_is_kept_and_merged_cells_take_the_note_on_their_first_
     assert "N007" in ws["C5"].comment.text and "镇里说明：含复种" in ws["C5"].comment.text
     assert "张三" in ws["C5"].comment.text
     assert "F004" in ws["A2"].comment.text
-    assert ws["A2"].fill.fgColor.rgb == WARNING_FILL.fgColor.rgb
+    assert ws["A2"].fill.fgColor.rgb == WARNING_RGB
 
 
 def test_csv_becomes_an_xlsx_copy_of_its_values_with_text_kept_as_text(tmp_path):
@@ -136,7 +140,7 @@ def test_csv_becomes_an_xlsx_copy_of_its_values_with_text_kept_as_text(tmp_path)
     ws = wb.worksheets[0]
     assert ws["A2"].value == "东塘镇"
     assert ws["B2"].value == "=1+1" and ws["B2"].data_type == "s"
-    assert ws["B2"].fill.fgColor.rgb == ERROR_FILL.fgColor.rgb and "N007" in ws["B2"].comment.text
+    assert ws["B2"].fill.fgColor.rgb == ERROR_RGB and "N007" in ws["B2"].comment.text
 
 
 def test_copy_names_never_collide():

@@ -191,7 +191,7 @@ def test_report_and_annotated_copies(returns, tmp_path):
     report = load_workbook(tmp_path / "结果" / "核对报告.xlsx")
     statuses = {r[0]: r[3] for r in report["汇总"].iter_rows(min_row=2, values_only=True)}
     assert statuses == {"报送/bad.xlsx": "有错", "报送/clean.xlsx": "通过"}
-    first = report["问题清单"]["C2"]
+    first = report["问题清单"]["D2"]
     assert first.value == "B5" and first.hyperlink.target == "../报送/bad.xlsx"
     assert first.hyperlink.location == "Sheet1!B5"
 

@@ -144,10 +144,10 @@ def test_duplicates_and_stray_files_are_flagged_and_left_out(county, tmp_path):
     assert "未能对应到乡镇的文件（2）：报表.xlsx（无法确定报送乡镇）、看不懂.xlsx（无法读取）" in notes
     findings = openpyxl.load_workbook(out)[FINDINGS_SHEET]
     rows = list(findings.iter_rows(min_row=2, values_only=True))
-    codes = [r[3] for r in rows]
+    codes = [r[4] for r in rows]
     assert codes.count("S002") == 2 and "F001" in codes and "S001" in codes
     # a village sheet nobody can place cannot be checked against the county table: an error
-    assert [r[0] for r in rows if r[3] == "S007"] == [str(folder / "报表.xlsx")]
+    assert [r[0] for r in rows if r[4] == "S007"] == [str(folder / "报表.xlsx")]
 
     included = run(folder, "--config", CONFIG, "--from", table, "--include-invalid", "-o", tmp_path / "all.xlsx")
     assert f"粮食总面积：报送合计 {118 - assigned['岭北镇']['grain_area']:g}" in included.output

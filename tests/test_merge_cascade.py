@@ -29,7 +29,7 @@ from validators.output.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
 from validators.engine import read_assigned
-from validators.output.report import FINDINGS_HEADERS
+from templates.labels import FINDING_HEADERS
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -258,13 +258,13 @@ def test_chart_refers_to_the_summary_ranges(cascade):
 def test_findings_sheet_has_every_finding_with_the_report_columns(cascade):
     sheet = openpyxl.load_workbook(cascade["out"])[FINDINGS_SHEET]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == FINDINGS_HEADERS
+    assert rows[0] == FINDING_HEADERS
     by_code = {}
     for row in rows[1:]:
-        by_code.setdefault(row[3], []).append(row)
-    assert any(MALFORMED in r[0] and r[6] == "8.4万亩" for r in by_code["N004"])
+        by_code.setdefault(row[4], []).append(row)
+    assert any(MALFORMED in r[0] and r[7] == "8.4万亩" for r in by_code["N004"])
     assert any(SHORT in r[0] for r in by_code["T003"])
-    assert [r[5] for r in by_code["S001"]] == [f"「{MISSING}」尚未报送"]
+    assert [(r[1], r[6]) for r in by_code["S001"]] == [(MISSING, f"「{MISSING}」尚未报送")]
 
 
 @pytest.mark.libreoffice

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from validators.findings import BatchResult, FileResult, Finding
 from validators.output.render import display_path, json_document, plain, text_lines
-from validators.output.report import FINDINGS_HEADERS, SUMMARY_HEADERS, write_report
+from templates.labels import FINDING_HEADERS
+from validators.output.report import SUMMARY_HEADERS, write_report
 from validators.rules import RULES
 
 HOSTILE = ("=HYPERLINK(\"http://evil\",\"点我\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)")
@@ -112,18 +113,19 @@ def test_report_summary_and_findings_sheets(tmp_path, monkeypatch):
     assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.page_setup.fitToHeight == 0
 
     frows = rows_of(findings)
-    assert tuple(frows[0]) == FINDINGS_HEADERS
-    assert frows[1] == ["returns/新泉镇.xlsx", "Sheet1", "B5", "N004", "错误",
+    assert tuple(frows[0]) == FINDING_HEADERS == ("文件", "乡镇", "工作表", "单元格", "规则", "级别",
+                                                  "说明", "原值", "建议")
+    assert frows[1] == ["returns/新泉镇.xlsx", "新泉镇", "Sheet1", "B5", "N004", "错误",
                         "单元格中写了单位「22万亩」，应只填数字 22", "22万亩", "22"]
-    assert frows[5][4] == "提醒"
-    assert frows[-1][:6] == [None, None, None, "S001", "错误", "「东塘镇」尚未报送"]
-    assert findings.freeze_panes == "A2" and findings.auto_filter.ref.startswith("A1:H")
+    assert frows[5][5] == "提醒"
+    assert frows[-1][:7] == [None, "东塘镇", None, None, "S001", "错误", "「东塘镇」尚未报送"]
+    assert findings.freeze_panes == "A2" and findings.auto_filter.ref.startswith("A1:I")
 
-    link = findings["C2"].hyperlink      # relative to the report's folder, to the very cell
+    link = findings["D2"].hyperlink      # relative to the report's folder, to the very cell
     assert (link.target, link.location) == ("../returns/新泉镇.xlsx", "Sheet1!B5")
     assert findings["A2"].hyperlink.target == "../returns/新泉镇.xlsx"
-    assert findings["C5"].hyperlink.location == "'数据 2'!C21"
-    assert findings["C3"].hyperlink is None            # R001 has no cell: a link to the file only
+    assert findings["D5"].hyperlink.location == "'数据 2'!C21"
+    assert findings["D3"].hyperlink is None            # R001 has no cell: a link to the file only
     assert findings["A3"].hyperlink.target == "../returns/新泉镇.xlsx"
     assert summary["A2"].hyperlink.target == "../returns/新泉镇.xlsx"
 
@@ -144,23 +146,24 @@ def test_report_never_writes_a_formula(tmp_path):
     assert summary["B2"].quotePrefix and summary["A2"].value == "=a.xlsx"
     assert summary["B3"].value == HOSTILE[0] and summary["B3"].data_type == "s"
     for row, text in enumerate(HOSTILE, start=2):
-        for col in ("F", "G", "H"):
+        for col in ("G", "H", "I"):
             cell = sheet[f"{col}{row}"]
             assert cell.value == text and cell.data_type == "s" and cell.quotePrefix
-    assert not sheet["B2"].quotePrefix              # ordinary text is left alone
+    assert sheet["B2"].value == HOSTILE[1] and sheet["B2"].quotePrefix
+    assert not sheet["C2"].quotePrefix              # ordinary text is left alone
 
 
 def test_report_links_are_relative_across_folders(tmp_path):
     elsewhere = tmp_path / "a" / "b.xlsx"
     batch = BatchResult([FileResult(str(elsewhere), sheet="S", findings=[n004(sheet="S")])])
     out = write_report(batch, tmp_path / "deep" / "er" / "r.xlsx")
-    link = load_workbook(out)["问题清单"]["C2"].hyperlink
+    link = load_workbook(out)["问题清单"]["D2"].hyperlink
     assert link.target == "../../a/b.xlsx" and link.location == "S!B5"
 
 
 def test_a_hash_in_a_file_name_does_not_cut_the_link(tmp_path):
     batch = BatchResult([FileResult(str(tmp_path / "新泉镇#2.xlsx"), sheet="S", findings=[n004(sheet="S")])])
-    link = load_workbook(write_report(batch, tmp_path / "r.xlsx"))["问题清单"]["C2"].hyperlink
+    link = load_workbook(write_report(batch, tmp_path / "r.xlsx"))["问题清单"]["D2"].hyperlink
     assert link.target == "新泉镇%232.xlsx" and link.location == "S!B5"
 
 

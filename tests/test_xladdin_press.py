@@ -17,6 +17,7 @@ from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
+from templates.labels import finding_column
 
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -92,7 +93,8 @@ def listed(book) -> list[tuple]:
     rows = list(book[RESULTS_SHEET].iter_rows(values_only=True))
     assert list(rows[1][:len(COLUMNS)]) == COLUMNS
     out = []
-    for cell, _, code, message, value, suggestion in (r[:6] for r in rows[2:]):
+    keys = ("cell", "code", "message", "value", "suggestion")
+    for cell, code, message, value, suggestion in ([r[finding_column(k) - 1] for k in keys] for r in rows[2:]):
         link = re.fullmatch(r'=HYPERLINK\("#\'[^\']+\'!([A-Z]+\d+)","([A-Z]+\d+)"\)', cell or "")
         if link:
             assert link.group(1) == link.group(2)
