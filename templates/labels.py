@@ -78,15 +78,15 @@ class FindingColumn:
 
 FINDING_COLUMNS = (
     FindingColumn("file", "文件", 36),
-    FindingColumn("township", "乡镇", 12),
+    FindingColumn("township", "乡镇", 14),
     FindingColumn("sheet", "工作表", 14),
     FindingColumn("cell", "单元格", 8),
-    FindingColumn("code", "规则", 7),
-    FindingColumn("level", "级别", 6),
+    FindingColumn("code", "规则", 8),
+    FindingColumn("level", "级别", 8),
     FindingColumn("message", "说明", 60),
     FindingColumn("value", "原值", 16),
     FindingColumn("suggestion", "建议", 16),
-)
+)     # few distinct widths: the 校验 button sets the columns of one width in one call to Excel
 FINDING_HEADERS = tuple(column.label for column in FINDING_COLUMNS)
 FINDING_WIDTHS = tuple(column.width for column in FINDING_COLUMNS)
 

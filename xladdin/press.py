@@ -164,6 +164,8 @@ def _prepare_output_sheets(workbook: Workbook) -> None:
             made.append(name)
             if name == marks.MARKS_SHEET:
                 marks.hide(workbook, sheet)
+            else:
+                report.set_widths(workbook, sheet)
     except Exception:
         settings.logger().exception("添加工作表失败")
         for name in reversed(made):

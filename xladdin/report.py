@@ -14,7 +14,7 @@ from datetime import datetime
 
 from templates.cells import column_letter
 from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column,
-                              finding_row)
+                              finding_row, level_label)
 from validators.findings import FileResult
 from xladdin.cells import parse_a1
 from xladdin.marks import bgr
@@ -32,7 +32,7 @@ _TEXT_AREAS = ",".join(           # every column but 单元格 (its formulas mus
 
 
 def counts(result: FileResult) -> str:
-    return f"错误 {result.errors} 处，提醒 {result.warnings} 处"
+    return f"{level_label('error')} {result.errors} 处，{level_label('warning')} {result.warnings} 处"
 
 
 def summary_line(result: FileResult, sheet_name: str, when: datetime) -> str:
@@ -75,11 +75,22 @@ def _widths() -> dict[float, str]:
     return {width: ",".join(cells) for width, cells in groups.items()}
 
 
-def write_results(workbook, rows: list[list]) -> None:
-    """Clear 校验结果 (made beforehand by the press) and write `rows` into it.
+def set_widths(workbook, sheet) -> None:
+    """Give a newly made 校验结果 the findings sheet's column widths (Windows). Clearing the sheet
+    on a later press keeps them, and any width the clerk changed since. The remote engine cannot
+    set a width and on macOS every call is an Apple event: there each press fits the columns."""
+    if not workbook.windows:
+        return
+    try:
+        for width, address in _widths().items():
+            sheet.api.Range(address).ColumnWidth = width
+    except Exception:           # narrower columns are untidy, not wrong: the press goes on
+        from xladdin.settings import logger
+        logger().warning("无法设置「%s」的列宽", RESULTS_SHEET, exc_info=True)
 
-    On Windows the columns get the findings sheet's widths; the remote engine cannot set a
-    width, so there (and on macOS, where each call is an Apple event) they are fitted instead."""
+
+def write_results(workbook, rows: list[list]) -> None:
+    """Clear 校验结果 (made beforehand by the press, set_widths) and write `rows` into it."""
     sheet = workbook.get(RESULTS_SHEET)
     last_row, last_col = len(rows), len(COLUMNS)
     header = f"A{HEADER_ROW}:{_LAST}{HEADER_ROW}"
@@ -87,13 +98,12 @@ def write_results(workbook, rows: list[list]) -> None:
         api = sheet.api
         api.Cells.Clear()
         api.Range(_TEXT_AREAS.format(top=HEADER_ROW, bottom=last_row)).NumberFormat = "@"
-        for width, address in _widths().items():
-            api.Range(address).ColumnWidth = width
-        api.Range(f"{column_letter(finding_column('message'))}{HEADER_ROW}:"
-                  f"{column_letter(finding_column('message'))}{last_row}").WrapText = True
+        message = column_letter(finding_column("message"))
+        api.Range(f"{message}{HEADER_ROW}:{message}{last_row}").WrapText = True
         api.Range(f"A1:{_LAST}{last_row}").Value = [[("" if v is None else v) for v in row] for row in rows]
-        api.Range(header).Font.Bold = True
-        api.Range(header).Interior.Color = bgr("#" + HEADER_COLOR)
+        heading = api.Range(header)
+        heading.Font.Bold = True
+        heading.Interior.Color = bgr("#" + HEADER_COLOR)
         return
     sheet.clear()
     for area in _TEXT_AREAS.format(top=HEADER_ROW, bottom=last_row).split(","):
