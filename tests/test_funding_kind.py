@@ -11,6 +11,7 @@ from cli.main import main
 from templates.config import load_config
 from tests.conftest import EXAMPLE, GAZETTE, ROOT
 from validators.engine import check_file
+from tests.support.addin_home import isolate_addin
 
 CONFIG = EXAMPLE / "fenjie.toml"
 
@@ -169,10 +170,7 @@ def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
 
 def test_the_check_button_knows_the_county_kind_through_its_config(tmp_path, monkeypatch):
     from tests.support.payload import run_press
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+    isolate_addin(monkeypatch, tmp_path, CONFIG)
 
     def misspell(sheet):
         sheet["B9"] = "城管执发局"

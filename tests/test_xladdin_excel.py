@@ -16,6 +16,7 @@ from validators.engine import check_file
 from xladdin import CALLER_FAILED
 from xladdin.marks import FILLS, MARKS_SHEET
 from xladdin.report import RESULTS_SHEET
+from tests.support.addin_home import isolate_addin
 
 CONFIG = EXAMPLE / "fenjie.toml"
 COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
@@ -25,15 +26,12 @@ RED, YELLOW = rgb_int(FILLS["error"][1:]), rgb_int(FILLS["warning"][1:])
 
 @pytest.fixture(autouse=True)
 def quiet_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("FENJIE_CONFIG", raising=False)
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    isolate_addin(monkeypatch, tmp_path)
 
 
 @pytest.fixture
-def with_config(monkeypatch):
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+def with_config(tmp_path, monkeypatch):
+    isolate_addin(monkeypatch, tmp_path, CONFIG)
     from templates.config import load_config
     return load_config(CONFIG)
 

@@ -17,6 +17,7 @@ from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
+from tests.support.addin_home import isolate_addin
 
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -26,16 +27,12 @@ TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
 
 @pytest.fixture(autouse=True)
 def quiet_home(tmp_path, monkeypatch):
-    """Log into tmp, and no fenjie.toml from the developer's home."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("FENJIE_CONFIG", raising=False)
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    isolate_addin(monkeypatch, tmp_path)
 
 
 @pytest.fixture
-def with_config(monkeypatch):
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+def with_config(tmp_path, monkeypatch):
+    isolate_addin(monkeypatch, tmp_path, CONFIG)
     from templates.config import load_config
     return load_config(CONFIG)
 
