@@ -36,15 +36,11 @@ def clean_return(township: str, folder: Path) -> Path:
     first village, 0 on the others (the 合计 formulas carry their results)."""
     from templates.config import load_config
     from templates.kinds import KINDS
-    from templates.plan import township_plan
-    from templates.writer import write_plan
+    from tests.support.grain_round import township_return
     from validators.engine import read_assigned
     config = load_config(CONFIG)
-    spec = KINDS["grain-plan"]
-    figures = read_assigned(COUNTY_TABLE, spec, config)[township]
-    villages = config.villages[township]
-    records = [{"unit": villages[0], **figures}, *({"unit": v, **{k: 0 for k in figures}} for v in villages[1:])]
-    return write_plan(township_plan(spec, config, township, figures, records), folder / f"{township}-改正.xlsx")
+    figures = read_assigned(COUNTY_TABLE, KINDS["grain-plan"], config)[township]
+    return township_return(folder, config, township, figures, name=f"{township}-改正.xlsx")
 
 
 def free_port() -> int:
