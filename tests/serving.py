@@ -12,18 +12,25 @@ RETURNS = EXAMPLE / "报送"
 
 def open_example_round(data: Path):
     """A data folder with round 1 of grain-plan from the example county table; (config, links)."""
+    config, links, _ = open_round_of(data, "grain-plan", COUNTY_TABLE)
+    return config, links
+
+
+def open_round_of(data: Path, kind: str, county_table: Path):
+    """A round of `kind` from `county_table` for the example county: (config, links by name with
+    the county's as 县里, the round)."""
     from server.rounds import open_round
     from server.store import Store
     from templates.config import load_config
     config = load_config(CONFIG)
     store = Store(data)
     try:
-        round_ = open_round(store, config, "grain-plan", COUNTY_TABLE)
+        round_ = open_round(store, config, kind, county_table)
         links = {link.name: link.token for link in store.links(round_.id)}
         links["县里"] = store.county_token()
     finally:
         store.close()
-    return config, links
+    return config, links, round_
 
 
 def return_of(township: str) -> Path:

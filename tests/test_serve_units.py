@@ -11,11 +11,10 @@ from starlette.testclient import TestClient
 
 import templates.kinds
 from server.app import create_app
-from server.rounds import open_round
-from server.store import Store
 from templates.config import load_config
 from templates.writer import write_template
 from tests.conftest import EXAMPLE, GAZETTE
+from tests.serving import open_round_of
 from validators.records import read_records
 
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -29,13 +28,7 @@ def funding_round(tmp_path):
     spec = config.county_kinds["funding-targets"]
     records = read_records(GAZETTE / "xiangyin-2025-funding-targets.tsv", spec)
     county_table = write_template(spec, config, tmp_path / "县表", records)
-    store = Store(tmp_path / "data")
-    try:
-        round_ = open_round(store, config, "funding-targets", county_table)
-        links = {link.name: link.token for link in store.links(round_.id)}
-        links["县里"] = store.county_token()
-    finally:
-        store.close()
+    config, links, round_ = open_round_of(tmp_path / "data", "funding-targets", county_table)
     return config, links, round_.assigned
 
 

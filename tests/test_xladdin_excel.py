@@ -16,7 +16,6 @@ from validators.engine import check_file
 from xladdin import CALLER_FAILED
 from xladdin.marks import FILLS, MARKS_SHEET
 from xladdin.report import RESULTS_SHEET
-from tests.support.addin_home import isolate_addin
 
 CONFIG = EXAMPLE / "fenjie.toml"
 COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
@@ -24,16 +23,7 @@ RETURNS = sorted((EXAMPLE / "报送").glob("*.xlsx"))
 RED, YELLOW = rgb_int(FILLS["error"][1:]), rgb_int(FILLS["warning"][1:])
 
 
-@pytest.fixture(autouse=True)
-def quiet_home(tmp_path, monkeypatch):
-    isolate_addin(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def with_config(tmp_path, monkeypatch):
-    isolate_addin(monkeypatch, tmp_path, CONFIG)
-    from templates.config import load_config
-    return load_config(CONFIG)
+pytestmark = pytest.mark.usefixtures("fresh_addin")      # with_config: the example's fenjie.toml too
 
 
 def benchmark_tables():

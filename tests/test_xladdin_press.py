@@ -17,7 +17,6 @@ from validators.engine import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
-from tests.support.addin_home import isolate_addin
 
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -25,16 +24,7 @@ CONFIG = EXAMPLE / "fenjie.toml"
 TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
 
 
-@pytest.fixture(autouse=True)
-def quiet_home(tmp_path, monkeypatch):
-    isolate_addin(monkeypatch, tmp_path)
-
-
-@pytest.fixture
-def with_config(tmp_path, monkeypatch):
-    isolate_addin(monkeypatch, tmp_path, CONFIG)
-    from templates.config import load_config
-    return load_config(CONFIG)
+pytestmark = pytest.mark.usefixtures("fresh_addin")      # with_config: the example's fenjie.toml too
 
 
 def grain_table() -> list[list]:
