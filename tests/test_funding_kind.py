@@ -68,6 +68,10 @@ def test_a_row_two_units_share_and_an_alias_are_known_names(tmp_path):
 def test_without_the_config_the_funding_table_is_not_guessed(tmp_path):
     result = check_file(funding_table(tmp_path / "a.xlsx"))
     assert [f.code for f in result.findings] == ["F005"]
+    assert "--config fenjie.toml" in result.findings[0].message          # the way to have it known
+    with_config = check_file(funding_table(tmp_path / "b.xlsx", lambda sheet: sheet.delete_rows(3)),
+                             config=load_config(CONFIG))
+    assert [f.code for f in with_config.findings] == ["F005"] and "--config" not in with_config.findings[0].message
 
 
 def run(*args):
