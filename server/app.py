@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from templates.config import Config
-from templates.kinds import get_kind, kinds_for
+from templates.kinds import TableKind, get_kind, kinds_for
 from templates.labels import FINDING_COLUMNS, STATUS_LABELS, level_label, status_label
 from server.checker import CheckPool
 from server.rounds import RoundProblem, open_round, township_template
@@ -268,14 +268,18 @@ def newer_round(request: Request, round_: Round, name: str) -> dict | None:
     return {"label": current.label, "url": f"{base}/t/{link.token}" if link else None}
 
 
-def refuse_old_round(request: Request, round_: Round, name: str) -> None:
+OLD_ROUND_CONSEQUENCE = {"上传": "在这里上传不会计入", "下载模板": "这里的模板是旧一轮的，不能再用"}
+
+
+def refuse_old_round(request: Request, round_: Round, name: str, action: str = "上传") -> None:
+    """409 with the new round's link when `round_` has been superseded (`action`: 上传 or 下载模板)."""
     newer = newer_round(request, round_, name)
     if newer is None:
         return
-    where = (f"请用新一轮的链接上传：{newer['url']}" if newer["url"]
+    where = (f"请用新一轮的链接{action}：{newer['url']}" if newer["url"]
              else "新一轮里没有本单位，请向县里核实。")
     raise Problem(409, f"这个链接属于旧的一轮（{round_.label}），县里已开了新的一轮（{newer['label']}），"
-                       f"在这里上传不会计入。{where}")
+                       f"{OLD_ROUND_CONSEQUENCE[action]}。{where}")
 
 
 def county_round(request: Request) -> Round:
@@ -311,8 +315,7 @@ def upload_json(upload: Upload) -> dict:
     return entry
 
 
-def figures(round_: Round, name: str) -> list[dict]:
-    spec = get_kind(round_.kind)
+def figures(round_: Round, spec: TableKind, name: str) -> list[dict]:
     mine = round_.assigned.get(name, {})
     return [{"header": c.header, "unit": c.unit or "", "value": _number(mine.get(c.key))}
             for c in spec.summed_columns if mine.get(c.key) is not None]
@@ -329,8 +332,10 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
     s = state(request).store
     uploads = await run_in_threadpool(s.uploads, round_.id, link.name)
     shown = shown or (uploads[0] if uploads else None)
+    spec = get_kind(round_.kind, state(request).config)
     context = {"round": round_, "newer": newer_round(request, round_, link.name),
-               "name": link.name, "token": link.token, "figures": figures(round_, link.name),
+               "party": "单位" if spec.rows_from == "units" else "乡镇",
+               "name": link.name, "token": link.token, "figures": figures(round_, spec, link.name),
                "uploads": [upload_view(u) for u in uploads], "latest_id": uploads[0].id if uploads else None,
                "shown": upload_view(shown) if shown else None, "limit_mb": f"{state(request).config.limits.max_bytes / 1048576:g}"}
     return state(request).pages.TemplateResponse(request, "township.html", context, status_code=status_code)
@@ -373,7 +378,7 @@ async def receive_upload(request: Request, link, round_: Round) -> Upload:
         await form.close()
     suffix = suffix_of(file_name)
     sha, stored, size = await run_in_threadpool(s.keep, spooled, suffix)
-    result = await state(request).pool.check(s.path(stored), link.name, file_name, suffix)
+    result = await state(request).pool.check(s.path(stored), link.name, file_name, suffix, round_.assigned)
     return await run_in_threadpool(s.add_upload, round_.id, link.name, file_name, sha, stored, size, result)
 
 
@@ -402,6 +407,7 @@ async def township_upload_page(request: Request):
 
 async def township_template_download(request: Request):
     link, round_ = township_link(request)
+    refuse_old_round(request, round_, link.name, "下载模板")
     s = state(request)
     path, name = await run_in_threadpool(township_template, s.store, s.config, round_, link.name)
     return download(path, name, XLSX)
@@ -494,7 +500,7 @@ def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
     from validators.output.summary import write_summary
     from validators.merge import consolidate
     batch = latest_batch(store, round_)
-    spec = get_kind(round_.kind)
+    spec = get_kind(round_.kind, config)
     merged = consolidate(batch, spec, config, round_.assigned or None)
     return _written(store, lambda out: write_summary(merged, batch, out, source=round_.county_table_name))
 

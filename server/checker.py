@@ -52,13 +52,15 @@ def _worker(conn, options: dict) -> None:
         conn.send(answer)
 
 
-def _check_as(check_file, options: dict, stored: str, name: str, file_name: str, suffix: str):
+def _check_as(check_file, options: dict, stored: str, name: str, file_name: str, suffix: str,
+              assigned: dict | None = None):
     """Check the stored file through a link named after the link's township (the engine matches
-    a return without identity block or 填报单位 line by its file name); report the upload's name."""
+    a return without identity block or 填报单位 line by its file name), against the round's
+    county table when it has one (as `fenjie check --from`); report the upload's name."""
     with tempfile.TemporaryDirectory(prefix="fenjie-check-") as folder:
         alias = Path(folder) / f"{name or 'return'}{suffix}"
         _alias(stored, alias)
-        result = check_file(alias, **options)
+        result = check_file(alias, assigned=assigned or None, **options)
     result.path = file_name
     return result
 
@@ -142,10 +144,12 @@ class CheckPool:
         finally:
             self._idle.put_nowait(worker)
 
-    async def check(self, stored: Path, name: str, file_name: str, suffix: str) -> FileResult:
-        """The engine's result for one stored file, as a return of `name`; never raises."""
+    async def check(self, stored: Path, name: str, file_name: str, suffix: str,
+                    assigned: dict | None = None) -> FileResult:
+        """The engine's result for one stored file, as a return of `name` (held to `assigned`,
+        the round's county table, when given); never raises."""
         try:
-            answer = await self._run(("check", (str(stored), name, file_name, suffix)))
+            answer = await self._run(("check", (str(stored), name, file_name, suffix, assigned)))
         except (TimeoutError, ConnectionError) as exc:
             reason = TIMED_OUT.format(seconds=self.time_limit) if isinstance(exc, TimeoutError) else CRASHED
             answer = FileResult(path=file_name, unreadable=True, scope=name,

@@ -21,9 +21,9 @@ def participants(spec: TableKind, config: Config) -> list[str]:
     raise RoundProblem(f"{spec.title}不按乡镇或单位分别报送，不能用来收表。")
 
 
-def kind_or_problem(name: str) -> TableKind:
+def kind_or_problem(name: str, config: Config) -> TableKind:
     try:
-        return get_kind(name)
+        return get_kind(name, config)
     except KeyError as exc:
         raise RoundProblem(exc.args[0]) from None
 
@@ -38,7 +38,7 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
     from validators.engine import TableProblem, read_assigned
     from validators.read.errors import UnreadableFile
 
-    spec = kind_or_problem(kind)
+    spec = kind_or_problem(kind, config)
     names = participants(spec, config)
     assigned, stored = {}, None
     if county_table is not None:
@@ -57,13 +57,17 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
 
 
 def township_template(store: Store, config: Config, round_: Round, name: str) -> tuple[Path, str]:
-    """The template for `name` in this round (written once into the data folder) and its file name."""
-    from templates.plan import county_plan, township_plan
+    """The template for `name` in this round (written once into the data folder) and its file name:
+    a township's villages with its assigned figures, a unit's own row of the county layout, or
+    (no county table) the blank county table."""
+    from templates.plan import county_plan, township_plan, unit_plan
     from templates.writer import write_plan
 
-    spec = get_kind(round_.kind)
+    spec = get_kind(round_.kind, config)
     if spec.rows_from == "townships" and name in round_.assigned:
         plan = township_plan(spec, config, name, round_.assigned[name])
+    elif spec.rows_from == "units":
+        plan = unit_plan(spec, config, name)
     else:
         plan = county_plan(spec, config)
     folder = store.folder / "templates" / str(round_.id)

@@ -33,8 +33,16 @@ def split_names(cell: object) -> list[str]:
 
 # the second word of a group written with a separator: 各乡镇、街道
 _GROUP_TAIL = re.compile(r"街道|社区|场所|园区|管委会")
-_PLACE_SUFFIX = re.compile(r"(街道|社区|镇|乡|村)$")
+# how place names end: a township (街道, 办事处, 镇, 乡, a state farm's 场), a village (社区, 村)
+TOWNSHIP_SUFFIXES = ("街道", "办事处", "镇", "乡", "场")
+VILLAGE_SUFFIXES = ("社区", "村")
+_PLACE_SUFFIX = re.compile(f"({'|'.join(TOWNSHIP_SUFFIXES + VILLAGE_SUFFIXES)})$")
 CLOSE_ENOUGH = 55           # rapidfuzz ratio (0–100) from which a known name is suggested
+
+
+def looks_like_township(name: str) -> bool:
+    """Named as a township is: 三市镇, 汉昌街道, 城关办事处, 屈原农场."""
+    return normalize_name(name).endswith(TOWNSHIP_SUFFIXES)
 
 
 def is_group_word(name: str) -> bool:

@@ -32,6 +32,7 @@ class TablePlan:
     scope: str = "county"                    # "county" or a township's name
     rows: list[PlannedRow] = field(default_factory=list)
     targets: dict[str, float] = field(default_factory=dict)  # column key -> target / assigned
+    party: str | None = None                 # the unit whose own row a county-layout copy is
 
     @property
     def layout(self) -> Layout:
@@ -50,9 +51,9 @@ class TablePlan:
 
     @property
     def file_name(self) -> str:
-        if self.scope == "county":
+        if self.scope == "county" and self.party is None:
             return f"{self.title}.xlsx"
-        return f"{self.scope}-{self.config.year}年{self.kind.title}.xlsx"
+        return f"{self.party or self.scope}-{self.config.year}年{self.kind.title}.xlsx"
 
 
 def county_plan(kind: TableKind, config: Config, records: list[dict] | None = None) -> TablePlan:
@@ -84,6 +85,14 @@ def township_plan(kind: TableKind, config: Config, township: str, assigned: dict
     targets = {col.key: assigned[col.key] for col in kind.summed_columns
                if assigned.get(col.key) is not None}
     return TablePlan(kind, config, township, rows, targets)
+
+
+def unit_plan(kind: TableKind, config: Config, unit: str) -> TablePlan:
+    """One unit's return of a unit-keyed table (争资争项): the county layout with the unit's own
+    row, named in the 填报单位 line and the file name. No county target: `fenjie check` holds
+    the row to what the county table assigns the unit (T003)."""
+    sequence = {c.key: 1 for c in kind.columns if c.role == "sequence" and c.key != kind.key}
+    return TablePlan(kind, config, "county", [PlannedRow(unit, sequence, key_locked=True)], party=unit)
 
 
 def _villages_of(config: Config, township: str) -> list[str]:

@@ -293,7 +293,7 @@ def _add_live_check_colours(sheet: Worksheet, layout: Layout, plan: TablePlan) -
 
 
 def _write_footer(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
-    filler = plan.scope if layout.is_township else ""
+    filler = plan.scope if layout.is_township else plan.party or ""
     cell = put(sheet.cell(layout.footer_row, 1), FOOTER_TEXT.format(filler=filler))
     cell.font = text_font(FONT_BODY, BODY_SIZE)
     cell.alignment = Alignment(horizontal="left", vertical="center")

@@ -28,3 +28,17 @@ def pytest_collection_modifyitems(config, items):
 def example_config():
     from templates.config import load_config
     return load_config(EXAMPLE / "fenjie.toml")
+
+
+@pytest.fixture
+def fresh_addin(tmp_path, monkeypatch):
+    """The add-in as on a clerk's fresh PC, no fenjie.toml named (tests.support.addin_home)."""
+    from tests.support.addin_home import isolate_addin
+    isolate_addin(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def with_config(fresh_addin, monkeypatch, example_config):
+    """The add-in on a fresh PC with the example county's fenjie.toml in FENJIE_CONFIG."""
+    monkeypatch.setenv("FENJIE_CONFIG", str(EXAMPLE / "fenjie.toml"))
+    return example_config

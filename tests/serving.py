@@ -12,18 +12,25 @@ RETURNS = EXAMPLE / "报送"
 
 def open_example_round(data: Path):
     """A data folder with round 1 of grain-plan from the example county table; (config, links)."""
+    config, links, _ = open_round_of(data, "grain-plan", COUNTY_TABLE)
+    return config, links
+
+
+def open_round_of(data: Path, kind: str, county_table: Path):
+    """A round of `kind` from `county_table` for the example county: (config, links by name with
+    the county's as 县里, the round)."""
     from server.rounds import open_round
     from server.store import Store
     from templates.config import load_config
     config = load_config(CONFIG)
     store = Store(data)
     try:
-        round_ = open_round(store, config, "grain-plan", COUNTY_TABLE)
+        round_ = open_round(store, config, kind, county_table)
         links = {link.name: link.token for link in store.links(round_.id)}
         links["县里"] = store.county_token()
     finally:
         store.close()
-    return config, links
+    return config, links, round_
 
 
 def return_of(township: str) -> Path:
@@ -36,15 +43,11 @@ def clean_return(township: str, folder: Path) -> Path:
     first village, 0 on the others (the 合计 formulas carry their results)."""
     from templates.config import load_config
     from templates.kinds import KINDS
-    from templates.plan import township_plan
-    from templates.writer import write_plan
+    from tests.support.grain_round import township_return
     from validators.engine import read_assigned
     config = load_config(CONFIG)
-    spec = KINDS["grain-plan"]
-    figures = read_assigned(COUNTY_TABLE, spec, config)[township]
-    villages = config.villages[township]
-    records = [{"unit": villages[0], **figures}, *({"unit": v, **{k: 0 for k in figures}} for v in villages[1:])]
-    return write_plan(township_plan(spec, config, township, figures, records), folder / f"{township}-改正.xlsx")
+    figures = read_assigned(COUNTY_TABLE, KINDS["grain-plan"], config)[township]
+    return township_return(folder, config, township, figures, name=f"{township}-改正.xlsx")
 
 
 def free_port() -> int:

@@ -9,16 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from templates.config import load_config
 from templates.kinds import KINDS
-from templates.plan import township_plan
-from validators.records import read_records
 from validators.output.summary import SUMMARY_SHEET
-from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, village_return
 from validators.engine import check_file, check_paths, read_assigned
 from validators.output.render import json_document
+from tests.support.addin_home import isolate_addin
+from tests.support.grain_round import gazette_county, township_return
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -35,10 +33,7 @@ def county(tmp_path_factory):
     湘滨镇 0.5 万亩 short of its 15.5, 新泉镇 exact, 东塘镇 exact and sent twice, and 幸福镇,
     a township the county table does not list."""
     work = tmp_path_factory.mktemp("from")
-    config = load_config(CONFIG)
-    gazette = read_records(EXAMPLE / "gazette" / "xiangyin-2025-grain-plan.tsv", GRAIN)
-    table = write_template(GRAIN, config, work, gazette)
-    assigned = read_assigned(table, GRAIN, config)
+    config, table, assigned = gazette_county(work)
     folder = work / "报送"
     short = {**assigned["湘滨镇"], "grain_area": assigned["湘滨镇"]["grain_area"] - 0.5}
     village_return(folder / "湘滨镇-分到村.xlsx", "湘滨镇", config.villages["湘滨镇"], short)
@@ -127,9 +122,7 @@ def test_merge_and_check_from_agree_on_every_townships_status(county, tmp_path):
 def test_the_county_table_wins_over_the_identity_block_with_a_warning(county, tmp_path):
     config, _, assigned, _ = county
     old = assigned["新泉镇"]
-    villages = config.villages["新泉镇"]
-    records = [{"unit": villages[0], **old}, *({"unit": v, **{k: 0 for k in old}} for v in villages[1:])]
-    sent = write_plan(township_plan(GRAIN, config, "新泉镇", old, records), tmp_path / "新泉镇.xlsx")
+    sent = township_return(tmp_path, config, "新泉镇", old, name="新泉镇.xlsx")
     moved = {("新泉镇", "grain_area"): old["grain_area"] + 0.5,
              ("湘滨镇", "grain_area"): assigned["湘滨镇"]["grain_area"] - 0.5}
     reallocated = county_table(tmp_path / "县分解表-调整后.xlsx", config, assigned, moved)
@@ -178,11 +171,7 @@ def test_the_county_table_among_the_returns_is_not_checked_as_one(county, tmp_pa
 
 @pytest.fixture
 def addin_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
-    monkeypatch.delenv("FENJIE_COUNTY_TABLE", raising=False)
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    isolate_addin(monkeypatch, tmp_path, CONFIG)
 
 
 def _codes(findings):

@@ -24,6 +24,7 @@ from drafting.figures import extract_figures
 from drafting.tasks import find_tasks
 from templates.config import load_config, parse_config
 from tests.conftest import EXAMPLE, ROOT
+from tests.support.fresh_process import help_imports
 
 GAZETTE = EXAMPLE / "gazette"
 TALENT = GAZETTE / "人才工作三年行动计划.txt"
@@ -403,12 +404,8 @@ def test_leaders_table_in_config_must_be_names(tmp_path):
 
 
 def test_help_lists_draft_without_heavy_imports():
-    code = ("import sys; from cli.main import main\n"
-            "try:\n    main(['draft', '--help'])\nexcept SystemExit:\n    pass\n"
-            "assert not {'pandas', 'openpyxl', 'pypdfium2', 'docx'} & set(sys.modules), 'heavy import'")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "政策文件" in done.stdout
+    loaded, shown = help_imports("draft")
+    assert "政策文件" in shown and not {"pandas", "openpyxl", "pypdfium2", "docx"} & loaded
 
 
 def test_benchmark_script_runs():

@@ -11,6 +11,7 @@ from cli.main import main
 from templates.config import load_config
 from tests.conftest import EXAMPLE, GAZETTE, ROOT
 from validators.engine import check_file
+from tests.support.addin_home import isolate_addin
 
 CONFIG = EXAMPLE / "fenjie.toml"
 
@@ -67,6 +68,10 @@ def test_a_row_two_units_share_and_an_alias_are_known_names(tmp_path):
 def test_without_the_config_the_funding_table_is_not_guessed(tmp_path):
     result = check_file(funding_table(tmp_path / "a.xlsx"))
     assert [f.code for f in result.findings] == ["F005"]
+    assert "--config fenjie.toml" in result.findings[0].message          # the way to have it known
+    with_config = check_file(funding_table(tmp_path / "b.xlsx", lambda sheet: sheet.delete_rows(3)),
+                             config=load_config(CONFIG))
+    assert [f.code for f in with_config.findings] == ["F005"] and "--config" not in with_config.findings[0].message
 
 
 def run(*args):
@@ -169,10 +174,7 @@ def test_a_return_made_from_a_kind_since_changed_gets_a_warning(tmp_path):
 
 def test_the_check_button_knows_the_county_kind_through_its_config(tmp_path, monkeypatch):
     from tests.support.payload import run_press
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
+    isolate_addin(monkeypatch, tmp_path, CONFIG)
 
     def misspell(sheet):
         sheet["B9"] = "城管执发局"

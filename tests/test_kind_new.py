@@ -155,6 +155,23 @@ def test_a_table_keyed_by_townships(county, tmp_path):
     assert (county / "汇总.xlsx").is_file()
 
 
+def test_a_townships_return_may_head_its_villages_as_the_builtin_kinds_accept(county, tmp_path):
+    """The inferred key column takes grain-plan's spellings of 村(社区) (one list, in the kind file)."""
+    kind_new(county, pig_table(tmp_path / "生猪表.xlsx"), "生猪.toml")
+    kind = load_kind_file(county / "kinds" / "生猪.toml")
+    (county / "kinds" / "招商.toml").write_text((county / "kinds" / "生猪.toml").read_text(encoding="utf-8")
+                                              .replace('name = "', 'name = "copy-'), encoding="utf-8")
+    book = Workbook()
+    for line in (["三市镇2026年生猪生产任务分解到村"], ["单位：万头、个"],
+                 ["村(居)委会", "生猪出栏(万头)", "能繁母猪(万头)", "新建规模猪场(个)"],
+                 ["三市村", 4.0, 0.3, 4], ["新安村", 0.25, 0.2, 3], ["合计", 4.25, 0.5, 7]):
+        book.active.append(line)
+    book.save(county / "三市镇.xlsx")
+    _, report = check_json(county / "三市镇.xlsx", "--config", county / "fenjie.toml")
+    checked = report["files"][0]
+    assert (checked["kind"], checked["status"], checked["findings"]) == (kind.name, "ok", []), checked
+
+
 def test_a_table_keyed_by_units_with_a_two_row_header(county, tmp_path):
     said = kind_new(county, investment_table(tmp_path / "招商.xlsx"), "招商.toml")
     assert "每行是一个单位" in said and "引进资金" in said
@@ -199,3 +216,14 @@ def test_a_sheet_without_a_table_is_refused(tmp_path):
     book.save(tmp_path / "通知.xlsx")
     result = run("kind", "new", tmp_path / "通知.xlsx")
     assert result.exit_code == 2 and "没有找到表格" in result.output
+
+
+def test_without_a_config_township_rows_are_told_by_how_township_names_end(tmp_path):
+    from validators.infer import infer_kind
+    book = Workbook()
+    for line in (["某县2026年生猪生产任务分解表"], ["乡镇", "生猪出栏(万头)", "能繁母猪(万头)"],
+                 ["城关办事处", 1.0, 0.1], ["屈原农场", 2.0, 0.2], ["汉昌街道", 1.5, 0.2], ["三市镇", 4.0, 0.5],
+                 ["合计", 8.5, 1.0]):
+        book.active.append(line)
+    book.save(tmp_path / "生猪.xlsx")
+    assert infer_kind(tmp_path / "生猪.xlsx").kind.rows_from == "townships"

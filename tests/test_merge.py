@@ -9,37 +9,25 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from templates.config import load_config
 from templates.kinds import KINDS
-from templates.plan import county_plan, township_plan
-from validators.records import read_records
+from templates.plan import county_plan
 from validators.output.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
-from templates.writer import write_plan, write_template
+from templates.writer import write_plan
 from tests.conftest import EXAMPLE
-from validators.engine import check_file, read_assigned
+from validators.engine import check_file
 from validators.findings import BatchResult, FileResult
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, consolidate
 from validators.rules import RULES
+from tests.support.grain_round import gazette_county, township_return
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
 ON_COUNTY_LAYOUT = "国有场所"          # returns its figures on the county table's layout
 
 
-def village_records(township: str, figures: dict[str, float], config) -> list[dict]:
-    """The township's figures on its first listed village (or a farm), 0 on the other villages."""
-    villages = config.villages.get(township) or ["一分场"]
-    first = {"unit": villages[0], **figures}
-    return [first, *({"unit": v, **{k: 0 for k in figures}} for v in villages[1:])]
-
-
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    work = tmp_path_factory.mktemp("county")
-    config = load_config(CONFIG)
-    gazette = read_records(EXAMPLE / "gazette" / "xiangyin-2025-grain-plan.tsv", GRAIN)
-    table = write_template(GRAIN, config, work, gazette)
-    return config, table, read_assigned(table, GRAIN, config)
+    return gazette_county(tmp_path_factory.mktemp("county"))
 
 
 def write_returns(folder: Path, config, assigned, skip=(), change=None) -> dict[str, Path]:
@@ -53,10 +41,9 @@ def write_returns(folder: Path, config, assigned, skip=(), change=None) -> dict[
             figures.update(change[township])
         if township == ON_COUNTY_LAYOUT:
             plan = county_plan(GRAIN, config, [{"unit": township, **figures}])
+            written[township] = write_plan(plan, folder / f"{township}-报送.xlsx")
         else:
-            plan = township_plan(GRAIN, config, township, assigned[township],
-                                 village_records(township, figures, config))
-        written[township] = write_plan(plan, folder / f"{township}-报送.xlsx")
+            written[township] = township_return(folder, config, township, figures, assigned=assigned[township])
     return written
 
 

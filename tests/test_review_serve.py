@@ -60,6 +60,11 @@ def test_an_old_rounds_link_refuses_uploads_and_points_to_the_new_one(tmp_path):
         assert client.get(f"/c/{links['县里']}/status.json?round=1").json()["summary"]["uploads"] == 0
         page = client.get(f"/t/{links['东塘镇']}").text
         assert "旧的一轮" in page and f"/t/{new_links['东塘镇']}" in page and 'id="upload-form"' not in page
+        assert 'id="template"' not in page
+        stale = client.get(f"/t/{links['东塘镇']}/template.xlsx")
+        assert stale.status_code == 409 and "旧的一轮" in stale.text
+        assert f"请用新一轮的链接下载模板：http://testserver/t/{new_links['东塘镇']}" in stale.text
+        assert client.get(f"/t/{new_links['东塘镇']}/template.xlsx").status_code == 200
         with open(return_of("东塘镇"), "rb") as f:
             new = client.post(f"/t/{new_links['东塘镇']}/upload", files={"file": ("东塘镇.xlsx", f)}, headers=JSON)
         assert new.status_code == 200 and new.json()["round"] == 2

@@ -37,7 +37,8 @@ def upload(client, token, path: Path, name: str | None = None, headers=JSON):
 
 
 def cli_json(path: Path) -> dict:
-    result = CliRunner().invoke(main, ["check", str(path), "--config", str(CONFIG), "--format", "json"])
+    result = CliRunner().invoke(main, ["check", str(path), "--config", str(CONFIG), "--from", str(COUNTY_TABLE),
+                                       "--format", "json"])
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.stdout)["files"][0]
 

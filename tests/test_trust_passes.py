@@ -12,12 +12,9 @@ from click.testing import CliRunner
 from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
-from templates.plan import township_plan
-from validators.records import read_records
-from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, set_saved_time, village_return
-from validators.engine import read_assigned
+from tests.support.grain_round import gazette_county, township_return
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -33,20 +30,7 @@ def as_json(result) -> dict:
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
-    work = tmp_path_factory.mktemp("county")
-    config = load_config(CONFIG)
-    gazette = read_records(EXAMPLE / "gazette" / "xiangyin-2025-grain-plan.tsv", GRAIN)
-    table = write_template(GRAIN, config, work, gazette)
-    return config, table, read_assigned(table, GRAIN, config)
-
-
-def township_return(folder, config, township, figures, name=None):
-    """The township's own fenjie template (identity block carries `figures`), filled exactly."""
-    villages = config.villages.get(township) or ["城东村", "城西村"]
-    records = [{"unit": villages[0], **figures}, *({"unit": v, **{k: 0 for k in figures}} for v in villages[1:])]
-    plan = township_plan(GRAIN, config, township, figures, records)
-    folder.mkdir(parents=True, exist_ok=True)
-    return write_plan(plan, folder / (name or f"{township}-报送.xlsx"))
+    return gazette_county(tmp_path_factory.mktemp("county"))
 
 
 NANXIAN_FIGURES = {"grain_area": 9.3, "early_rice_area": 3.1, "grain_output": 40000,
@@ -248,8 +232,8 @@ def test_the_latest_clean_return_is_counted_by_saved_time_before_file_time(count
 def test_a_newer_return_with_errors_leaves_the_clean_one_counted(county, tmp_path):
     config, _, assigned = county
     folder = tmp_path / "报送"
-    clean = township_return(folder, config, "湘滨镇", assigned["湘滨镇"], "湘滨镇.xlsx")
-    wrong = township_return(folder, config, "湘滨镇", {**assigned["湘滨镇"]}, "湘滨镇-新.xlsx")
+    clean = township_return(folder, config, "湘滨镇", assigned["湘滨镇"], name="湘滨镇.xlsx")
+    wrong = township_return(folder, config, "湘滨镇", {**assigned["湘滨镇"]}, name="湘滨镇-新.xlsx")
     book = openpyxl.load_workbook(wrong)
     book.active["B5"] = "1.5万亩"                        # the newest file has a text number
     book.save(wrong)
@@ -264,7 +248,7 @@ def test_when_every_return_has_errors_none_is_counted(county, tmp_path):
     config, _, assigned = county
     folder = tmp_path / "报送"
     for name in ("湘滨镇.xlsx", "湘滨镇-新.xlsx"):
-        path = township_return(folder, config, "湘滨镇", assigned["湘滨镇"], name)
+        path = township_return(folder, config, "湘滨镇", assigned["湘滨镇"], name=name)
         book = openpyxl.load_workbook(path)
         book.active["B5"] = "1.5万亩"
         book.save(path)

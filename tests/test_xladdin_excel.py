@@ -23,19 +23,7 @@ RETURNS = sorted((EXAMPLE / "报送").glob("*.xlsx"))
 RED, YELLOW = rgb_int(FILLS["error"][1:]), rgb_int(FILLS["warning"][1:])
 
 
-@pytest.fixture(autouse=True)
-def quiet_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("FENJIE_CONFIG", raising=False)
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-
-
-@pytest.fixture
-def with_config(monkeypatch):
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
-    from templates.config import load_config
-    return load_config(CONFIG)
+pytestmark = pytest.mark.usefixtures("fresh_addin")      # with_config: the example's fenjie.toml too
 
 
 def benchmark_tables():

@@ -13,6 +13,7 @@ from tests.conftest import EXAMPLE
 from tests.fakecom.excel import Excel, Workbook, Worksheet, rgb_int
 from xladdin.marks import FILLS, MARKS_SHEET, decode, encode, Mark
 from xladdin.report import RESULTS_SHEET
+from tests.support.addin_home import isolate_addin
 
 RED = rgb_int(FILLS["error"][1:])
 GREEN = rgb_int("00B050")
@@ -21,10 +22,7 @@ PASSED = "校验通过：没有发现问题。"
 
 @pytest.fixture(autouse=True)
 def configured(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-    monkeypatch.setenv("FENJIE_CONFIG", str(EXAMPLE / "fenjie.toml"))
+    isolate_addin(monkeypatch, tmp_path, EXAMPLE / "fenjie.toml")
 
 
 def pressed_with_b5_wrong(tmp_path):

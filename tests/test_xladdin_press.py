@@ -25,20 +25,7 @@ CONFIG = EXAMPLE / "fenjie.toml"
 TABLE_ACTIONS = {"setRangeColor", "addNote", "deleteNote", "activateSheet"}
 
 
-@pytest.fixture(autouse=True)
-def quiet_home(tmp_path, monkeypatch):
-    """Log into tmp, and no fenjie.toml from the developer's home."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("FENJIE_LOG_DIR", str(tmp_path / "log"))
-    monkeypatch.delenv("FENJIE_CONFIG", raising=False)
-    monkeypatch.delenv("LOCALAPPDATA", raising=False)
-
-
-@pytest.fixture
-def with_config(monkeypatch):
-    monkeypatch.setenv("FENJIE_CONFIG", str(CONFIG))
-    from templates.config import load_config
-    return load_config(CONFIG)
+pytestmark = pytest.mark.usefixtures("fresh_addin")      # with_config: the example's fenjie.toml too
 
 
 def grain_table() -> list[list]:

@@ -168,6 +168,8 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     if table is None:
         what = spec.title if spec else "分解表"
         detail = "请确认表头（如 " + _header_example(spec, config) + "）没有被改写或删除，或用 --kind 指定类型"
+        if config is None:              # a county's own kinds are known only through its fenjie.toml
+            detail += "；本县自己的表格类型要有 fenjie.toml 才认得（命令行加 --config fenjie.toml）"
         findings.append(RULES["F005"].finding(what=what, detail=detail))
         result.findings = _drop_ignored(findings, ignore)
         return result

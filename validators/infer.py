@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from templates.config import Config
-from templates.kinds import INTEGER, NAMES, NUMBER, TEXT, Column, TableKind
-from templates.names import normalize_name, split_names
+from templates.kinds import INTEGER, KINDS, NAMES, NUMBER, TEXT, Column, TableKind
+from templates.names import looks_like_township, normalize_name, split_names
 from validators.table import TOTAL, total_label
 
 HEADER_SEARCH_ROWS = 30
@@ -23,9 +23,8 @@ UNIT_IN_HEADER = re.compile(r"^(.*?)\s*[（(]\s*([^()（）]{1,8}?)\s*[)）]\s*$
 UNIT_LINE = re.compile(r"^\s*(计量)?单位\s*[:：]\s*(.+?)\s*$")
 YEAR = re.compile(r"(19|20)\d{2}\s*年(度)?")
 PLACE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,6}?[县市区旗]")
-TOWNSHIP_END = re.compile(r"(镇|乡|街道|办事处|场)$")
 UNIT_END = re.compile(r"(局|委|办|中心|公司|集团|院|所|队|部|会|站|室|处|馆|团)$")
-VILLAGE_HEADERS = ("村(社区)", "村（社区）", "村", "村社区", "村(社区)名称")
+UNIT_KEY_HEADERS = ("单位", "单位名称", "责任单位")     # no built-in kind has unit rows to learn from
 
 
 class InferProblem(Exception):
@@ -224,6 +223,15 @@ def _key_column(headers: list[_Header], values: dict, config: Config | None,
     return first, "tasks"
 
 
+def _key_headers(rows_from: str) -> tuple[str, ...]:
+    """What a key column of such rows may be headed: every spelling the built-in kinds with the
+    same rows accept (grain-plan's 乡镇(单位), 村(社区) …; task-breakdown's 序号 …)."""
+    spellings = [text for kind in KINDS.values() if kind.rows_from == rows_from
+                 for text in (*kind.key_headers.values(), kind.column(kind.key).header,
+                              *kind.column(kind.key).variants)]
+    return tuple(dict.fromkeys(spellings)) or (UNIT_KEY_HEADERS if rows_from == "units" else ())
+
+
 def _name_shares(names: list[str], config: Config | None):
     if not names:
         return []
@@ -235,7 +243,7 @@ def _name_shares(names: list[str], config: Config | None):
         in_towns = sum(normalize_name(n) in towns for n in names) / len(names)
         in_units = sum(all(normalize_name(p) in units for p in split_names(n) or [n]) for n in names) / len(names)
         return [("townships", in_towns, "乡镇"), ("units", in_units, "单位")]
-    towns = sum(bool(TOWNSHIP_END.search(n)) for n in names) / len(names)
+    towns = sum(looks_like_township(n) for n in names) / len(names)
     units = sum(bool(UNIT_END.search(n)) for n in names) / len(names)
     return [("townships", towns, "乡镇"), ("units", units, "单位")]
 
@@ -245,10 +253,7 @@ def _column(header: _Header, values: list, key: _Header, rows_from: str, total: 
     filled = [v for v in values if v is not None]
     required = len(filled) == len(values)
     if header is key:
-        variants = (("乡镇", "乡镇(单位)", "乡镇(街道)", "乡镇名称", *VILLAGE_HEADERS)
-                    if rows_from == "townships" else ("单位", "单位名称", "责任单位") if rows_from == "units"
-                    else ("序号", "编号"))
-        variants = tuple(v for v in variants if v != header.header)
+        variants = tuple(v for v in _key_headers(rows_from) if v != header.header)
         if rows_from == "tasks":
             return Column("seq", header.header, INTEGER, required=True, variants=variants, minimum=1,
                           role="sequence", missing_rule="K005", width=6)
