@@ -1,9 +1,14 @@
 """Every rule's failing and passing example (validators/check/examples.py) on the real engine:
 each example is written to real .xlsx files with openpyxl and checked as `fenjie check` would."""
+import subprocess
+import sys
+
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
-from templates.config import parse_config
+from cli.main import main
+from templates.config import load_config, parse_config
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import kinds_for
 from server.checker import other_township_finding
@@ -12,6 +17,7 @@ from validators.check.examples import (EXAMPLES, ErrorValue, Formula, Percent, k
                                        rule_examples)
 from validators.engine import check_paths, read_assigned
 from validators.rules import RULES, rules_for
+from tests.conftest import EXAMPLE
 
 FAULT_AT = (engine, "check_workbook")        # what the F008 example breaks: fenjie's own check
 
@@ -55,9 +61,10 @@ def write_cell(cell, value):
             cell.data_type = "s"
 
 
-def run(example, folder, monkeypatch):
+def run(example, folder, monkeypatch, config=None):
     """code -> cells it was reported at, over every file of the batch."""
-    config = parse_config(example.config) if example.config else None
+    if example.config:
+        config = parse_config(example.config)
     returns = folder / "报送"
     returns.mkdir()
     for file in example.files:
@@ -91,8 +98,6 @@ def all_examples():
 
 
 def county_config():
-    from templates.config import load_config
-    from tests.conftest import EXAMPLE
     return load_config(EXAMPLE / "fenjie.toml")
 
 
@@ -120,3 +125,55 @@ def test_every_rule_has_both_examples():
     assert codes >= set(RULES)
     assert {code for code in codes if rule_examples(code, county_config()) is None} == set()
     assert set(EXAMPLES) <= codes                     # no examples for a rule that is gone
+
+
+def test_a_county_kinds_own_rules_get_examples_from_its_declaration(tmp_path, monkeypatch):
+    """A county adds a cross rule and a ratio rule to its kind file, no Python: both get
+    examples, and the real engine agrees with them."""
+    kinds = tmp_path / "kinds"
+    kinds.mkdir()
+    declaration = (EXAMPLE / "kinds" / "争资争项.toml").read_text(encoding="utf-8")
+    declaration += ('\n[[cross_rules]]\ncode = "X101"\nleft = "bonds"\nright = "fiscal"\n'
+                    '\n[[ratio_rules]]\ncode = "P101"\nnumerator = "bonds"\ndenominator = "fiscal"\n'
+                    'low = 0.1\nhigh = 0.9\nname = "债券占比"\n')
+    (kinds / "争资争项.toml").write_text(declaration, encoding="utf-8")
+    (tmp_path / "fenjie.toml").write_text(
+        'county = "湘阴县"\nyear = 2025\ntownships = ["新泉镇"]\nunits = ["发改局", "财政局"]\n'
+        'kinds = ["kinds/争资争项.toml"]\n', encoding="utf-8")
+    config = load_config(tmp_path / "fenjie.toml")
+    for code in ("X101", "P101"):
+        examples = rule_examples(code, config)
+        assert examples is not None and rule_examples(code) is None
+        for name, example in (("failing", examples.failing), ("passing", examples.passing)):
+            folder = tmp_path / f"{code}-{name}"
+            folder.mkdir()
+            found, findings = run(example, folder, monkeypatch, config)
+            if name == "failing":
+                assert example.cell in found.get(code, ()), findings
+            else:
+                assert findings == [], findings
+    shown = CliRunner().invoke(main, ["rules", "X101", "--config", str(tmp_path / "fenjie.toml")])
+    assert shown.exit_code == 0 and "错误示例" in shown.output and "正确示例" in shown.output
+
+
+def test_rules_code_shows_both_examples_with_the_cell_marked():
+    output = CliRunner().invoke(main, ["rules", "N001"]).output
+    failing, passing = output.split("错误示例：")[1].split("正确示例：")
+    letters = next(line for line in failing.splitlines() if line.split()[:2] == ["A", "B"])
+    marked = next(line for line in failing.splitlines() if ">>" in line)
+    assert marked.split()[:3] == ["2", "新泉镇", ">>'22"]               # B2, typed as text
+    assert display_width(marked[:marked.index(">>")]) == display_width(letters[:letters.index("B")])
+    assert "在 B2 报 N001" in failing
+    assert ">>" not in passing and "'22" not in passing and " 22 " in passing
+
+
+def test_rules_code_does_not_import_pandas():
+    code = ("import sys; from cli.main import main\ntry:\n    main(['rules', 'S006'])\nexcept SystemExit:\n    pass\n"
+            "assert 'pandas' not in sys.modules and 'openpyxl' not in sys.modules, 'heavy import'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0 and "正确示例" in done.stdout, done.stderr
+
+
+def display_width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -123,7 +123,7 @@ TASKS = (*TASK_HEADER,
 
 COUNTY = {"county": "湘阴县", "year": 2025, "townships": ["新泉镇", "湘滨镇"]}
 TASK_COUNTY = {**COUNTY, "units": ["财政局", "税务局", "发改局", "工信局"]}
-CLEAN_NAME = "粮食表.xlsx"                               # names no township
+CLEAN_NAME = "报回的表.xlsx"                             # names no township
 
 
 def edit(rows: tuple, *edits: tuple[str, object]) -> tuple:
@@ -284,7 +284,7 @@ EXAMPLES: dict[str, RuleExamples] = {
         batch(township_return("新泉镇"), township_return("新泉镇", "新泉镇(修改).xlsx"),
               township_return("湘滨镇")),
         batch(township_return("新泉镇"), township_return("湘滨镇"))),
-    "S003": RuleExamples(batch(township_return("新泉镇"), township_return("", "粮食表.xlsx")),
+    "S003": RuleExamples(batch(township_return("新泉镇"), township_return("", "报回的表.xlsx")),
                          batch(township_return("新泉镇"), township_return("湘滨镇"))),
     "S004": RuleExamples(
         batch(township_return("新泉镇"), township_return("湘滨镇"),
@@ -303,7 +303,7 @@ EXAMPLES: dict[str, RuleExamples] = {
               township_return("湘滨镇"), county_table=book(GRAIN, "县分解表.xlsx"),
               note="新泉镇的模板中县下达的数与县分解表一致")),
     "S007": RuleExamples(
-        batch(township_return("新泉镇"), township_return("", "粮食表.xlsx"),
+        batch(township_return("新泉镇"), township_return("", "报回的表.xlsx"),
               county_table=book(GRAIN, "县分解表.xlsx")),
         batch(township_return("新泉镇"), township_return("湘滨镇"),
               county_table=book(GRAIN, "县分解表.xlsx"))),
