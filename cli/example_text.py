@@ -29,10 +29,21 @@ def _example_lines(example: Example, code: str | None, config) -> list[str]:
         lines += _file_lines(example.county_table, None, "县分解表（--from）", config)
     for file in example.files:
         lines += _file_lines(file, example.cell if code else None, "", config)
+    for text in _numbers_as_text(example):
+        lines.append(f"  '{text}：单元格里是文字“{text}”，不是数字（同 Excel 里以 ' 开头输入）")
     if code:
-        where = f"在 {example.cell} " if example.cell else ""
+        where = f"在 {example.cell}（{MARK} 处）" if example.cell else ""
         lines.append(f"  fenjie check {where}报 {code}。")
     return lines
+
+
+def _numbers_as_text(example: Example) -> list[str]:
+    cells = [value for file in example.files for sheet in file.sheets for row in sheet.rows for value in row]
+    return sorted({value for value in cells if isinstance(value, str) and _looks_like_a_number(value)})
+
+
+def _looks_like_a_number(text: str) -> bool:
+    return text.strip().replace(".", "", 1).isdigit()
 
 
 def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:
@@ -98,7 +109,7 @@ def _shown(value, whole: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     text = value.replace("\n", " ")
-    if text.strip().replace(".", "", 1).isdigit():
+    if _looks_like_a_number(text):
         text = "'" + text                 # typed as text: Excel's own way to show it
     return text if whole or cell_len(text) <= WIDEST else _cut(text)
 

@@ -163,7 +163,7 @@ def test_rules_code_shows_both_examples_with_the_cell_marked():
     marked = next(line for line in failing.splitlines() if ">>" in line)
     assert marked.split()[:3] == ["2", "新泉镇", ">>'22"]               # B2, typed as text
     assert display_width(marked[:marked.index(">>")]) == display_width(letters[:letters.index("B")])
-    assert "在 B2 报 N001" in failing
+    assert "在 B2（>> 处）报 N001" in failing and "单元格里是文字“22”" in failing
     assert ">>" not in passing and "'22" not in passing and " 22 " in passing
 
 

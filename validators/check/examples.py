@@ -156,7 +156,7 @@ def table(rows: tuple = GRAIN, cell: str | None = None, **options) -> Example:
 
 
 def number_rule(cell: str, value, total: tuple[str, object] | None = None) -> RuleExamples:
-    """A grain table with one wrong cell; the total row says what Excel would show."""
+    """A grain table with one wrong cell (and its 合计 cell changed to match, where given)."""
     wrong = edit(GRAIN, (cell, value), *([total] if total else []))
     return RuleExamples(table(wrong, cell), table())
 
