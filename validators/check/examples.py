@@ -9,7 +9,9 @@ An example is what a clerk would have on the desk: the returned file(s) — a ta
 header first, maybe a hidden sheet or row, the template's hidden identity block, or bytes that
 are no spreadsheet at all — and what `fenjie check` was given with it: a small county config
 (a few keys of fenjie.toml), --target, --from (a county table), or the township link of
-`fenjie serve` it was uploaded through.
+`fenjie serve` it was uploaded through. The county is a small one, two townships and their
+figures taken from examples/xiangyin-2025 (the gazette), so that every table fits on a screen;
+`fenjie rules` needs no config file to show it.
 
 Rules a kind declares (cross rules `a ≤ b`, ratio rules) get their examples GENERATED from the
 declaration (`kind_examples`), not written in the kind file: a county that adds a cross rule to
