@@ -63,7 +63,8 @@ def _identity_text(identity: dict, config) -> str:
     from templates.kinds import find_kind
     kind = find_kind(identity["kind"], config)
     scope = "县表" if identity["scope"] == "county" else identity["scope"]
-    text = f"{identity['county']} {identity['year']} 年 {kind.title if kind else identity['kind']}，{scope}"
+    version = f"第 {identity['version']} 版" + (f"，摘要 {identity['kind_hash']}" if identity.get("kind_hash") else "")
+    text = f"{identity['county']} {identity['year']} 年 {kind.title if kind else identity['kind']}（{version}），{scope}"
     targets = "、".join(f"{_header(kind, key)} {_shown(value)}" for key, value in identity["targets"].items())
     return text + (f"，下达 {targets}" if targets else "")
 

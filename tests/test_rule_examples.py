@@ -166,6 +166,17 @@ def test_rules_code_shows_both_examples_with_the_cell_marked():
     assert ">>" not in passing and "'22" not in passing and " 22 " in passing
 
 
+@pytest.mark.parametrize("code, examples", CASES, ids=[code for code, _ in CASES])
+def test_rules_code_shows_every_rules_examples(code, examples):
+    output = CliRunner().invoke(main, ["rules", code]).output
+    failing, passing = output.split("\n错误示例：\n")[1].split("\n正确示例：\n")
+    for file in examples.failing.files:
+        assert file.name in failing
+    marked = [line for line in failing.splitlines() if ">>" in line and "（>> 处）" not in line]
+    assert len(marked) == (examples.failing.cell is not None), failing
+    assert f"报 {code}。" in failing and ">>" not in passing
+
+
 def test_rules_code_does_not_import_pandas():
     code = ("import sys; from cli.main import main\ntry:\n    main(['rules', 'S006'])\nexcept SystemExit:\n    pass\n"
             "assert 'pandas' not in sys.modules and 'openpyxl' not in sys.modules, 'heavy import'")

@@ -245,7 +245,9 @@ EXAMPLES: dict[str, RuleExamples] = {
     "N010": RuleExamples(table(edit(TASKS, ("A4", 1.5)), "A4", config=TASK_COUNTY),
                          table(TASKS, config=TASK_COUNTY)),
     "N011": number_rule("B2", "10%", ("B4", 15.5)),
-    "N012": number_rule("C2", Percent(9)),
+    "N012": RuleExamples(table(edit(GRAIN, ("C2", Percent(9))), "C2",
+                               note="C2 设成了百分比格式：输入 9，Excel 存的是 0.09，显示为 900%"),
+                         table()),
     # -- T: totals --------------------------------------------------------------------------------
     "T001": number_rule("B4", 37),
     "T002": RuleExamples(table(GRAIN, "B4", targets={"粮食总面积": 38}),
@@ -283,14 +285,12 @@ EXAMPLES: dict[str, RuleExamples] = {
     "S001": RuleExamples(batch(township_return("新泉镇")),
                          batch(township_return("新泉镇"), township_return("湘滨镇"))),
     "S002": RuleExamples(
-        batch(township_return("新泉镇"), township_return("新泉镇", "新泉镇(修改).xlsx"),
-              township_return("湘滨镇")),
+        batch(township_return("新泉镇"), township_return("新泉镇", "新泉镇(修改).xlsx")),
         batch(township_return("新泉镇"), township_return("湘滨镇"))),
     "S003": RuleExamples(batch(township_return("新泉镇"), township_return("", "报回的表.xlsx")),
                          batch(township_return("新泉镇"), township_return("湘滨镇"))),
     "S004": RuleExamples(
-        batch(township_return("新泉镇"), township_return("湘滨镇"),
-              book(VILLAGES, "城关镇.xlsx", identity=identity("城关镇", grain_area=22)),
+        batch(book(VILLAGES, "城关镇.xlsx", identity=identity("城关镇", grain_area=22)),
               note="城关镇.xlsx 是城关镇的模板（隐藏的身份信息）"),
         batch(township_return("新泉镇"),
               book(VILLAGES_OF["湘滨镇"], "湘滨镇.xlsx", identity=identity("湘滨镇", grain_area=15.5)))),
@@ -299,7 +299,7 @@ EXAMPLES: dict[str, RuleExamples] = {
         batch(book(GRAIN, identity=identity()), note="模板隐藏的身份信息：湘阴县 2025 年")),
     "S006": RuleExamples(
         batch(book(VILLAGES, "新泉镇.xlsx", identity=identity("新泉镇", grain_area=20)),
-              township_return("湘滨镇"), county_table=book(GRAIN, "县分解表.xlsx"),
+              county_table=book(GRAIN, "县分解表.xlsx"),
               note="新泉镇的模板发出时，县下达新泉镇粮食总面积 20 万亩；县分解表后来改成 22 万亩"),
         batch(book(VILLAGES, "新泉镇.xlsx", identity=identity("新泉镇", grain_area=22)),
               township_return("湘滨镇"), county_table=book(GRAIN, "县分解表.xlsx"),
