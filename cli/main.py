@@ -91,7 +91,8 @@ def rules(ctx, code, config_path):
 def _print_rules(code, config_path) -> int:
     from templates.labels import level_label
     from validators.rules import rules_for
-    RULES = rules_for(load_config_or_exit(config_path))
+    config = load_config_or_exit(config_path)
+    RULES = rules_for(config)
 
     def applies_to(rule) -> str:
         return "、".join(rule.kinds) or "通用"
@@ -115,6 +116,8 @@ def _print_rules(code, config_path) -> int:
     click.echo(f"适用：{applies_to(rule)}")
     click.echo("")
     click.echo(rule.explanation)
+    from cli.example_text import example_text
+    click.echo("\n".join(example_text(rule.code, config)))
     return 0
 
 

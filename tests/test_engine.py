@@ -1,11 +1,14 @@
-"""The engine on plain tables: every rule has a failing and a passing example."""
+"""The engine on plain tables: the gazette's tables, totals, targets, rows and file-level rules.
+
+Each rule's own failing and passing example lives in validators/check/examples.py and is run by
+tests/test_rule_examples.py."""
 
 import pytest
 
 from templates.identity import Identity
 from validators.engine import check_workbook, resolve_targets
 from validators.rules import RULES
-from validators.read.sheet import CellError, SheetData, WorkbookData
+from validators.read.sheet import SheetData, WorkbookData
 from tests.sheets import book, grain_rows, task_rows
 from templates.cells import cell_position
 
@@ -38,37 +41,6 @@ def grain(*edits):
     for a1, value in edits:
         set_cell(rows, a1, value)
     return rows
-
-
-# (code, rows, expected cell, needs config) — each a failing example; the clean gazette table
-# (test above) is the passing example for all of them, and some have a specific passing twin below.
-GRAIN_FAILING = [
-    ("N001", grain(("B5", "22")), "B5"),
-    ("N002", grain(("B5", "２２．０")), "B5"),
-    ("N003", grain(("D5", "95,000")), "D5"),
-    ("N004", grain(("B5", "22万亩")), "B5"),
-    ("N005", grain(("B5", "约22")), "B5"),
-    ("N006", grain(("B5", " 22 ")), "B5"),
-    ("N007", grain(("B5", "待定")), "B5"),
-    ("N011", grain(("B5", "10%")), "B5"),
-    ("N008", grain(("F5", -0.7), ("F21", 4.6)), "F5"),
-    ("N009", grain(("C5", None)), "C5"),
-    ("F007", grain(("B5", CellError("#REF!"))), "B5"),
-    ("T001", grain(("B21", 117)), "B21"),
-    ("T005", grain(("B21", None)), "B21"),
-    ("X001", grain(("C5", 23), ("C21", 53)), "C5"),
-    ("X002", grain(("E5", 9.5), ("E21", 31.9)), "E5"),
-    ("X003", grain(("F5", 6.5), ("F21", 11.8)), "F5"),
-    ("P001", grain(("D5", 9500), ("D21", 416500)), "A5"),
-    ("R004", grain(("A6", None)), "A6"),
-]
-
-
-@pytest.mark.parametrize("code, rows, cell", GRAIN_FAILING, ids=[c[0] for c in GRAIN_FAILING])
-def test_grain_rule_fails(code, rows, cell):
-    result = check_workbook(book(rows))
-    assert (code, cell) in codes_at(result)
-    assert all(f.code == code or f.code in ("T001", "P001") for f in result.findings), result.findings
 
 
 def test_number_finding_carries_original_and_suggestion():
@@ -201,42 +173,10 @@ def test_task_header_repeats_are_skipped(example_config):
     assert not [f for f in result.findings if f.code in ("K005", "N010", "K007")]
 
 
-TASK_FAILING = [
-    ("K001", tasks(("D5", None)), "D5"),
-    ("K002", tasks(("C5", None)), "C5"),
-    ("K003", tasks(("F5", None)), "F5"),
-    ("K005", tasks(("A6", 3)), "A6"),
-    ("K007", tasks(("B5", None)), "B5"),
-    ("N010", tasks(("A5", 1.5)), "A5"),
-    ("K004", tasks(("E5", "工信局 农业农材局")), "E5"),
-    ("K006", tasks(("G5", "范文璨")), "G5"),
-]
-
-
-@pytest.mark.parametrize("code, rows, cell", TASK_FAILING, ids=[c[0] for c in TASK_FAILING])
-def test_task_rule_fails(code, rows, cell, example_config):
-    assert (code, cell) in codes_at(check_workbook(book(rows), config=example_config))
-    clean = codes_at(check_workbook(book(task_rows()), config=example_config))
-    assert (code, cell) not in clean                                  # the passing example
-
-
 def test_unit_names_split_and_line_wrap_joined(example_config):
     rows = tasks(("E5", "工信局、农业农村局，地方金融服务 中心；各乡镇（街道）"))
     assert not [f for f in check_workbook(book(rows), config=example_config).findings
                 if f.cell == "E5"]
-
-
-def test_every_rule_has_an_example():
-    exercised = {c[0] for c in GRAIN_FAILING + TASK_FAILING}
-    exercised |= {"T001", "T002", "T003", "T004", "R001", "R002", "R003", "F002", "F003", "F004",
-                  "F005", "F006"}
-    exercised |= {"T010", "F010", "F011", "F012", "F013", "F014", "N012"}  # tests/test_trust_tables.py
-    batch_rules = {"F001", "F008", "S001", "S002", "S003"}           # tests/test_engine_files.py
-    batch_rules |= {"S004", "S005", "S006", "S007"}          # tests/test_trust_passes.py, test_check_from.py
-    batch_rules |= {"W001"}                                 # tests/test_serve_api.py
-    batch_rules |= {"S010"}                                 # tests/test_funding_kind.py
-    batch_rules |= {"F015", "F016", "S008", "S009"}         # tests/test_review_passes.py
-    assert set(RULES) - exercised - batch_rules == set()
 
 
 def test_unsaved_total_is_recomputed_as_excel_would():
