@@ -89,7 +89,7 @@ def rules(ctx, code, config_path):
 
 
 def _print_rules(code, config_path) -> int:
-    from validators.rules import rules_for
+    from validators.check.rules import rules_for
     RULES = rules_for(load_config_or_exit(config_path))
 
     def applies_to(rule) -> str:

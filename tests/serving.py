@@ -38,7 +38,7 @@ def clean_return(township: str, folder: Path) -> Path:
     from templates.kinds import KINDS
     from templates.plan import township_plan
     from templates.writer import write_plan
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
     config = load_config(CONFIG)
     spec = KINDS["grain-plan"]
     figures = read_assigned(COUNTY_TABLE, spec, config)[township]

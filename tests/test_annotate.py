@@ -11,7 +11,7 @@ from tests.sheets import grain_rows
 from validators.output.annotate import (ERROR_FILL, LIST_SHEET, WARNING_FILL, Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 
 def write_grain(path: Path, rows=None) -> Path:

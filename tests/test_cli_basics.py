@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.kinds import KINDS
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 
 def test_help_does_not_import_pandas():
@@ -75,7 +75,7 @@ def test_a_rule_code_declared_twice_is_refused_not_overwritten():
 
     import pytest
 
-    from validators.rules import RULES, registry
+    from validators.check.rules import RULES, registry
     first = RULES["N001"]
     assert registry([first]) == {"N001": first}
     with pytest.raises(ValueError, match="N001"):

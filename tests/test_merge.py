@@ -16,10 +16,11 @@ from validators.records import read_records
 from validators.output.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
-from validators.engine import check_file, read_assigned
+from validators.batch import check_file
+from validators.county import read_assigned
 from validators.findings import BatchResult, FileResult
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, consolidate
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"
@@ -107,7 +108,7 @@ def test_all_returns_valid_exits_0_and_sums_back_to_the_county_table(county, tmp
 
 
 def _merged(folder, config, assigned, **options):
-    from validators.engine import check_paths
+    from validators.batch import check_paths
     return consolidate(check_paths([folder], kind="grain-plan", config=config, assigned=assigned),
                        GRAIN, config, assigned, **options)
 

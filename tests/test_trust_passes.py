@@ -17,7 +17,7 @@ from validators.records import read_records
 from templates.writer import write_plan, write_template
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, set_saved_time, village_return
-from validators.engine import read_assigned
+from validators.county import read_assigned
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -1,6 +1,6 @@
 """One press of the 校验 button, from reading the active sheet to the alert.
 
-    read the active sheet (values, once) -> validators.engine.check_workbook (the engine
+    read the active sheet (values, once) -> validators.check.workbook.check_workbook (the engine
     `fenjie check` uses) -> make 校验结果 and the record sheet if missing (what can fail, e.g.
     on a protected workbook, fails here, before any cell is coloured) -> undo the last press's
     marks, mark the bad cells -> the record of this press's marks -> 校验结果 -> alert
@@ -69,7 +69,7 @@ def _alert(book, text: str) -> None:
 
 def _check(book) -> Press:
     from templates.config import ConfigError, Limits
-    from validators.engine import check_workbook
+    from validators.check.workbook import check_workbook
 
     workbook = Workbook(book)
     checked, previous = marks.read_record(workbook)

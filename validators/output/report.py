@@ -18,7 +18,7 @@ from templates.cells import put
 from templates.kinds import find_kind
 from validators.output.render import LEVEL_ZH, STATUS_ZH, display_path, sheet_ref
 from validators.findings import BatchResult, FileResult, Finding
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 SUMMARY_SHEET = "汇总"
 FINDINGS_SHEET = "问题清单"
