@@ -1,4 +1,4 @@
-"""validators.schema.run_schema runs the schema's checks itself (for speed); pandera's own lazy
+"""validators.check.schema.run_schema runs the schema's checks itself (for speed); pandera's own lazy
 validation is the reference. On the gazette tables and hundreds of randomly spoilt copies of them
 both must give the same failures. (Their order within one row is not compared: pandera sorts its
 report with an unstable sort.)"""

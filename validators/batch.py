@@ -221,17 +221,34 @@ def _batch(results: list[FileResult], config: Config | None, ignore, assigned=No
     # files are: a batch none of whose returns can be matched is not a clean batch (a county
     # table checked on its own is no township's return)
     returns = bool(by_township) or any(r.township_table or r.unreadable for r in results)
-    by_unit = by_township and not set(by_township) & set(config.townships)
     if returns and "S001" not in ignored:
-        expected = list(assigned or []) if by_unit else config.townships   # units: those assigned
-        batch.missing = [t for t in expected if t not in by_township]
+        batch.missing = _not_sent(by_township, config, assigned)
     if returns and "S003" not in ignored:
-        for result in results:
-            if result.scope is None and not result.unreadable and not _has(result, "S007") \
-                    and (by_township or result.township_table):
-                result.findings.append(RULES["S003"].finding())
+        _mark_unmatched(results, bool(by_township))
+    if "S002" not in ignored:
+        _mark_sent_twice(batch, by_township)
+    return batch
+
+
+def _not_sent(by_township: dict[str, list[FileResult]], config: Config, assigned) -> list[str]:
+    """S001: the townships with no return; for a units table, the units the county table assigns."""
+    by_unit = by_township and not set(by_township) & set(config.townships)
+    expected = list(assigned or []) if by_unit else config.townships
+    return [t for t in expected if t not in by_township]
+
+
+def _mark_unmatched(results: list[FileResult], any_matched: bool) -> None:
+    """S003 on each readable return no township's name can be found for."""
+    for result in results:
+        if result.scope is None and not result.unreadable and not _has(result, "S007") \
+                and (any_matched or result.township_table):
+            result.findings.append(RULES["S003"].finding())
+
+
+def _mark_sent_twice(batch: BatchResult, by_township: dict[str, list[FileResult]]) -> None:
+    """S002 on each of a township's several returns, naming the one counted (the latest clean)."""
     for township, returns in by_township.items():
-        if len(returns) < 2 or "S002" in ignored:
+        if len(returns) < 2:
             continue
         batch.duplicates[township] = [r.path for r in returns]
         counted = latest_clean(returns)
@@ -244,7 +261,6 @@ def _batch(results: list[FileResult], config: Config | None, ignore, assigned=No
         for r in returns:
             r.findings.append(RULES["S002"].finding(name=township, count=len(returns), files=names,
                                                     counted=note))
-    return batch
 
 
 def _has(result: FileResult, code: str) -> bool:
