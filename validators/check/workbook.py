@@ -95,6 +95,7 @@ def reading_order(finding: Finding):
 
 
 def kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> TableKind | None:
+    """The kind asked for (--kind), else the one the template's identity block names, else None."""
     if isinstance(kind, TableKind):
         return kind
     if kind:
@@ -116,6 +117,7 @@ def _has_content(sheet: SheetData) -> bool:
 
 
 def find_table(book: WorkbookData, spec: TableKind | None, config=None) -> LocatedTable | None:
+    """The first table of `spec` (any kind when None) on a sheet not fenjie's own, visible sheets first."""
     sheets = [s for s in book.sheets if not _ours(s, book)]
     candidates = list(kinds_for(config).values())
     for sheet in sorted(sheets, key=lambda s: s.hidden):
