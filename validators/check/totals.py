@@ -12,47 +12,59 @@ from validators.findings import Finding
 
 
 def total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Finding]:
+    """The 合计 row (T004 when there is none), then each summed column; fills `totals` with each
+    column's 合计 in the kind's unit."""
     table, kind = ctx.table, ctx.table.kind
-    total_row, findings = table.total_row, []
-    if total_row is None and kind.total_labels and not ctx.own_row:
+    findings = []
+    if table.total_row is None and kind.total_labels and not ctx.own_row:
         findings.append(ctx.finding("T004"))
     for col in kind.summed_columns:
-        if col.key not in table.columns:
-            continue
-        excel_col = table.columns[col.key]
-        if any(c == excel_col for _, c in ctx.unknown_formulas):
-            continue            # F015: a cell whose value is not known; no total, no suggestion
-        meant = _column_numbers(frame, col.key, clean_only=False)
-        rows_sum = round(math.fsum(meant), 9)
-        places = column_decimals(meant)
-        total, cell = rows_sum, None
-        if ctx.own_row and table.rows:     # the township's own row is its 合计
-            cell = ctx.cell(table.rows[0], col.key)
-        if total_row is not None:
-            cell = ctx.cell(total_row, col.key)
-            shown = _total_value(ctx, total_row, col, findings)
-            if shown is _UNSAVED:        # recompute the SUM as Excel will: text cells skipped
-                shown = round(math.fsum(_column_numbers(frame, col.key, clean_only=True)), 9)
-            if shown is not None:
-                total = shown
-                if not within_half_unit(total, rows_sum, places):
-                    findings.append(ctx.finding(
-                        "T001", cell=cell, value=format_number(total),
-                        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
-                        column=col.header, total=format_number(total), sum=format_number(rows_sum),
-                        diff=format_number(total - rows_sum)))
-        for other in table.other_totals:
-            findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
-        factor = table.unit_factor(col.key)
-        if factor is None:
-            continue            # F016: a unit that does not convert; no target, no 汇总
-        if factor != 1:         # the sheet's 亩 against the county's 万亩 (F014 says so)
-            total = round(total * factor, 9)
-            places = max(0, places + round(-math.log10(factor)))
-        totals[col.key] = total
-        findings += _target_findings(ctx, col, cell, total, places)
-        findings += _subtotal_findings(ctx, col, places)
+        if col.key in table.columns:
+            findings += _column_findings(ctx, frame, col, totals)
     return findings
+
+
+def _column_findings(ctx: Context, frame, col, totals: dict[str, float]) -> list[Finding]:
+    """One summed column: its 合计 (and a second one) against its rows, then the 合计 in the
+    kind's unit against the target, and each 小计 against its group."""
+    table, findings = ctx.table, []
+    if any(c == table.columns[col.key] for _, c in ctx.unknown_formulas):
+        return findings         # F015: a cell whose value is not known; no total, no suggestion
+    meant = _column_numbers(frame, col.key, clean_only=False)
+    rows_sum = round(math.fsum(meant), 9)
+    places = column_decimals(meant)
+    total, cell = rows_sum, None
+    if ctx.own_row and table.rows:     # the township's own row is its 合计
+        cell = ctx.cell(table.rows[0], col.key)
+    if table.total_row is not None:
+        cell = ctx.cell(table.total_row, col.key)
+        shown = _total_value(ctx, table.total_row, col, findings)
+        if shown is _UNSAVED:        # recompute the SUM as Excel will: text cells skipped
+            shown = round(math.fsum(_column_numbers(frame, col.key, clean_only=True)), 9)
+        if shown is not None:
+            total = shown
+            findings += _not_the_sum(ctx, frame, table.total_row, col, shown, rows_sum, places)
+    for other in table.other_totals:
+        findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
+    factor = table.unit_factor(col.key)
+    if factor is None:
+        return findings         # F016: a unit that does not convert; no target, no 汇总
+    if factor != 1:             # the sheet's 亩 against the county's 万亩 (F014 says so)
+        total = round(total * factor, 9)
+        places = max(0, places + round(-math.log10(factor)))
+    totals[col.key] = total
+    return findings + _target_findings(ctx, col, cell, total, places) + _subtotal_findings(ctx, col, places)
+
+
+def _not_the_sum(ctx: Context, frame, row: TableRow, col, shown: float, rows_sum: float,
+                 places: int) -> list[Finding]:
+    """T001 when a 合计 cell is not its rows' sum (within half a unit of the last place used)."""
+    if within_half_unit(shown, rows_sum, places):
+        return []
+    return [ctx.finding("T001", cell=ctx.cell(row, col.key), value=format_number(shown),
+                        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
+                        column=col.header, total=format_number(shown), sum=format_number(rows_sum),
+                        diff=format_number(shown - rows_sum))]
 
 
 def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: float,
@@ -61,13 +73,9 @@ def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: flo
     two totals that disagree cannot both be right."""
     findings = []
     shown = _total_value(ctx, row, col, findings)
-    if shown is _UNSAVED or shown is None or within_half_unit(shown, rows_sum, places):
+    if shown is _UNSAVED or shown is None:
         return findings
-    return findings + [ctx.finding(
-        "T001", cell=ctx.cell(row, col.key), value=format_number(shown),
-        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
-        column=col.header, total=format_number(shown), sum=format_number(rows_sum),
-        diff=format_number(shown - rows_sum))]
+    return findings + _not_the_sum(ctx, frame, row, col, shown, rows_sum, places)
 
 
 def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:
