@@ -50,7 +50,7 @@ def example_county():
     """The example county's config and the figures its county table assigns to each township."""
     from templates.config import load_config
     from templates.kinds import GRAIN_PLAN
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
 
     config = load_config(EXAMPLE_CONFIG)
     return config, read_assigned(COUNTY_TABLE, GRAIN_PLAN, config)

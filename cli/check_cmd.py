@@ -1,6 +1,6 @@
 """`fenjie check`: check returned sheets and report what is wrong, cell by cell.
 
-Only option parsing and output live here; the checking is validators.engine, the rendering
+Only option parsing and output live here; the checking is validators.batch, the rendering
 validators.output.render / report / annotate. Exit status: 0 no error finding, 1 an error finding
 (an unreadable file or a township that sent nothing included), 2 a usage or config error.
 """
@@ -123,7 +123,7 @@ def _refuse_below_minimum(name: str, value: float, kinds) -> None:
 
 
 def parse_ignore(codes, config=None) -> tuple[str, ...]:
-    from validators.rules import rules_for
+    from validators.check.rules import rules_for
     wanted = tuple(dict.fromkeys(c.strip().upper() for c in codes))
     known = rules_for(config)
     unknown = [c for c in wanted if c not in known]
@@ -208,7 +208,7 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
 def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies,
               assigned=None, skipped=(), force=False) -> int:
     """Check the files `paths`; `skipped` are the files the folders held that are not checked."""
-    from validators.engine import check_paths
+    from validators.batch import check_paths
 
     as_json = output_format == "json"
     progress = None if as_json else ProgressBar()

@@ -73,7 +73,7 @@ def _output_or_exit(output: str | None) -> Path | None:
 
 def _self_check(table: str, kind, config) -> list[str]:
     """The source table checked against the kind inferred from it: what would still be flagged."""
-    from validators.engine import check_file
+    from validators.batch import check_file
     result = check_file(table, kind=kind, config=config)
     return [f"用推断的类型核对原表，{f.cell or ''} {f.message}（{f.code}）".replace(" （", "（")
             for f in result.findings if f.severity == "error"]

@@ -90,7 +90,7 @@ def rules(ctx, code, config_path):
 
 def _print_rules(code, config_path) -> int:
     from templates.labels import level_label
-    from validators.rules import rules_for
+    from validators.check.rules import rules_for
     config = load_config_or_exit(config_path)
     RULES = rules_for(config)
 

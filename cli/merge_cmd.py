@@ -1,6 +1,6 @@
 """`fenjie merge`: check every township's return and consolidate them into one new workbook.
 
-Only option parsing and output live here: checking is validators.engine, consolidating
+Only option parsing and output live here: checking is validators.batch, consolidating
 validators.merge, writing validators.output.summary. Exit status: 0 every township sent exactly one
 valid return (on its target) and no file is unaccounted for; 1 otherwise (a township missing,
 a return with errors, a township that sent twice, a file matched to no township);
@@ -126,7 +126,7 @@ def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county
     from cli.running import ProgressBar
     from validators.output.summary import write_summary
     from templates.writer import WriteProblem
-    from validators.engine import check_paths
+    from validators.batch import check_paths
     from validators.merge import consolidate, summary_lines
 
     progress = ProgressBar()

@@ -161,9 +161,10 @@ def county_table_or_exit(path, kind, config) -> dict[str, dict[str, float]]:
 
 
 def checked_county_table_or_exit(path, kind, config):
-    """The county table checked with the rules every table gets (validators.engine.CountyTable);
-    exit status 2 with its findings when it has errors, or saying why it cannot be used."""
-    from validators.engine import TableProblem, check_county_table
+    """The county table checked with the rules every table gets (validators.county.CountyTable);
+    exit status 2 with its errors when it has any, or saying why it cannot be used."""
+    from validators.county import TableProblem, check_county_table
+    from validators.output.refusal import county_table_refusal
     from validators.read.errors import UnreadableFile
     if not Path(path).is_file():
         raise UsageProblem(f"找不到县分解表 {path}。")
@@ -174,14 +175,6 @@ def checked_county_table_or_exit(path, kind, config):
     if county.result.errors:
         raise UsageProblem(county_table_refusal(county.result))
     return county
-
-
-def county_table_refusal(result) -> str:
-    """Why a county table with errors is not used, finding by finding, as `fenjie check` prints."""
-    from validators.output.render import finding_line, plain
-    head = (f"县分解表 {Path(result.path).name} 有 {result.errors} 个错误，没有使用"
-            f"（各乡镇的下达数都从它来，先改正再运行）：")
-    return "\n".join([head, *(plain(finding_line(result, f, Path.cwd())) for f in result.findings)])
 
 
 def kind_or_exit(name, config=None):

@@ -1,6 +1,6 @@
 """Checks off the event loop: warm worker processes, one job each, with a time limit.
 
-Like the batch in validators/engine.py a file is checked in a separate process, so a file that
+Like the batch in validators/batch.py a file is checked in a separate process, so a file that
 hangs or kills the reader costs its own worker only: that worker is killed and replaced and the
 upload gets an F001 finding; the other workers go on. Workers are forked from a forkserver that
 has imported the engine (pandas, pandera) once, so a replacement is ready at once (Windows: spawn).
@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from validators.findings import FileResult
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 log = logging.getLogger("fenjie")
-PRELOAD = ["validators.engine", "validators.schema", "validators.output.annotate"]
+PRELOAD = ["validators.batch", "validators.check.schema", "validators.output.annotate"]
 TIMED_OUT = "核对超过 {seconds:g} 秒仍未完成（文件可能过大或结构异常）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 CRASHED = "读取这个文件时程序异常退出（文件可能已损坏）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 
@@ -34,7 +34,7 @@ def other_township_finding(result: FileResult, name: str):
 def _worker(conn, options: dict) -> None:
     """A worker's loop: (job, args) in, the answer out, until the pipe closes."""
     from validators.output.annotate import annotate_file
-    from validators.engine import check_file
+    from validators.batch import check_file
     while True:
         try:
             job, args = conn.recv()

@@ -35,7 +35,8 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
     A county table with the same figures as the current round of `kind` (re-saved, renamed: its
     bytes may differ) gives that round again; other figures open a new round, which supersedes it."""
     import json
-    from validators.engine import TableProblem, read_assigned
+    from validators.county import CountyTableProblem, TableProblem, read_assigned
+    from validators.output.refusal import county_table_refusal
     from validators.read.errors import UnreadableFile
 
     spec = kind_or_problem(kind, config)
@@ -45,6 +46,8 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
         name = table_name or county_table.name
         try:
             assigned = read_assigned(county_table, spec, config)
+        except CountyTableProblem as exc:
+            raise RoundProblem(county_table_refusal(exc.result, shown=10, name=name)) from None
         except (UnreadableFile, TableProblem) as exc:
             raise RoundProblem(f"县分解表 {name} 无法使用：{exc}") from None
         current = store.current_round(spec.name)

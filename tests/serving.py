@@ -44,7 +44,7 @@ def clean_return(township: str, folder: Path) -> Path:
     from templates.config import load_config
     from templates.kinds import KINDS
     from tests.support.grain_round import township_return
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
     config = load_config(CONFIG)
     figures = read_assigned(COUNTY_TABLE, KINDS["grain-plan"], config)[township]
     return township_return(folder, config, township, figures, name=f"{township}-改正.xlsx")

@@ -12,7 +12,7 @@ from tests.sheets import grain_rows
 from validators.output.annotate import (LIST_SHEET, Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 
 ERROR_RGB, WARNING_RGB = "00" + ERROR_COLOR, "00" + WARNING_COLOR

@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from cli.main import main
 from tests.conftest import EXAMPLE, ROOT
 from tests.sheets import grain_rows
-from validators.engine import check_file
+from validators.batch import check_file
 from templates.cells import cell_position
 from tests.support.fresh_process import help_imports
 
@@ -264,7 +264,8 @@ def test_real_process_exit_status_and_output(returns, tmp_path):
 
 def test_check_help_does_not_import_heavy_modules():
     loaded, shown = help_imports("check")
-    assert "--format" in shown and not {"pandas", "openpyxl", "rich", "validators.engine"} & loaded
+    assert "--format" in shown
+    assert not {"pandas", "openpyxl", "rich", "validators.batch", "validators.check.workbook"} & loaded
 
 
 def run_on_a_terminal(args, cwd, stdout_too=False) -> tuple[int, str, str]:
@@ -313,11 +314,11 @@ def test_progress_bar_on_a_terminal_for_many_files_never_in_json(returns, tmp_pa
 
 def test_an_unexpected_failure_is_a_chinese_message_and_a_log_not_a_traceback(returns, tmp_path,
                                                                                monkeypatch):
-    import validators.engine
+    import validators.batch
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
-    monkeypatch.setattr(validators.engine, "check_paths", broken)
+    monkeypatch.setattr(validators.batch, "check_paths", broken)
     log = tmp_path / "日志" / "check.log"
     monkeypatch.setenv("FENJIE_LOG", str(log))
     result = run("报送")

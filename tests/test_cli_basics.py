@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.kinds import KINDS
-from validators.rules import RULES
+from validators.check.rules import RULES
 from tests.support.fresh_process import help_imports
 
 
@@ -73,7 +73,7 @@ def test_a_rule_code_declared_twice_is_refused_not_overwritten():
 
     import pytest
 
-    from validators.rules import RULES, registry
+    from validators.check.rules import RULES, registry
     first = RULES["N001"]
     assert registry([first]) == {"N001": first}
     with pytest.raises(ValueError, match="N001"):

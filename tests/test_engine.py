@@ -6,8 +6,9 @@ tests/test_rule_examples.py."""
 import pytest
 
 from templates.identity import Identity
-from validators.engine import check_workbook, resolve_targets
-from validators.rules import RULES
+from validators.check.context import resolve_targets
+from validators.check.workbook import check_workbook
+from validators.check.rules import RULES
 from validators.read.sheet import SheetData, WorkbookData
 from tests.sheets import book, grain_rows, task_rows
 from templates.cells import cell_position

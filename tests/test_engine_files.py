@@ -5,8 +5,11 @@ import openpyxl
 import pytest
 
 from templates.identity import IDENTITY_SHEET, Identity
-from validators import engine
-from validators.engine import check_file, check_paths, read_assigned
+import validators.batch
+import validators.county
+from validators.batch import check_file, check_paths
+from validators.county import read_assigned
+from validators.output.refusal import county_table_refusal
 from tests.sheets import grain_rows
 
 
@@ -53,7 +56,7 @@ def test_internal_error_is_contained(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
-    monkeypatch.setattr(engine, "check_workbook", broken)     # fault injection
+    monkeypatch.setattr(validators.batch, "check_workbook", broken)     # fault injection
     result = check_file(good)
     assert [f.code for f in result.findings] == ["F008"] and result.status == "invalid"
 
@@ -103,8 +106,9 @@ def test_read_assigned_from_a_county_table(tmp_path, example_config):
                                   "early_rice_seedling": 6, "demo_seedling": 0.7}
     assert len(assigned) == 16
     short = write_xlsx(tmp_path / "缺行.xlsx", grain_rows()[:-3])
-    with pytest.raises(engine.TableProblem, match="文星街道"):
+    with pytest.raises(validators.county.CountyTableProblem) as refused:
         read_assigned(short, "grain-plan", example_config)
+    assert "文星街道" in county_table_refusal(refused.value.result)      # said as cli, add-in and server say it
 
 
 def test_unreadable_return_still_counts_as_sent(tmp_path, example_config):
@@ -130,13 +134,13 @@ def test_a_file_that_kills_its_worker_does_not_end_the_batch(tmp_path, monkeypat
     import os as os_module
     for index in range(10):
         write_xlsx(tmp_path / f"{index:02d}.xlsx", grain_rows())
-    real = engine.check_file
+    real = validators.batch.check_file
 
     def crashing(path, **options):
         if path.endswith("04.xlsx"):
             os_module._exit(70)
         return real(path, **options)
-    monkeypatch.setattr(engine, "check_file", crashing)     # workers are forked from this process
+    monkeypatch.setattr(validators.batch, "check_file", crashing)     # workers are forked from this process
     batch = check_paths([tmp_path], workers=2)
     assert [r.path.split("/")[-1] for r in batch.files] == [f"{i:02d}.xlsx" for i in range(10)]
     assert [r.status for r in batch.files] == ["ok"] * 4 + ["unreadable"] + ["ok"] * 5

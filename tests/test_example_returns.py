@@ -20,7 +20,8 @@ from templates.config import load_config
 from templates.kinds import KINDS
 from validators.output.summary import SUMMARY_SHEET, SummaryLayout
 from tests.conftest import EXAMPLE, ROOT
-from validators.engine import check_paths, read_assigned
+from validators.batch import check_paths
+from validators.county import read_assigned
 
 GRAIN = KINDS["grain-plan"]
 RETURNS = EXAMPLE / "报送"

@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 from cli.main import main
 from templates.config import load_config
 from tests.conftest import EXAMPLE, GAZETTE, ROOT
-from validators.engine import check_file
+from validators.batch import check_file
 from tests.support.addin_home import isolate_addin
 
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -14,10 +14,10 @@ from templates.plan import county_plan
 from validators.output.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
 from templates.writer import write_plan
 from tests.conftest import EXAMPLE
-from validators.engine import check_file
+from validators.batch import check_file
 from validators.findings import BatchResult, FileResult
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, consolidate
-from validators.rules import RULES
+from validators.check.rules import RULES
 from tests.support.grain_round import gazette_county, township_return
 
 GRAIN = KINDS["grain-plan"]
@@ -94,7 +94,7 @@ def test_all_returns_valid_exits_0_and_sums_back_to_the_county_table(county, tmp
 
 
 def _merged(folder, config, assigned, **options):
-    from validators.engine import check_paths
+    from validators.batch import check_paths
     return consolidate(check_paths([folder], kind="grain-plan", config=config, assigned=assigned),
                        GRAIN, config, assigned, **options)
 

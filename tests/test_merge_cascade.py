@@ -28,7 +28,7 @@ from validators.records import read_records
 from validators.output.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET, SummaryLayout
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
-from validators.engine import read_assigned
+from validators.county import read_assigned
 from templates.labels import FINDING_HEADERS
 
 GRAIN = KINDS["grain-plan"]

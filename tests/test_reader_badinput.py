@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from tests.badinput import CASES, NUMBER_CASES, UNREADABLE_CASES, build_all
-from validators.engine import check_file
+from validators.batch import check_file
 from validators.read.errors import UnreadableFile
 from validators.read.workbook import read_workbook
 from templates.cells import a1, cell_position

@@ -89,7 +89,7 @@ def test_a_suggestion_only_when_really_close(name, expected):
 def test_names_split_the_same_way_in_draft_and_check():
     from drafting.clauses import split_units
     from templates.config import load_config
-    from validators.engine import _names_in
+    from validators.check.roles import _names_in
     canonical = load_config(CONFIG).canonical_names()
     for text in ("相关各乡镇、街道、县农业农村局", "各乡镇、街道，各相关单位", "县委办、县政府办、组织部"):
         assert _names_in(text, canonical) == split_units(text)

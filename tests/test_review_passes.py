@@ -156,7 +156,8 @@ def test_header_unit_in_mu_is_converted(tmp_path):
     exit_code, report = check(v2(tmp_path / "三塘镇.xlsx", area_unit="亩", rows=rows), "--from", COUNTY)
     assert not any(c in ("T003", "T001") for c, _ in codes(report)), report
     assert any(c == "F014" for c, _ in codes(report)), report
-    from validators.engine import check_file, read_assigned
+    from validators.batch import check_file
+    from validators.county import read_assigned
     config = load_config(CONFIG)
     result = check_file(tmp_path / "三塘镇.xlsx", config=config,
                         assigned=read_assigned(COUNTY, None, config))

@@ -1,4 +1,4 @@
-"""validators.schema.run_schema runs the schema's checks itself (for speed); pandera's own lazy
+"""validators.check.schema.run_schema runs the schema's checks itself (for speed); pandera's own lazy
 validation is the reference. On the gazette tables and hundreds of randomly spoilt copies of them
 both must give the same failures. (Their order within one row is not compared: pandera sorts its
 report with an unstable sort.)"""
@@ -6,9 +6,9 @@ import copy
 import random
 
 from templates.names import normalize_name
-from validators.schema import build_frame, build_schema, run_schema, validate_with_pandera
+from validators.check.schema import build_frame, build_schema, run_schema, validate_with_pandera
 from validators.read.sheet import CellError, SheetData
-from validators.table import locate_table
+from validators.check.locate import locate_table
 from tests.sheets import grain_rows, task_rows
 
 SPOILERS = [None, "", " ", "22万亩", "约3", "待定", "１２", "95,000", -1, -0.5, 0, 1e9, 2.5, 7,

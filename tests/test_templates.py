@@ -389,7 +389,7 @@ def test_formula_results_are_stored_for_readers_that_do_not_calculate(made):
 
 
 def test_the_checker_accepts_the_filled_county_table(made, config):
-    from validators.engine import check_file
+    from validators.batch import check_file
     result = check_file(made["grain_filled"], config=config)
     assert result.kind == "grain-plan" and not result.findings, [f.message for f in result.findings]
     blank_township = next(p for p in made["townships"] if p.name.startswith("国有场所"))

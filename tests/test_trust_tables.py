@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import EXAMPLE
-from validators.engine import check_file
+from validators.batch import check_file
 
 GAZETTE = EXAMPLE / "gazette"
 GRAIN_HEADER = ["乡镇(单位)", "粮食总面积(万亩)", "早稻面积(万亩)", "粮食总产量(吨)",

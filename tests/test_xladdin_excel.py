@@ -12,7 +12,7 @@ from tests import fakecom
 from tests.badinput import NUMBER_CASES, build
 from tests.conftest import EXAMPLE, ROOT
 from tests.fakecom.excel import ChartSheet, rgb_int, vt_error
-from validators.engine import check_file
+from validators.batch import check_file
 from xladdin import CALLER_FAILED
 from xladdin.marks import FILLS, MARKS_SHEET
 from xladdin.report import RESULTS_SHEET

@@ -2,7 +2,7 @@
 
 Each workbook is written with openpyxl, turned into the remote engine's JSON, checked by
 xladdin.main(); the returned actions are played back onto a copy of the file (as Excel would
-apply them) and the copy is inspected. The oracle is validators.engine.check_file on the
+apply them) and the copy is inspected. The oracle is validators.batch.check_file on the
 same file — the engine `fenjie check` uses.
 """
 import csv
@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import EXAMPLE, GAZETTE
-from validators.engine import check_file
+from validators.batch import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
 from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
@@ -269,11 +269,11 @@ def test_a_bad_config_is_a_chinese_alert_and_nothing_is_written(tmp_path, monkey
 
 
 def test_an_unexpected_error_is_a_chinese_alert_and_the_traceback_goes_to_the_log(tmp_path, monkeypatch):
-    import validators.engine
+    import validators.check.workbook
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("engine bug")
-    monkeypatch.setattr(validators.engine, "check_workbook", broken)
+    monkeypatch.setattr(validators.check.workbook, "check_workbook", broken)
     path = write_grain(tmp_path / "t.xlsx")
     outcome, actions = run_press(path)
     assert [a["func"] for a in actions] == ["alert"]
@@ -449,7 +449,7 @@ def test_a_township_fills_its_own_template_and_presses(tmp_path, with_config):
     """新泉镇's template (township scope: its villages, the county's figures in the identity block)."""
     from templates.kinds import GRAIN_PLAN
     from templates.writer import write_township_templates
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
     assigned = read_assigned(COUNTY_TABLE, GRAIN_PLAN, with_config)
     template = next(p for p in write_township_templates(GRAIN_PLAN, with_config, assigned, tmp_path / "t")
                     if p.name.startswith("新泉镇"))

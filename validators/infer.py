@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from templates.config import Config
 from templates.kinds import INTEGER, KINDS, NAMES, NUMBER, TEXT, Column, TableKind
 from templates.names import looks_like_township, normalize_name, split_names
-from validators.table import TOTAL, total_label
+from validators.check.locate import TOTAL, total_label
 
 HEADER_SEARCH_ROWS = 30
 TOTAL_WORDS = ("合计", "总计", "全县合计", "合 计", "总 计")

@@ -1,7 +1,7 @@
 """Consolidating checked returns: one line per township, ready for the 汇总表.
 
 Pure: the engine's BatchResult, the kind, the config and the county table's figures in; a
-Consolidation out. Reading and checking are validators.engine; writing is validators.output.summary.
+Consolidation out. Reading and checking are validators.batch; writing is validators.output.summary.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from templates.config import Config
 from templates.kinds import TableKind
 from templates.labels import status_label
-from validators.engine import latest_clean
+from validators.batch import latest_clean
 from validators.findings import BatchResult, FileResult
 
 OK = "ok"
@@ -153,7 +153,7 @@ def _of_another_round(result: FileResult) -> bool:
 
 def summary_lines(merged: Consolidation) -> list[str]:
     """What `fenjie merge` prints: counts, who is missing or flagged, and the county totals."""
-    from validators.numbers import format_number
+    from validators.check.numbers import format_number
 
     counts = "，".join(f"{status_label(status)} {sum(line.status == status for line in merged.lines)}"
                       for status in STATUSES)

@@ -23,7 +23,7 @@ def read_records(path: str | Path, kind: TableKind) -> list[dict[str, object]]:
 def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
     from validators.read.csvfile import decode
     from validators.read.errors import UnreadableFile
-    from validators.table import total_label
+    from validators.check.locate import total_label
     try:
         text = decode(path.read_bytes())        # UTF-8 or GBK (Excel's 文本文件), BOM or not; UTF-16
     except UnreadableFile:
@@ -37,7 +37,7 @@ def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
 def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object]]:
     from validators.read.errors import UnreadableFile
     from validators.read.workbook import read_workbook
-    from validators.table import locate_table
+    from validators.check.locate import locate_table
     try:
         book = read_workbook(path)
     except UnreadableFile as exc:

@@ -1,6 +1,6 @@
 """One press of the 校验 button, from reading the active sheet to the alert.
 
-    read the active sheet (values, once) -> validators.engine.check_workbook (the engine
+    read the active sheet (values, once) -> validators.check.workbook.check_workbook (the engine
     `fenjie check` uses) -> make 校验结果 and the record sheet if missing (what can fail, e.g.
     on a protected workbook, fails here, before any cell is coloured) -> undo the last press's
     marks, mark the bad cells -> the record of this press's marks -> 校验结果 -> alert
@@ -69,7 +69,7 @@ def _alert(book, text: str) -> None:
 
 def _check(book) -> Press:
     from templates.config import ConfigError, Limits
-    from validators.engine import check_workbook
+    from validators.check.workbook import check_workbook
 
     workbook = Workbook(book)
     checked, previous = marks.read_record(workbook)
@@ -108,7 +108,8 @@ def _check(book) -> Press:
 
 def _county_table(workbook: str, config) -> dict[str, dict[str, float]] | None:
     """The county table named in the settings (as `fenjie check --from`), checked first."""
-    from validators.engine import CountyTableProblem, TableProblem
+    from validators.county import CountyTableProblem, TableProblem
+    from validators.output.refusal import county_table_refusal
     from validators.read.errors import UnreadableFile
 
     path = settings.find_county_table(workbook)
@@ -122,10 +123,7 @@ def _county_table(workbook: str, config) -> dict[str, dict[str, float]] | None:
     try:
         return settings.county_assignments(path, config)
     except CountyTableProblem as exc:
-        shown = exc.errors
-        more = f"\n……共 {len(shown)} 个错误" if len(shown) > 5 else ""
-        raise AddinProblem(f"县分解表 {path.name} 有错，没有用它校验：\n" + "\n".join(shown[:5]) + more
-                           + "\n请先改正县分解表（fenjie check 可列出全部问题）。") from None
+        raise AddinProblem(county_table_refusal(exc.result, shown=5)) from None
     except (UnreadableFile, TableProblem) as exc:
         raise AddinProblem(f"县分解表 {path.name} 无法使用：{exc}") from None
 

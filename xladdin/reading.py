@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from templates.identity import IDENTITY_SHEET
-from validators.engine import OUR_SHEETS_PREFIX
+from validators.check.workbook import OUR_SHEETS_PREFIX
 from validators.read.sheet import CellError, SheetData, WorkbookData
 from xladdin.cells import rows_in
 from xladdin.host import MAC, WINDOWS, Workbook

@@ -136,9 +136,9 @@ def _conf_setting(conf: Path, name: str) -> str | None:
 
 
 def county_assignments(path: Path, config) -> dict[str, dict[str, float]]:
-    """Each township's figures in the county table, checked first (validators.engine.read_assigned
+    """Each township's figures in the county table, checked first (validators.county.read_assigned
     raises CountyTableProblem with its findings); cached by path and mtime for a warm press."""
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
 
     key = ("county table", str(Path(path).resolve()), Path(path).stat().st_mtime, id(config))
     if key not in _loaded:

@@ -41,7 +41,7 @@ from templates.kinds import KINDS  # noqa: E402
 from templates.layout import FOOTER_TEXT, Layout  # noqa: E402
 from templates.plan import township_plan  # noqa: E402
 from templates.writer import write_township_templates  # noqa: E402
-from validators.engine import read_assigned  # noqa: E402
+from validators.county import read_assigned  # noqa: E402
 
 GRAIN = KINDS["grain-plan"]
 COUNTY_TABLE = HERE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"

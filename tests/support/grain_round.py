@@ -17,7 +17,7 @@ def gazette_county(folder: Path):
     from templates.config import load_config
     from templates.kinds import KINDS
     from templates.writer import write_template
-    from validators.engine import read_assigned
+    from validators.county import read_assigned
     from validators.records import read_records
     config = load_config(CONFIG)
     grain = KINDS["grain-plan"]

@@ -20,7 +20,7 @@ from templates.labels import (FINDING_HEADERS, FINDING_WIDTHS, HEADER_COLOR, LIN
                               finding_column, finding_row, level_color, solid_fill, status_label)
 from validators.output.render import display_path, sheet_ref
 from validators.findings import BatchResult, Finding
-from validators.rules import RULES
+from validators.check.rules import RULES
 
 SUMMARY_SHEET = "汇总"
 FINDINGS_SHEET = "问题清单"

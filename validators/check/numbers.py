@@ -176,6 +176,11 @@ def column_decimals(values) -> int:
     return 10
 
 
+def within_half_unit(a: float, b: float, places: int) -> bool:
+    """Equal within half a unit in the last decimal place used (0.05 for one place)."""
+    return abs(a - b) <= 0.5 * 10 ** -places + 1e-9
+
+
 def format_number(value: float | None) -> str:
     """A number as a clerk would write it: 22, 1.05, 502000."""
     if value is None:

@@ -12,6 +12,7 @@ from operator import itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
+from validators.check.numbers import UNIT_FACTORS, convert
 from validators.read.sheet import SheetData
 
 NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
@@ -52,6 +53,14 @@ class LocatedTable:
     def unit_of(self, key: str) -> str | None:
         """The column's unit as this sheet states it (粮食总产量(万吨)), else as the kind declares."""
         return self.units.get(key) or self.kind.column(key).unit
+
+    def unit_factor(self, key: str) -> float | None:
+        """What one unit of the sheet's header is in the kind's unit (亩 -> 万亩: 0.0001); 1 when
+        they agree or either is not stated, None when they cannot be converted (斤 for an area)."""
+        declared, shown = self.kind.column(key).unit, self.units.get(key)
+        if not declared or not shown or shown == declared:
+            return 1.0
+        return convert(1.0, shown, declared)
 
     @property
     def missing_columns(self) -> list[str]:
@@ -154,7 +163,6 @@ def _header_view(sheet: SheetData) -> list[list]:
 
 def header_unit(text: object) -> str | None:
     """The unit a header cell states: 粮食总产量(万吨) -> 万吨, 面积（万亩） -> 万亩, 吨 -> 吨."""
-    from validators.numbers import UNIT_FACTORS
     if not isinstance(text, str):
         return None
     norm = normalize_name(text).removeprefix("单位").lstrip(":：")
@@ -169,7 +177,6 @@ def header_unit(text: object) -> str | None:
 
 def _unit_only(text: str) -> bool:
     """万亩, (万亩), 单位：吨 — a cell that states a unit and nothing else."""
-    from validators.numbers import UNIT_FACTORS
     core = normalize_name(text).removeprefix("单位").lstrip(":：").strip("()（）")
     return core in UNIT_FACTORS
 

@@ -15,8 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from templates.kinds import INTEGER, TableKind
-from validators.numbers import parse_number
-from validators.table import LocatedTable
+from validators.check.locate import LocatedTable
+from validators.check.numbers import parse_number
 
 PROBLEM = ":problem"
 NORMALISED = ":norm"

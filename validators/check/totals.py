@@ -1,0 +1,153 @@
+"""The 合计 row against the rows, each 小计 against its group, and the totals against the targets
+(the config's [targets], the template's, or the county table's figures for a township)."""
+from __future__ import annotations
+
+import math
+
+from validators.check.context import Context
+from validators.check.locate import TableRow
+from validators.check.numbers import (column_decimals, decimals, format_number, parse_number,
+                                      within_half_unit)
+from validators.findings import Finding
+
+
+def total_findings(ctx: Context, frame, totals: dict[str, float]) -> list[Finding]:
+    """The 合计 row (T004 when there is none), then each summed column; fills `totals` with each
+    column's 合计 in the kind's unit."""
+    table, kind = ctx.table, ctx.table.kind
+    findings = []
+    if table.total_row is None and kind.total_labels and not ctx.own_row:
+        findings.append(ctx.finding("T004"))
+    for col in kind.summed_columns:
+        if col.key in table.columns:
+            findings += _column_findings(ctx, frame, col, totals)
+    return findings
+
+
+def _column_findings(ctx: Context, frame, col, totals: dict[str, float]) -> list[Finding]:
+    """One summed column: its 合计 (and a second one) against its rows, then the 合计 in the
+    kind's unit against the target, and each 小计 against its group."""
+    table, findings = ctx.table, []
+    if any(c == table.columns[col.key] for _, c in ctx.unknown_formulas):
+        return findings         # F015: a cell whose value is not known; no total, no suggestion
+    meant = _column_numbers(frame, col.key, clean_only=False)
+    rows_sum = round(math.fsum(meant), 9)
+    places = column_decimals(meant)
+    total, cell = rows_sum, None
+    if ctx.own_row and table.rows:     # the township's own row is its 合计
+        cell = ctx.cell(table.rows[0], col.key)
+    if table.total_row is not None:
+        cell = ctx.cell(table.total_row, col.key)
+        shown = _total_value(ctx, table.total_row, col, findings)
+        if shown is _UNSAVED:        # recompute the SUM as Excel will: text cells skipped
+            shown = round(math.fsum(_column_numbers(frame, col.key, clean_only=True)), 9)
+        if shown is not None:
+            total = shown
+            findings += _not_the_sum(ctx, frame, table.total_row, col, shown, rows_sum, places)
+    for other in table.other_totals:
+        findings += _other_total_findings(ctx, other, col, frame, rows_sum, places)
+    factor = table.unit_factor(col.key)
+    if factor is None:
+        return findings         # F016: a unit that does not convert; no target, no 汇总
+    if factor != 1:             # the sheet's 亩 against the county's 万亩 (F014 says so)
+        total = round(total * factor, 9)
+        places = max(0, places + round(-math.log10(factor)))
+    totals[col.key] = total
+    return findings + _target_findings(ctx, col, cell, total, places) + _subtotal_findings(ctx, col, places)
+
+
+def _not_the_sum(ctx: Context, frame, row: TableRow, col, shown: float, rows_sum: float,
+                 places: int) -> list[Finding]:
+    """T001 when a 合计 cell is not its rows' sum (within half a unit of the last place used)."""
+    if within_half_unit(shown, rows_sum, places):
+        return []
+    return [ctx.finding("T001", cell=ctx.cell(row, col.key), value=format_number(shown),
+                        suggestion=None if _has_unknown(frame, col.key) else format_number(rows_sum),
+                        column=col.header, total=format_number(shown), sum=format_number(rows_sum),
+                        diff=format_number(shown - rows_sum))]
+
+
+def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: float,
+                          places: int) -> list[Finding]:
+    """A second 合计 row (one under the header, one at the bottom) is checked like the first:
+    two totals that disagree cannot both be right."""
+    findings = []
+    shown = _total_value(ctx, row, col, findings)
+    if shown is _UNSAVED or shown is None:
+        return findings
+    return findings + _not_the_sum(ctx, frame, row, col, shown, rows_sum, places)
+
+
+def _subtotal_findings(ctx: Context, col, places: int) -> list[Finding]:
+    """Each 小计 against the rows of its own group (the 合计 is checked against the rows alone,
+    so no row is counted twice)."""
+    findings = []
+    for subtotal in ctx.table.subtotals:
+        label = _label_of(subtotal.row)
+        unit = ctx.table.unit_of(col.key)
+        parsed = [parse_number(m.cells.get(col.key), unit) for m in subtotal.members]
+        meant = [p.number for p in parsed if p.number is not None]
+        group_sum = round(math.fsum(meant), 9)
+        shown = _total_value(ctx, subtotal.row, col, findings)
+        if shown is _UNSAVED:
+            shown = round(math.fsum(p.number for p in parsed if p.is_clean), 9)
+        if shown is None or within_half_unit(shown, group_sum, places):
+            continue
+        first, last = subtotal.members[0].row if subtotal.members else None, \
+            subtotal.members[-1].row if subtotal.members else None
+        rows = f"第 {first}–{last} 行" if first is not None else "没有行"
+        findings.append(ctx.finding(
+            "T010", cell=ctx.cell(subtotal.row, col.key), value=format_number(shown),
+            suggestion=format_number(group_sum), column=col.header, label=label, rows=rows,
+            total=format_number(shown), sum=format_number(group_sum),
+            diff=format_number(shown - group_sum)))
+    return findings
+
+
+def _label_of(row: TableRow) -> str:
+    texts = [v.strip() for v in row.cells.values() if isinstance(v, str) and "计" in v]
+    return row.key or (texts[0] if texts else "小计")
+
+
+def _has_unknown(frame, key: str) -> bool:
+    """A cell whose meaning is not known (待定, 10% in a 万亩 column): the rows' sum is then not
+    a total anyone can be told to write."""
+    from validators.check.schema import PROBLEM
+    return bool(len(frame)) and bool((frame[key].isna() & frame[key + PROBLEM].notna()).any())
+
+
+def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
+    """The numbers meant in a column; with clean_only, only cells that hold a real number."""
+    from validators.check.schema import PROBLEM
+    if not len(frame):
+        return []
+    numbers = frame[key]
+    if clean_only:
+        numbers = numbers[frame[key + PROBLEM].isna()]
+    return [v for v in numbers.tolist() if v == v]
+
+
+def _target_findings(ctx: Context, col, cell, total: float, places: int) -> list[Finding]:
+    target = ctx.targets.get(col.key)
+    if target is None or within_half_unit(total, target, max(places, decimals(target))):
+        return []
+    return [ctx.finding(ctx.target_rule, cell=cell, value=format_number(total), column=col.header,
+                        total=format_number(total), target=format_number(target),
+                        diff=format_number(total - target), scope=ctx.township or "本乡镇")]
+
+
+_UNSAVED = object()
+
+
+def _total_value(ctx: Context, total_row: TableRow, col, findings):
+    """The 合计 cell's number; _UNSAVED for a formula whose result the file did not save."""
+    excel_col = ctx.table.columns[col.key]
+    if (total_row.row, excel_col) in ctx.table.sheet.unsaved_formulas:
+        return None if (total_row.row, excel_col) in ctx.unknown_formulas else _UNSAVED
+    raw = total_row.cells.get(col.key)
+    parsed = parse_number(raw, ctx.table.unit_of(col.key))
+    if parsed.code is not None:
+        findings.append(ctx.malformed(parsed.code, total_row, col, raw, parsed.number))
+    elif parsed.number is None:
+        findings.append(ctx.finding("T005", cell=ctx.cell(total_row, col.key), column=col.header))
+    return parsed.number

@@ -1,0 +1,152 @@
+"""The public entry of the checks: check_workbook (one workbook's data in, its FileResult out)
+and check_table (every check on a located table, in the order a clerk reads the findings)."""
+from __future__ import annotations
+
+from templates.cells import cell_position
+from templates.config import Config
+from templates.identity import IDENTITY_SHEET
+from templates.kinds import TableKind, find_kind, get_kind, kinds_for
+from templates.layout import DIRECTORY_SHEET
+from templates.names import normalize_name
+from validators.check.context import (Context, all_known, context_for, is_own_row_return, match_township,
+                                      match_unit, own_row_context, row_directory)
+from validators.check.failures import failure_findings
+from validators.check.layout import hidden_and_unsaved, layout_findings
+from validators.check.locate import LocatedTable, locate_table
+from validators.check.numbers import is_blank
+from validators.check.origin import kind_changed, round_findings
+from validators.check.roles import missing_rows, owner_findings, sequence_findings, unit_name_findings
+from validators.check.rules import RULES
+from validators.check.totals import total_findings
+from validators.findings import FileResult, Finding
+from validators.read.sheet import SheetData, WorkbookData
+
+OUR_SHEETS_PREFIX = "fenjie_"
+
+
+def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
+                   targets: dict[str, float] | None = None,
+                   assigned: dict[str, dict[str, float]] | None = None,
+                   ignore=()) -> FileResult:
+    """Every finding for one workbook: its table found (by --kind, the identity block, or any
+    kind's header), whose return it is, and the checks; `ignore` drops rule codes."""
+    spec = kind_for(book, kind, config)
+    result = FileResult(path=book.path, kind=spec.name if spec else None)
+    findings = [RULES["F002"].finding(sheet=s.name, name=s.name)
+                for s in book.sheets if s.hidden and not _ours(s, book) and _has_content(s)]
+    table = find_table(book, spec, config)
+    if table is None:
+        what = spec.title if spec else "分解表"
+        detail = "请确认表头（如 " + _header_example(spec, config) + "）没有被改写或删除，或用 --kind 指定类型"
+        if config is None:              # a county's own kinds are known only through its fenjie.toml
+            detail += "；本县自己的表格类型要有 fenjie.toml 才认得（命令行加 --config fenjie.toml）"
+        findings.append(RULES["F005"].finding(what=what, detail=detail))
+        result.findings = _drop_ignored(findings, ignore)
+        return result
+    result.kind, result.sheet = table.kind.name, table.sheet.name
+    township = (match_unit(book, config) if table.kind.rows_from == "units"
+                else match_township(book, config))
+    result.scope = township
+    result.township_table = table.scope == "township" or bool(book.identity and book.identity.is_township)
+    findings += round_findings(table, book.identity, config, township, assigned)
+    findings += kind_changed(table.kind, book.identity)
+    if is_own_row_return(table, book.identity, township):
+        ctx = own_row_context(table, config, township, targets, assigned)
+    else:
+        ctx = context_for(table, book.identity, config, township, targets, assigned)
+    findings += check_table(ctx, result.totals)
+    findings += _other_tables(book, table)
+    result.findings = sorted(_drop_ignored(findings, ignore), key=reading_order)
+    return result
+
+
+def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Finding]:
+    """All findings for one located table; fills `totals` with each summed column's 合计."""
+    from validators.check.schema import build_frame, build_schema, run_schema
+
+    table, kind = ctx.table, ctx.table.kind
+    findings = [ctx.finding("F006", column=kind.column(key).label)
+                for key in table.missing_columns if kind.column(key).required]
+    findings += hidden_and_unsaved(ctx)
+    findings += layout_findings(ctx)
+    directory = row_directory(ctx)
+    frame = build_frame(table, normalize_name if directory is not None else None)
+    known = set(directory) if directory is not None else None
+    if known is not None and kind.rows_from == "units":     # 财政局、发改局: a row two units share
+        known |= {normalize_name(row.key) for row in table.rows
+                  if row.key and all_known(row.key, directory)}
+    schema = build_schema(kind, set(table.columns), known)
+    findings += failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
+    if kind.by_place:
+        findings += total_findings(ctx, frame, totals if totals is not None else {})
+        if kind.rows_from == "townships":    # every township has a row; a units table lists some
+            findings += missing_rows(ctx, directory)
+    findings += sequence_findings(ctx, frame)
+    if ctx.config is not None:
+        findings += unit_name_findings(ctx)
+    findings += owner_findings(ctx)
+    return findings
+
+
+def reading_order(finding: Finding):
+    """Whole-file findings first, then cell by cell as a clerk reads the sheet."""
+    if finding.cell is None:
+        return (0, 0, 0)
+    row, col = cell_position(finding.cell)
+    return (1, row, col)
+
+
+def kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> TableKind | None:
+    """The kind asked for (--kind), else the one the template's identity block names, else None."""
+    if isinstance(kind, TableKind):
+        return kind
+    if kind:
+        return get_kind(kind, config)
+    if book.identity and book.identity.kind:
+        return find_kind(book.identity.kind, config)
+    return None
+
+
+def _ours(sheet: SheetData, book: WorkbookData | None = None) -> bool:
+    """fenjie's own hidden sheets: the identity block, and a template's unit directory."""
+    if sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX):
+        return True
+    return book is not None and book.identity is not None and sheet.name == DIRECTORY_SHEET
+
+
+def _has_content(sheet: SheetData) -> bool:
+    return any(not is_blank(v) for row in sheet.rows for v in row)
+
+
+def find_table(book: WorkbookData, spec: TableKind | None, config=None) -> LocatedTable | None:
+    """The first table of `spec` (any kind when None) on a sheet not fenjie's own, visible sheets first."""
+    sheets = [s for s in book.sheets if not _ours(s, book)]
+    candidates = list(kinds_for(config).values())
+    for sheet in sorted(sheets, key=lambda s: s.hidden):
+        table = locate_table(sheet, spec, candidates)
+        if table is not None:
+            return table
+    return None
+
+
+def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
+    """Another table of the same kind on another visible sheet: checked is only the first."""
+    findings = []
+    for sheet in book.sheets:
+        if sheet is table.sheet or sheet.hidden or _ours(sheet, book):
+            continue
+        other = locate_table(sheet, table.kind)
+        if other is not None and (other.rows or other.total_row):
+            findings.append(RULES["F011"].finding(sheet=sheet.name, name=sheet.name,
+                                                  title=table.kind.title, checked=table.sheet.name))
+    return findings
+
+
+def _header_example(spec: TableKind | None, config=None) -> str:
+    kinds = [spec] if spec else list(kinds_for(config).values())
+    return "；".join("、".join(c.header for c in k.columns[:3]) for k in kinds)
+
+
+def _drop_ignored(findings: list[Finding], ignore) -> list[Finding]:
+    ignored = {code.upper() for code in ignore}
+    return [f for f in findings if f.code not in ignored]

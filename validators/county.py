@@ -1,0 +1,102 @@
+"""The county table given with --from: checked with the rules every table gets, then each
+township's (or unit's) figures read from it. A county table with errors is refused; how the
+refusal is shown is validators.output.refusal.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from templates.cells import cell_position
+from templates.config import Config
+from templates.identity import Identity
+from templates.kinds import TableKind, get_kind
+from validators.check.context import context_for, shared_row
+from validators.check.locate import LocatedTable
+from validators.check.numbers import is_blank, parse_number
+from validators.check.origin import round_findings
+from validators.check.workbook import check_table, find_table, kind_for, reading_order
+from validators.findings import FileResult, Finding
+
+
+class TableProblem(Exception):
+    """A table that cannot be used for what was asked; the message is Chinese."""
+
+
+class CountyTableProblem(TableProblem):
+    """A county table with error findings: `result` holds them (validators.output.refusal says
+    them, one line each)."""
+
+    def __init__(self, result: FileResult):
+        super().__init__(f"县分解表有 {result.errors} 个错误")
+        self.result = result
+
+
+@dataclass
+class CountyTable:
+    result: FileResult                                  # its own findings (errors and 提醒)
+    assigned: dict[str, dict[str, float]]               # township -> column key -> figure
+
+
+def check_county_table(path, kind: str | TableKind | None, config: Config) -> CountyTable:
+    """Check a filled county table with the rules every table gets (numbers, rows, 合计 against
+    its rows and against the config's [targets]) and read each township's figures from it.
+
+    Raises UnreadableFile or TableProblem (Chinese) when it is not a usable county table."""
+    table, identity = _county_layout(path, kind, config)
+    result = FileResult(path=str(path), kind=table.kind.name, sheet=table.sheet.name)
+    findings = round_findings(table, identity, config, None, None)
+    findings += check_table(context_for(table, identity, config, None, None, None), result.totals)
+    result.findings = sorted(_unassigned_columns_allowed(table, findings), key=reading_order)
+    return CountyTable(result, _assigned_figures(table, config))
+
+
+def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[LocatedTable, Identity | None]:
+    """The county table's located table and identity; TableProblem when it is no county table."""
+    from validators.read.workbook import read_workbook
+
+    book = read_workbook(path, limits=config.limits)
+    spec = get_kind(kind, config) if isinstance(kind, str) else kind
+    table = find_table(book, spec or kind_for(book, None, config), config)
+    name = Path(path).name
+    if table is None:
+        raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")
+    spec = table.kind
+    if not spec.by_place or not spec.summed_columns:
+        raise TableProblem(f"{name} 是{spec.title}，不按乡镇分解，没有各乡镇的下达数。")
+    identity = book.identity
+    if table.scope == "township" or (identity and identity.is_township):
+        raise TableProblem(f"{name} 是乡镇分到村的表，不是县分解表（乡镇(单位) 各占一行）。")
+    return table, identity
+
+
+def _assigned_figures(table: LocatedTable, config: Config) -> dict[str, dict[str, float]]:
+    """township (or unit) -> column key -> the figure the county table assigns it."""
+    spec, assigned = table.kind, {}
+    places = config.townships if spec.rows_from == "townships" else config.units
+    for row in table.rows:
+        township = config.resolve(row.key) if row.key else None
+        if spec.rows_from == "units" and row.key and township is None:
+            township = shared_row(row.key, config)     # 财政局、发改局: one line of the merge
+        if township in places or township and "、" in township:
+            assigned[township] = {col.key: parse_number(row.cells.get(col.key), table.unit_of(col.key)).number
+                                  for col in spec.summed_columns if col.key in table.columns}
+    return assigned
+
+
+def _unassigned_columns_allowed(table: LocatedTable, findings: list[Finding]) -> list[Finding]:
+    """A column the county left blank in every row assigns nothing (a county without seedling
+    targets); a blank among filled cells is still an error (a township's target dropped)."""
+    blank = {table.columns[col.key] for col in table.kind.summed_columns if col.key in table.columns
+             and all(is_blank(row.cells.get(col.key)) for row in table.rows)}
+    return [f for f in findings
+            if not (f.code in ("N009", "T005") and f.cell and cell_position(f.cell)[1] in blank)]
+
+
+def read_assigned(path, kind: str | TableKind | None, config: Config) -> dict[str, dict[str, float]]:
+    """township -> column key -> figure, from a filled county table that checks clean
+    (CountyTableProblem, carrying the findings, when it has errors)."""
+    county = check_county_table(path, kind, config)
+    if county.result.errors:
+        raise CountyTableProblem(county.result)
+    return county.assigned
