@@ -209,7 +209,7 @@ def test_a_utf8_bom_in_front_of_gbk_text_is_dropped(tmp_path, name, delimiter):
 def test_text_in_no_known_encoding_is_unreadable_with_the_encodings_named(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(codecs.BOM_UTF8 + "乡镇,面积\r\n新泉镇,22\r\n".encode("gbk") + b"\x80\x80,1\r\n")
-    with pytest.raises(UnreadableFile, match="不是 UTF-8、GBK 或 UTF-16"):
+    with pytest.raises(UnreadableFile, match="不是 UTF-8、GBK/GB18030 或 UTF-16"):
         read_workbook(path)
 
 
