@@ -14,9 +14,7 @@ import csv
 import io
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -93,16 +91,8 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig", delimit
 
 def soffice_convert(sources: list[Path], target: str, out_dir: Path) -> list[Path]:
     """Convert with LibreOffice headless in one run; `target` is xlsx, xls or ods."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="fenjie-lo-") as profile:
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                        "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)],
-                       check=True, capture_output=True, timeout=180)
-    converted = [out_dir / f"{s.stem}.{target}" for s in sources]
-    missing = [p for p in converted if not p.exists()]
-    if missing:
-        raise RuntimeError(f"LibreOffice did not write {missing}")
-    return converted
+    from scripts.libreoffice import convert
+    return convert(sources, target, out_dir, timeout=180)
 
 
 # -- hostile and broken packages ---------------------------------------------------
