@@ -77,6 +77,9 @@ def _find_tag(xml: bytes, opening: bytes, start: int, end: int) -> int:
 
 
 def _scan_ods_rows(xml: bytes, position: int, table_end: int, table: _OdsTable, limits: Limits) -> None:
+    # a table with no error value, merged range or percentage anywhere (most of them) needs no
+    # per-row search for one: three searches per row fewer
+    special = any(xml.find(mark, position, table_end) >= 0 for mark in (_ODS_ERROR, b"-spanned=", _ODS_PERCENT))
     while (start := _find_tag(xml, b"<table:table-row", position, table_end)) >= 0:
         tag_end = xml.find(b">", start)
         attrs = xml[start + 16:tag_end]
@@ -90,7 +93,7 @@ def _scan_ods_rows(xml: bytes, position: int, table_end: int, table: _OdsTable, 
             continue
         end = xml.find(_ROW_END, tag_end, table_end)
         end = table_end if end < 0 else end
-        width = _ods_row_width(xml, tag_end + 1, end, row_start, table.extras)
+        width = _ods_row_width(xml, tag_end + 1, end, row_start, table.extras, special)
         if width:
             table.max_row = table.row
             table.max_col = max(table.max_col, width)
@@ -99,14 +102,16 @@ def _scan_ods_rows(xml: bytes, position: int, table_end: int, table: _OdsTable, 
         position = end
 
 
-def _ods_row_width(xml: bytes, start: int, end: int, row: int, extras: SheetExtras) -> int:
-    """The column of the row's last cell with content (0: none); records error values."""
+def _ods_row_width(xml: bytes, start: int, end: int, row: int, extras: SheetExtras, special: bool = True) -> int:
+    """The column of the row's last cell with content (0: none); records error values. `special`:
+    the table may hold error values, merged ranges or percentages somewhere."""
     last_value = xml.rfind(b"value-type=", start, end)
     if last_value < 0:
         return 0
     tag_end = xml.find(b">", last_value, end)
-    if xml.find(b"repeated", start, tag_end) < 0 and xml.find(_ODS_ERROR, start, end) < 0 \
-            and xml.find(b"-spanned=", start, end) < 0 and xml.find(_ODS_PERCENT, start, end) < 0:
+    if xml.find(b"repeated", start, tag_end) < 0 and not (special and (
+            xml.find(_ODS_ERROR, start, end) >= 0 or xml.find(b"-spanned=", start, end) >= 0
+            or xml.find(_ODS_PERCENT, start, end) >= 0)):
         return (xml.count(b"<table:table-cell", start, last_value)
                 + xml.count(b"<table:covered-table-cell", start, last_value))
     return _ods_walk_cells(xml, start, end, row, extras)
