@@ -6,7 +6,7 @@ from pathlib import Path
 
 from templates.config import Limits
 from templates.textfile import decode_start
-from validators.read.errors import DAMAGED, ENCRYPTED, NOT_A_WORKBOOK, SAVE_AS_XLSX, WPS_ET, UnreadableFile
+from validators.read.errors import ENCRYPTED, NOT_A_WORKBOOK, SAVE_AS_XLSX, WPS_ET, UnreadableFile
 
 def stat_and_head(path: Path, limits: Limits) -> bytes:
     try:
@@ -90,6 +90,8 @@ def check_ole(path: Path) -> None:
     .et saves one too), an encrypted .xlsx (EncryptionInfo + EncryptedPackage), a Word or
     PowerPoint file, an Outlook message, WPS's own older .et, or another OLE file."""
     streams = ole_streams(path)
+    if streams is None:             # a directory olefile cannot read: calamine decides (DAMAGED)
+        return
     if {"encryptioninfo", "encryptedpackage"} & streams:
         raise UnreadableFile(ENCRYPTED)
     if {"workbook", "book"} & streams:
@@ -106,12 +108,12 @@ def check_ole(path: Path) -> None:
     raise UnreadableFile(NOT_A_WORKBOOK)
 
 
-def ole_streams(path: Path) -> set[str]:
+def ole_streams(path: Path) -> set[str] | None:
     """The lower-case names of the streams at the top of an OLE file (Excel, Word and WPS write
-    their content there); DAMAGED when olefile cannot read its directory."""
+    their content there); None when olefile cannot read its directory."""
     import olefile
     try:
         with olefile.OleFileIO(str(path)) as ole:
             return {entry[0].lower() for entry in ole.listdir(streams=True, storages=False) if len(entry) == 1}
     except Exception:               # olefile raises many kinds on a damaged directory
-        raise UnreadableFile(DAMAGED) from None
+        return None
