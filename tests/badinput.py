@@ -137,8 +137,10 @@ def _no_sheets(xml: bytes) -> bytes:
 
 
 def _far_cell(xml: bytes) -> bytes:
-    return xml.replace(b"</sheetData>",
-                       b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>')
+    """Eleven far cells: more than a few stray ones (those are read sparsely), so the sheet is
+    too large to load."""
+    cells = b"".join(b'<c r="%s1048576" t="n"><v>1</v></c>' % column.encode() for column in "ABCDEFGHIJK")
+    return xml.replace(b"</sheetData>", b'<row r="1048576">' + cells + b"</row></sheetData>")
 
 
 def write_zip_bomb(path: Path, uncompressed_mb: int = 260) -> Path:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import posixpath
 import re
 
-from templates.cells import a1, column_number
+from templates.cells import a1, cell_position, column_number
 from templates.config import Limits
 from validators.read.errors import CORRUPT, DAMAGED, DTD, UnreadableFile, refuse
 from validators.read.extras import SheetExtras
+from validators.read.sheet import CellError
 from validators.read.package import read_part, walk
 
 def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, SheetExtras]:
@@ -37,18 +38,25 @@ def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, Sh
     styles = next((t for t in targets.values() if t.lower().endswith("styles.xml")), None)
     percent = _percent_styles(_parse_small(package, styles, cap, SafeET)) if styles in parts else set()
     sheet_parts = {target for _, target in sheets}
+    shared_strings = b""
     for name in parts:      # every other XML part calamine may read: bounded and DTD-free
         if name.endswith((".xml", ".rels", ".vml")) and name not in sheet_parts:
             data = read_part(package, name, cap)
             if name.lower().endswith("sharedstrings.xml"):
                 _check_string_count(data)
+                shared_strings = data
             if "worksheets/" in name.lower() and name.endswith(".xml"):
                 inspect_sheet(data, posixpath.basename(name), limits)   # found by another route
     extras: dict[str, SheetExtras] = {}
     for name, target in sheets:
         if name is not None and target in parts:
             data = read_part(package, target, cap)
-            extras[name] = inspect_sheet(data, name, limits)
+            extras[name] = inspect_sheet(data, name, limits, sparse=True)
+            if extras[name].trimmed is not None:
+                extras[name].replaced_part = target
+                extras[name].far_cells = {position: _shared_string(shared_strings, value.index)
+                                          if isinstance(value, _SharedString) else value
+                                          for position, value in extras[name].far_cells.items()}
             if percent:
                 extras[name].percent_cells = _cells_with_styles(data, percent)
     return extras
@@ -178,30 +186,119 @@ class _Irregular(Exception):
     """XML the fast scans do not cover; read it with the streaming parser instead."""
 
 
-def inspect_sheet(xml: bytes, name: str, limits: Limits) -> SheetExtras:
-    """Refuse a sheet too large to load, then find what hides data in it."""
+def inspect_sheet(xml: bytes, name: str, limits: Limits, *, sparse: bool = False) -> SheetExtras:
+    """Refuse a sheet too large to load, then find what hides data in it.
+
+    `sparse`: when a few stray cells far from the table are all that make the sheet too large,
+    read it without them instead of refusing it: the extras carry the sheet XML without those
+    cells (`trimmed`, for calamine) and their values (`far_cells`, put back at their places)."""
     cells = xml.count(b"<c ")
     data_at = xml.find(b"sheetData")              # near the top: a prefix shows at once
     regular = (xml[data_at - 1:data_at] != b":" and b"r='" not in xml and b"<c>" not in xml
                and xml.count(b' r="') >= cells + xml.count(b"<row "))
     if regular:
         height, width = _farthest_cell(xml, limits.max_cells)
-        _check_size(name, height * width, cells, limits, xml)
+        stray = _check_size(name, height * width, cells, limits, xml, sparse)
+        if stray:
+            return _without_stray_cells(xml, name, stray, limits)
         return scan_sheet(xml)
     extras, height, width = _parse_sheet(xml)
-    _check_size(name, height * width, 0, limits, xml)
+    _check_size(name, height * width, 0, limits, xml, sparse=False)
     return extras
 
 
-def _check_size(name: str, area: int, cells: int, limits: Limits, xml: bytes) -> None:
+def _check_size(name: str, area: int, cells: int, limits: Limits, xml: bytes, sparse: bool) -> list[str]:
     """calamine allocates the rectangle up to the farthest cell, so one cell at XFD1048576 in a
     6 KB file would take tens of gigabytes: the farthest reference counts, not the file size.
-    When a few stray cells far from the table make it so, the message names them."""
+    When a few stray cells far from the table make it so, they are returned (`sparse`) or the
+    message names them."""
     if area > limits.max_cells or cells > limits.max_cells:
         stray = stray_cells(xml, limits.max_cells) if cells <= limits.max_cells else []
+        if stray and sparse:
+            return stray
         if stray:
             raise UnreadableFile(_stray_message(name, stray, area))
         refuse(name, max(area, cells), limits)
+    return []
+
+
+def _without_stray_cells(xml: bytes, name: str, stray: list[str], limits: Limits) -> SheetExtras:
+    """The extras of the sheet without its `stray` cells, which calamine is not given (their
+    values are kept in far_cells); the trimmed XML is measured again as strictly as the whole."""
+    found = [_cell_element(ref).search(xml) for ref in stray]
+    if None in found:                     # not where the scans put it: refuse as before
+        raise UnreadableFile(_stray_message(name, stray, 0))
+    far: dict[tuple[int, int], object] = {}
+    unsaved: dict[tuple[int, int], str] = {}
+    kept, position = [], 0
+    for ref, cell in sorted(zip(stray, found), key=lambda pair: pair[1].start()):
+        place, body = cell_position(ref), cell.group(2) or b""
+        value = _stray_value(cell.group(1), body)
+        formula = _FORMULA_TEXT.search(body)
+        if value is None and formula is not None:
+            unsaved[place] = "=" + _unescape(formula.group(1) or b"")
+        elif value is not None:
+            far[place] = value
+        kept.append(xml[position:cell.start()])
+        position = cell.end()
+    kept.append(xml[position:])
+    trimmed = b"".join(kept)
+    extras = inspect_sheet(trimmed, name, limits)        # refused if still too large
+    extras.unsaved_formulas.update(unsaved)
+    extras.trimmed, extras.far_cells = trimmed, far
+    return extras
+
+
+def _cell_element(ref: str) -> re.Pattern:
+    return re.compile(rb'<c\b([^>]*\sr="' + ref.encode() + rb'"[^>]*?)(?:/>|>(.*?)</c>)', re.S)
+
+
+_FORMULA_TEXT = re.compile(rb"<f\b[^>]*>([^<]*)</f>|<f\b[^>]*/>()")
+_TYPE = re.compile(rb'\st="([a-zA-Z]+)"')
+_TEXT_RUN = re.compile(rb"<t\b[^>]*>([^<]*)</t>")
+
+
+class _SharedString:
+    """A stray cell's value that is the index-th shared string (resolved by inspect_xlsx)."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+
+def _stray_value(attrs: bytes, body: bytes):
+    """A stray cell's value as calamine gives it: numbers as float, text, bool, CellError."""
+    kind = _TYPE.search(attrs)
+    kind = kind.group(1) if kind else b"n"
+    if kind == b"inlineStr":
+        return _unescape(b"".join(_TEXT_RUN.findall(body)))
+    value = _VALUE.search(body)
+    if value is None or not value.group(1):
+        return None
+    raw = value.group(1)
+    if kind == b"s":
+        return _SharedString(int(raw)) if raw.strip().isdigit() else None
+    if kind == b"b":
+        return raw.strip() == b"1"
+    if kind == b"e":
+        return CellError(_unescape(raw))
+    if kind in (b"str", b"d"):
+        return _unescape(raw)
+    try:
+        return float(raw)
+    except ValueError:
+        return _unescape(raw)
+
+
+def _shared_string(xml: bytes, index: int) -> str | None:
+    """The text of the index-th shared string (its runs joined, phonetic guides left out)."""
+    if not xml:
+        return None
+    for number, (_, item) in enumerate(walk(xml, ("{*}si",), events=("end",))):
+        if number == index:
+            return "".join(t.text or "" for t in item.iter("{*}t")
+                           if _local(t.getparent().tag) != "rPh")
+        item.clear()
+    return None
 
 
 _HOLDING_REF = re.compile(rb'r="([A-Z]{1,3})([0-9]+)' + _HOLDS)
