@@ -72,3 +72,21 @@ def test_a_sheet_too_large_without_its_stray_cells_is_refused(tmp_path, clean):
     read_workbook(path)
     with pytest.raises(UnreadableFile, match="过大"):
         read_workbook(path, limits=Limits(max_cells=50))       # the table alone is over 50 cells
+
+
+def test_sparse_sheets_of_one_workbook_are_bounded_together(tmp_path):
+    """Each row down to a far cell is a list in memory: two sheets reaching row 1048576 are over
+    max_cells / 4 rows together, so the second is refused and its stray cell named."""
+    import openpyxl
+    book = openpyxl.Workbook()
+    for index, sheet in enumerate([book.active, book.create_sheet("第二张")]):
+        for row in grain_table():
+            sheet.append(row)
+        sheet.cell(FAR_ROW, 16384 - index).value = 1
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    with pytest.raises(UnreadableFile, match="请删去 XFC1048576 的内容"):
+        read_workbook(path)
+    del book["第二张"]
+    book.save(path)
+    assert read_workbook(path).sheets[0].value(FAR_ROW, 16384) == 1

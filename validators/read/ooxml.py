@@ -48,11 +48,15 @@ def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, Sh
             if "worksheets/" in name.lower() and name.endswith(".xml"):
                 inspect_sheet(data, posixpath.basename(name), limits)   # found by another route
     extras: dict[str, SheetExtras] = {}
+    sparse_rows = limits.max_cells // SPARSE_ROW_SHARE       # rows of sheets read sparsely, at most
     for name, target in sheets:
         if name is not None and target in parts:
             data = read_part(package, target, cap)
-            extras[name] = inspect_sheet(data, name, limits, sparse=True)
+            extras[name] = inspect_sheet(data, name, limits, sparse=sparse_rows > 0)
             if extras[name].trimmed is not None:
+                sparse_rows -= max(row for row, _ in extras[name].far_cells or {(0, 0): None})
+                if sparse_rows < 0:       # every row down to a far cell is a list in SheetData
+                    inspect_sheet(data, name, limits)          # refused, naming the stray cells
                 extras[name].replaced_part = target
                 extras[name].far_cells = {position: _shared_string(shared_strings, value.index)
                                           if isinstance(value, _SharedString) else value
@@ -220,6 +224,9 @@ def _check_size(name: str, area: int, cells: int, limits: Limits, xml: bytes, sp
             raise UnreadableFile(_stray_message(name, stray, area))
         refuse(name, max(area, cells), limits)
     return []
+
+
+SPARSE_ROW_SHARE = 4      # a workbook's sparse sheets span at most max_cells / 4 rows together
 
 
 def _without_stray_cells(xml: bytes, name: str, stray: list[str], limits: Limits) -> SheetExtras:
