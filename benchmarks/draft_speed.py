@@ -37,12 +37,9 @@ def long_document(pages: int, folder: Path) -> Path:
     return path
 
 
-def convert(source: Path, target: str, infilter: list[str]) -> Path:
-    with tempfile.TemporaryDirectory(prefix="fenjie-lo-") as profile:
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", *infilter,
-                        "--convert-to", target, "--outdir", str(source.parent), str(source)],
-                       check=True, capture_output=True, timeout=600)
-    return source.with_suffix("." + target.split(":")[0])
+def convert(source: Path, target: str, infilter: str | None) -> Path:
+    from scripts.libreoffice import convert as soffice_convert
+    return soffice_convert([source], target, source.parent, infilter=infilter)[0]
 
 
 def work(path: Path, out: Path) -> tuple[float, float, int]:
@@ -78,9 +75,9 @@ def main() -> None:
         text = long_document(options.pages, folder)
         documents = {"txt": text}
         if "docx" in options.formats or "pdf" in options.formats:
-            documents["docx"] = convert(text, "docx:MS Word 2007 XML", ["--infilter=Text (encoded):UTF8,LF,,,"])
+            documents["docx"] = convert(text, "docx:MS Word 2007 XML", "Text (encoded):UTF8,LF,,,")
         if "pdf" in options.formats:
-            documents["pdf"] = convert(documents["docx"], "pdf", [])
+            documents["pdf"] = convert(documents["docx"], "pdf", None)
         chars = len(text.read_text(encoding="utf-8"))
         pdf_pages = ""
         if "pdf" in documents:

@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run.py            # the full run: a few minutes on 2 cores
     .venv/bin/python benchmarks/run.py --smoke    # tiny sizes, one run each (the test suite runs this)
 
-What is timed (every CLI figure is a fresh process of the installed .venv/bin/fenjie, wall time):
+What is timed (every CLI figure is a fresh process of the installed .venv/bin/fenjie, wall time;
+the 100 000-row check also in CPU time, see benchmarks/README.md):
   1. fenjie --help (no kind file is read); fenjie kinds --config for the example county, which
      reads the built-in and the county's kind files (TOML, validated with pydantic)
   2. fenjie check on one township return (新泉镇's own template, filled in)
@@ -38,6 +39,7 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 
 import inputs  # noqa: E402  (benchmarks/inputs.py)
 
+BIG_BUDGET = 1.4           # issue 10: the 100 000-row check within 1.4 × the floor (wall time, quiet machine)
 FLOOR = """
 import sys, pandas, pandera.pandas
 import python_calamine as pc
@@ -83,6 +85,14 @@ def fenjie_command() -> str:
 
 def timed_process(argv: list[str], *, ok=(0,), cwd=None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB, ru_maxrss) of one child process."""
+    wall, _, rss = process_usage(argv, ok=ok, cwd=cwd)
+    return wall, rss
+
+
+def process_usage(argv: list[str], *, ok=(0,), cwd=None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, from wait4) and peak resident memory (KiB) of one
+    child process. On a shared machine CPU time is the steadier measure: waiting for a core
+    counts in wall time, not in CPU time."""
     env = {**os.environ, "FENJIE_LOG": os.devnull}
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
@@ -93,7 +103,7 @@ def timed_process(argv: list[str], *, ok=(0,), cwd=None) -> tuple[float, int]:
     child.stderr.close()
     if child.returncode not in ok:
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}:\n{errors}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def repeat(argv: list[str], runs: int, **options) -> tuple[list[float], list[int]]:
@@ -128,22 +138,30 @@ def measure_one_return(fenjie: str, folder: Path, sizes: Sizes) -> Row:
 
 
 def measure_big(fenjie: str, folder: Path, sizes: Sizes) -> list[Row]:
+    """The 100 000-row check against its floor. The budget is on wall time (fenjie imports pandas
+    in a thread while calamine reads, which only wall time credits); the CPU-time ratio beside
+    it is the steadier figure for comparing two versions on a busy machine (benchmarks/README.md)."""
     path = inputs.big_sheet(folder / "big.xlsx", sizes.big_rows)
-    floor, times, memory = [], [], []
+    floor, times, floor_cpu, cpu, memory = [], [], [], [], []
     timed_process([fenjie, "check", str(path)], ok=(0, 1))      # untimed, as in repeat()
     for _ in range(sizes.big_runs):        # taken in turns, so both see the same machine load
-        floor.append(timed_process([sys.executable, "-c", FLOOR, str(path)])[0])
-        wall, rss = timed_process([fenjie, "check", str(path)], ok=(0, 1))
+        wall, seconds, _ = process_usage([sys.executable, "-c", FLOOR, str(path)])
+        floor.append(wall)
+        floor_cpu.append(seconds)
+        wall, seconds, rss = process_usage([fenjie, "check", str(path)], ok=(0, 1))
         times.append(wall)
+        cpu.append(seconds)
         memory.append(rss)
     ratio = statistics.median(times) / statistics.median(floor)
+    cpu_ratio = statistics.median(cpu) / statistics.median(floor_cpu)
     peak = max(memory) / 1024
     rows_text = f"{sizes.big_rows:,} rows × 6"
     return [
         Row("floor: pandas+pandera+calamine read", floor, note=rows_text),
-        Row(f"check: {rows_text}", times, note=f"{ratio:.2f} × floor; peak {peak:,.0f} MiB",
-            budget="≤ 1.5 × floor, < 1 GiB", met=ratio <= 1.5 and peak < 1024,
-            extra={"ratio": ratio, "peak_mib": peak}),
+        Row(f"check: {rows_text}", times,
+            note=f"{ratio:.2f} × floor (CPU time {cpu_ratio:.2f} ×); peak {peak:,.0f} MiB",
+            budget=f"≤ {BIG_BUDGET} × floor, < 1 GiB", met=ratio <= BIG_BUDGET and peak < 1024,
+            extra={"ratio": ratio, "cpu_ratio": cpu_ratio, "peak_mib": peak}),
     ]
 
 

@@ -6,9 +6,10 @@ say where it came from.
 """
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from pathlib import Path
+
+from templates.textfile import UnknownEncoding, decode_text, looks_binary
 
 
 @dataclass(frozen=True)
@@ -47,26 +48,18 @@ def _numbered(texts) -> list[SourceLine]:
 
 # -- plain text ------------------------------------------------------------------------------
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-def decode_text(raw: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK and GB2312)."""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace")
-    if b"\x00" in raw:
+def decode_document(raw: bytes, name: str) -> str:
+    """The text of a plain-text document (templates.textfile: UTF-8, GBK/GB18030, UTF-16)."""
+    if looks_binary(raw):
         raise DocumentProblem(f"{name} 不是文字文件，也不是 .docx 或 PDF：请给出公文的文字版、Word 或 PDF。")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentProblem(f"无法识别 {name} 的文字编码：请用 UTF-8 或 GBK 另存后再试。")
+    try:
+        return decode_text(raw, name)
+    except UnknownEncoding as exc:
+        raise DocumentProblem(exc.reason) from None
 
 
 def _text_lines(path: Path) -> list[SourceLine]:
-    text = decode_text(path.read_bytes(), path.name)
+    text = decode_document(path.read_bytes(), path.name)
     return _numbered(text.splitlines())
 
 

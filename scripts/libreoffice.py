@@ -1,6 +1,12 @@
-"""Drive headless LibreOffice Calc with a list of jobs: one soffice session for all of them.
+"""Drive headless LibreOffice: the one place that finds soffice and runs it (tests, benchmarks and
+the example's build script import it; fenjie itself never starts LibreOffice).
 
-Two sides in one file:
+* `convert(sources, target, out_dir)`: `soffice --convert-to` in one run for many files, with a
+  throwaway profile and a time limit (several runs at once never share a profile, and a hung
+  soffice is killed with its children);
+* `run_jobs(jobs, work_dir)`: Calc driven over UNO with a list of jobs, one soffice session for all.
+
+Two sides for run_jobs in one file:
 
 * in the project's venv, `run_jobs(jobs, work_dir)` writes the jobs as JSON, runs this file with the
   system python3 (which has python3-uno; the venv has not) and returns its report;
@@ -26,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -41,11 +48,62 @@ class LibreOfficeError(Exception):
     """LibreOffice is missing, or the jobs failed; the message carries LibreOffice's stderr."""
 
 
+def soffice() -> str:
+    """The soffice program; LibreOfficeError when LibreOffice is not installed."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        raise LibreOfficeError("需要 LibreOffice（soffice）：请先运行 bash scripts/setup.sh。")
+    return found
+
+
+def profile_option(profile: str | Path) -> str:
+    """The option that gives soffice its own user profile (settings, locks) in `profile`."""
+    return f"-env:UserInstallation={Path(profile).resolve().as_uri()}"
+
+
+def convert(sources, target: str, out_dir, *, infilter: str | None = None,
+            timeout: float = TIMEOUT_SECONDS) -> list[Path]:
+    """`sources` converted by one headless soffice run into `out_dir`; the converted files, in order.
+
+    `target` is what --convert-to takes: "xlsx", "ods", "xls:MS Excel 97", "docx:MS Word 2007 XML";
+    `infilter` what --infilter takes (e.g. "Text (encoded):UTF8,LF,,," for a UTF-8 .txt)."""
+    sources = [Path(source) for source in sources]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fenjie-lo-") as profile:
+        command = [soffice(), profile_option(profile), "--headless", "--norestore",
+                   *([f"--infilter={infilter}"] if infilter else []),
+                   "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)]
+        status, stderr = _run_killing_group(command, timeout)
+    suffix = target.split(":")[0]
+    converted = [out_dir / f"{source.stem}.{suffix}" for source in sources]
+    missing = [path.name for path in converted if not path.is_file()]
+    if status != 0 or missing:
+        raise LibreOfficeError(f"soffice --convert-to {target} failed (status {status}, not written: "
+                               f"{missing}):\n{stderr[-3000:]}")
+    return converted
+
+
+def _run_killing_group(command: list[str], timeout: float, env: dict | None = None) -> tuple[int, str]:
+    """(exit status, stderr) of `command`; past `timeout` seconds it is killed with the processes
+    it started (soffice runs soffice.bin as a child) and LibreOfficeError is raised."""
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                          start_new_session=True) as office:
+        try:
+            _, stderr = office.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(office.pid, signal.SIGKILL)
+            office.communicate()
+            raise LibreOfficeError(f"LibreOffice did not finish in {timeout:g} s: {command}") from None
+    return office.returncode, stderr
+
+
 # -- venv side ---------------------------------------------------------------------------------
 
 def run_jobs(jobs: list[dict], work_dir: Path) -> list[dict]:
     """Carry out `jobs` in one headless LibreOffice; the report, one dict per job."""
-    if not shutil.which("soffice") or not Path(UNO_PYTHON).exists():
+    soffice()
+    if not Path(UNO_PYTHON).exists():
         raise LibreOfficeError("需要 LibreOffice（soffice）和系统的 python3-uno：请先运行 bash scripts/setup.sh。")
     work_dir = Path(work_dir)
     job_file, report_file = work_dir / "lo_jobs.json", work_dir / "lo_report.json"
@@ -54,13 +112,9 @@ def run_jobs(jobs: list[dict], work_dir: Path) -> list[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["HOME"] = str(work_dir)
     command = [UNO_PYTHON, str(Path(__file__).resolve()), str(job_file), str(report_file)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired as exc:
-        raise LibreOfficeError(f"LibreOffice (python3-uno) did not finish in {TIMEOUT_SECONDS} s") from exc
-    if result.returncode != 0 or not report_file.is_file():
-        raise LibreOfficeError(f"LibreOffice (python3-uno) failed with status {result.returncode}:\n"
-                               f"{result.stderr[-3000:]}")
+    status, stderr = _run_killing_group(command, TIMEOUT_SECONDS, env)
+    if status != 0 or not report_file.is_file():
+        raise LibreOfficeError(f"LibreOffice (python3-uno) failed with status {status}:\n{stderr[-3000:]}")
     return json.loads(report_file.read_text(encoding="utf-8"))
 
 
@@ -136,13 +190,12 @@ def run_job(desktop, job: dict) -> dict:
 
 
 def uno_main(job_file: str, report_file: str) -> None:
-    import uno
     jobs = json.loads(Path(job_file).read_text(encoding="utf-8"))
     profile = tempfile.mkdtemp(prefix="fenjie-lo-")
     pipe = f"fenjie{os.getpid()}"
     office = subprocess.Popen(
-        ["soffice", "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-         f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}", f"--accept=pipe,name={pipe};urp;"],
+        [soffice(), "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+         profile_option(profile), f"--accept=pipe,name={pipe};urp;"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     desktop = None
     try:

@@ -14,9 +14,7 @@ import csv
 import io
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -93,16 +91,8 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8-sig", delimit
 
 def soffice_convert(sources: list[Path], target: str, out_dir: Path) -> list[Path]:
     """Convert with LibreOffice headless in one run; `target` is xlsx, xls or ods."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="fenjie-lo-") as profile:
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                        "--convert-to", target, "--outdir", str(out_dir), *map(str, sources)],
-                       check=True, capture_output=True, timeout=180)
-    converted = [out_dir / f"{s.stem}.{target}" for s in sources]
-    missing = [p for p in converted if not p.exists()]
-    if missing:
-        raise RuntimeError(f"LibreOffice did not write {missing}")
-    return converted
+    from scripts.libreoffice import convert
+    return convert(sources, target, out_dir, timeout=180)
 
 
 # -- hostile and broken packages ---------------------------------------------------
@@ -147,8 +137,10 @@ def _no_sheets(xml: bytes) -> bytes:
 
 
 def _far_cell(xml: bytes) -> bytes:
-    return xml.replace(b"</sheetData>",
-                       b'<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>')
+    """Eleven far cells: more than a few stray ones (those are read sparsely), so the sheet is
+    too large to load."""
+    cells = b"".join(b'<c r="%s1048576" t="n"><v>1</v></c>' % column.encode() for column in "ABCDEFGHIJK")
+    return xml.replace(b"</sheetData>", b'<row r="1048576">' + cells + b"</row></sheetData>")
 
 
 def write_zip_bomb(path: Path, uncompressed_mb: int = 260) -> Path:

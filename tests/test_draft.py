@@ -22,6 +22,7 @@ from drafting.documents import DocumentProblem, SourceLine, read_document
 from drafting.draft import draft_documents
 from drafting.figures import extract_figures
 from drafting.tasks import find_tasks
+from scripts.libreoffice import convert
 from templates.config import load_config, parse_config
 from tests.conftest import EXAMPLE, ROOT
 from tests.support.fresh_process import help_imports
@@ -149,14 +150,8 @@ def test_every_clause_in_the_seven_plans_is_found():
 # -- the same document as .txt, .docx and PDF ------------------------------------------------
 
 def _libreoffice(source: Path, target: str, out_dir: Path) -> Path:
-    utf8 = ["--infilter=Text (encoded):UTF8,LF,,,"] if source.suffix == ".txt" else []
-    with tempfile.TemporaryDirectory(prefix="fenjie-lo-") as profile:
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                        *utf8, "--convert-to", target,
-                        "--outdir", str(out_dir), str(source)], check=True, capture_output=True, timeout=180)
-    made = out_dir / f"{source.stem}.{target.split(':')[0]}"
-    assert made.is_file(), f"LibreOffice did not write {made}"
-    return made
+    utf8 = "Text (encoded):UTF8,LF,,," if source.suffix == ".txt" else None
+    return convert([source], target, out_dir, infilter=utf8, timeout=180)[0]
 
 
 @pytest.mark.libreoffice

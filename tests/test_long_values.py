@@ -85,5 +85,5 @@ def test_a_task_list_in_any_usual_encoding_reads_like_the_utf8_one(tmp_path, pre
 def test_a_task_list_in_no_known_encoding_is_refused_in_chinese(tmp_path):
     copy = tmp_path / "粮食.tsv"
     copy.write_bytes("乡镇\t粮食总面积\n".encode("gbk") + b"\x80\x80\t1\n")
-    with pytest.raises(RecordsProblem, match="文字编码无法识别"):
+    with pytest.raises(RecordsProblem, match="无法识别 粮食.tsv 的文字编码"):
         read_records(copy, KINDS["grain-plan"])

@@ -294,14 +294,20 @@ def test_the_config_lists_every_problem_and_shows_values_as_written(tmp_path):
     assert "targets.grain-plan.合计" in result.stderr and "没有列「合计」" in result.stderr
 
 
-def test_a_stray_value_far_from_the_table_names_the_cell_to_delete(tmp_path):
-    returns = tmp_path / "报送"
+def test_a_stray_value_far_from_the_table_does_not_stop_the_check(tmp_path):
+    """Read sparsely (validators.read.ooxml): the table is checked as if the stray cell were not there."""
+    returns, clean = tmp_path / "stray", tmp_path / "clean"
     returns.mkdir()
+    clean.mkdir()
     book = openpyxl.load_workbook(RETURNS / "三塘镇-2025年粮食生产计划任务分解表.xlsx")
+    book.worksheets[0]["C7"] = "约3"
+    book.save(clean / "三塘镇-2025年粮食生产计划任务分解表.xlsx")
     book.worksheets[0]["XFD1048576"] = "x"
     book.save(returns / "三塘镇-2025年粮食生产计划任务分解表.xlsx")
     result = fenjie("check", returns, "--config", CONFIG)
-    assert "XFD1048576" in result.stdout and "请删去 XFD1048576 的内容" in result.stdout, result.stdout
+    expected = fenjie("check", clean, "--config", CONFIG)
+    assert "无法读取 0" in result.stdout and "N005" in result.stdout, result.stdout
+    assert result.stdout.replace(str(returns), str(clean)) == expected.stdout
 
 
 def test_stray_cells_are_found_and_a_truly_large_sheet_names_none():

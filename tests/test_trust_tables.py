@@ -229,15 +229,9 @@ def task_table(path, merged):
 
 def libreoffice_copy(path, fmt, tmp_path):
     """`path` opened and saved again by LibreOffice (as .xlsx, .ods or .xls)."""
-    import shutil
-    import subprocess
-    out = tmp_path / f"lo-{fmt}"
-    out.mkdir(exist_ok=True)
+    from scripts.libreoffice import convert
     filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods", "xls": "xls:MS Excel 97"}
-    subprocess.run([shutil.which("soffice"), f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                    "--headless", "--convert-to", filters[fmt], "--outdir", str(out), str(path)],
-                   check=True, capture_output=True, timeout=300)
-    return out / (path.stem + "." + fmt)
+    return convert([path], filters[fmt], tmp_path / f"lo-{fmt}", timeout=300)[0]
 
 
 def pairs(result):

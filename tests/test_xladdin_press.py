@@ -12,6 +12,7 @@ import shutil
 import openpyxl
 import pytest
 
+from scripts.libreoffice import convert
 from tests.conftest import EXAMPLE, GAZETTE
 from validators.batch import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
@@ -329,16 +330,11 @@ def test_the_example_county_table_passes(configured, tmp_path, monkeypatch):
 @pytest.mark.libreoffice
 def test_the_example_table_edited_in_a_spreadsheet_program(tmp_path, with_config):
     """Typed-in defects, recalculated by LibreOffice as Excel would before the button is pressed."""
-    import shutil
-    import subprocess
     book = openpyxl.load_workbook(COUNTY_TABLE)
     sheet = book.sheetnames[0]
     book[sheet]["B5"], book[sheet]["D6"] = "22万亩", "66,500"
     book.save(tmp_path / "typed.xlsx")
-    subprocess.run([shutil.which("soffice"), "--headless", "--calc", "--convert-to", "xlsx", "--outdir",
-                    str(tmp_path / "saved"), str(tmp_path / "typed.xlsx")], check=True, capture_output=True,
-                   timeout=180)
-    path = tmp_path / "saved" / "typed.xlsx"
+    path, = convert([tmp_path / "typed.xlsx"], "xlsx", tmp_path / "saved", timeout=180)
     engine = check_file(path, config=with_config).findings
     assert {"N004", "N003", "T001", "T002"} <= {f.code for f in engine}
     outcome, actions, out = press_and_apply(path, tmp_path / "out.xlsx")
@@ -437,11 +433,7 @@ def test_the_alert_shows_the_first_findings_and_the_count():
 
 def recalculated(path, out_dir):
     """The workbook as a spreadsheet program saves it: formulas with their results."""
-    import shutil
-    import subprocess
-    subprocess.run([shutil.which("soffice"), "--headless", "--calc", "--convert-to", "xlsx", "--outdir",
-                    str(out_dir), str(path)], check=True, capture_output=True, timeout=180)
-    return out_dir / path.name
+    return convert([path], "xlsx", out_dir, timeout=180)[0]
 
 
 @pytest.mark.libreoffice

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from templates.kinds import TableKind
 from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text
+from templates.textfile import UnknownEncoding, decode_text
 
 __all__ = ["RecordsProblem", "read_records"]
 
@@ -21,14 +22,11 @@ def read_records(path: str | Path, kind: TableKind) -> list[dict[str, object]]:
 
 
 def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
-    from validators.read.csvfile import decode
-    from validators.read.errors import UnreadableFile
     from validators.check.locate import total_label
     try:
-        text = decode(path.read_bytes())        # UTF-8 or GBK (Excel's 文本文件), BOM or not; UTF-16
-    except UnreadableFile:
-        raise RecordsProblem(f"{path.name} 的文字编码无法识别（不是 UTF-8、GBK 或 UTF-16），"
-                             "请用 UTF-8 另存。") from None
+        text = decode_text(path.read_bytes(), path.name)
+    except UnknownEncoding as exc:
+        raise RecordsProblem(exc.reason) from None
     delimiter = "\t" if path.suffix.lower() != ".csv" else ","
     return records_from_text(path.name, text, delimiter, kind,
                              is_total=lambda key: total_label(key, kind) is not None)

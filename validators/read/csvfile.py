@@ -9,14 +9,14 @@ they are codes, and Excel would lose the zero.
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from pathlib import Path
 
 from templates.config import Limits
-from validators.read.errors import UnreadableFile, too_many_cells
+from templates.textfile import UnknownEncoding, decode_text
+from validators.read.errors import SAVE_AS_XLSX, UnreadableFile, too_many_cells
 from validators.read.sheet import SheetData
 
 _CLEAN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|-?\.[0-9]+")
@@ -25,8 +25,10 @@ _SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
 
 def read_csv(path: Path, limits: Limits) -> SheetData:
-
-    text = decode(path.read_bytes())
+    try:
+        text = decode_text(path.read_bytes(), f"CSV 文件 {path.name}", SAVE_AS_XLSX)
+    except UnknownEncoding as exc:
+        raise UnreadableFile(exc.reason) from None
     declared = _SEP_LINE.match(text)           # Excel's "sep=;" first line names the delimiter
     if declared:
         delimiter, text = declared.group(1), text[declared.end():]
@@ -49,28 +51,6 @@ def read_csv(path: Path, limits: Limits) -> SheetData:
         while row and row[-1] is None:
             row.pop()
     return SheetData(name=path.stem, rows=rows)
-
-
-def decode(data: bytes) -> str:
-    """The text of a CSV file in any encoding `encodings_to_try` names."""
-
-    for encoding, body in encodings_to_try(data):
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("无法识别 CSV 文件的文字编码（不是 UTF-8、GBK 或 UTF-16）：请用 Excel 或 WPS 打开后"
-                         "另存为 .xlsx 再报送。")
-
-
-def encodings_to_try(data: bytes) -> list[tuple[str, bytes]]:
-    """(encoding, bytes to decode) in the order to try: UTF-16 when it has its BOM, else UTF-8,
-    then GB18030 (WPS and Excel save GBK). A UTF-8 BOM is dropped first whatever follows it:
-    some tools put one in front of GBK text too."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return [("utf-16", data)]
-    body = data.removeprefix(codecs.BOM_UTF8)
-    return [("utf-8", body), ("gb18030", body)]
 
 
 def guess_delimiter(text: str) -> str:

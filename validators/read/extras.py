@@ -15,6 +15,11 @@ class SheetExtras:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)    # .ods only
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    # .xlsx read sparsely: a few stray cells far from the table (their values, put back at their
+    # places after calamine has read the rest), the sheet XML without them and its part name
+    far_cells: dict[tuple[int, int], object] = field(default_factory=dict)
+    trimmed: bytes | None = None
+    replaced_part: str | None = None
 
     def apply(self, sheet: SheetData) -> None:
         sheet.hidden_rows = frozenset(self.hidden_rows)
@@ -24,6 +29,8 @@ class SheetExtras:
             sheet.merged = tuple(self.merged)
         for (row, col), text in sorted(self.errors.items()):
             set_cell(sheet, row, col, CellError(text))
+        for (row, col), value in sorted(self.far_cells.items()):
+            set_cell(sheet, row, col, value)
 
 
 def set_cell(sheet: SheetData, row: int, col: int, value) -> None:

@@ -1,12 +1,12 @@
 """Safety of a zipped workbook (.xlsx/.xlsm/.ods): what kind of package it is, sizes capped
-whatever the zip claims (a zip bomb stops at the cap), and no DTD in any XML part (entity
-expansion, external entities)."""
+whatever the zip claims (a zip bomb stops at the cap), no DTD in any XML part (entity
+expansion, external entities), and the one safe streaming walk over a part's XML (`walk`)."""
 from __future__ import annotations
 
 import re
 import zipfile
 
-from validators.read.errors import BOMB, DTD, UnreadableFile
+from validators.read.errors import BOMB, CORRUPT, DTD, UnreadableFile
 
 XLSX = "xlsx"
 ODS = "ods"
@@ -80,4 +80,35 @@ def check_prolog(data: bytes) -> None:
     head = data[:65536]
     if any(marker in head for marker in _DTD_MARKERS) or (
             b"<!" in head and re.search(rb"<!\s*(?:DOCTYPE|ENTITY)", head, re.IGNORECASE)):
+        raise UnreadableFile(DTD)
+
+
+def walk(xml: bytes, tags: tuple[str, ...], events: tuple[str, ...] = ("start", "end")):
+    """(event, element) for the `events` of each element named in `tags` ("{*}c": any
+    namespace or prefix), streamed by lxml with no entity resolution, no network, no DTD loading
+    and libxml2's limits on depth and text size; the caller clears what it has read. A DTD
+    anywhere in the prolog is refused (check_prolog only sees its first 64 KB)."""
+    import io
+
+    from lxml import etree
+
+    parser = etree.iterparse(io.BytesIO(xml), events=events, tag=tags, resolve_entities=False,
+                             no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+                             remove_pis=True)
+    checked = False
+    try:
+        for event, element in parser:
+            if not checked:
+                _refuse_doctype(element)
+                checked = True
+            yield event, element
+    except etree.XMLSyntaxError:
+        raise UnreadableFile(CORRUPT) from None
+    if not checked and parser.root is not None:
+        _refuse_doctype(parser.root)
+
+
+def _refuse_doctype(element) -> None:
+    info = element.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:
         raise UnreadableFile(DTD)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from templates.config import Limits
-from validators.read.csvfile import encodings_to_try
-from validators.read.errors import ENCRYPTED, NOT_A_WORKBOOK, SAVE_AS_XLSX, UnreadableFile
+from templates.textfile import decode_start
+from validators.read.errors import ENCRYPTED, NOT_A_WORKBOOK, SAVE_AS_XLSX, WPS_ET, UnreadableFile
 
 def stat_and_head(path: Path, limits: Limits) -> bytes:
     try:
@@ -63,7 +63,7 @@ def sniff(path: Path, head: bytes) -> str:
     for magic, reason in _NOT_A_SPREADSHEET.items():
         if head.startswith(magic):
             raise UnreadableFile(reason)
-    text = as_text(head)
+    text = decode_start(head)
     suffix = path.suffix.lower()
     if text is None:
         if suffix == ".csv" and b"\x00" not in head:
@@ -85,28 +85,35 @@ def sniff(path: Path, head: bytes) -> str:
     raise UnreadableFile(f"扩展名是 {suffix or '（无）'}，但内容是纯文本，不是 Excel 表格：" + SAVE_AS_XLSX)
 
 
-def as_text(head: bytes) -> str | None:
-    """The decoded start of a text file, None when it looks binary."""
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    for encoding, body in encodings_to_try(head):
-        try:
-            return body.decode(encoding)
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(body) - 4:        # a character cut at the end of the sample
-                return body[:exc.start].decode(encoding, errors="ignore")
-    return None
-
-
 def check_ole(path: Path) -> None:
-    """An OLE compound file: a real .xls, or an encrypted .xlsx, or a Word/PowerPoint file."""
-    data = path.read_bytes()
-    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+    """An OLE compound file, told by its streams: a real .xls (a Workbook or Book stream; WPS's
+    .et saves one too), an encrypted .xlsx (EncryptionInfo + EncryptedPackage), a Word or
+    PowerPoint file, an Outlook message, WPS's own older .et, or another OLE file."""
+    streams = ole_streams(path)
+    if streams is None:             # a directory olefile cannot read: calamine decides (DAMAGED)
+        return
+    if {"encryptioninfo", "encryptedpackage"} & streams:
         raise UnreadableFile(ENCRYPTED)
-    if "WordDocument".encode("utf-16-le") in data:
+    if {"workbook", "book"} & streams:
+        return
+    if "worddocument" in streams:
         raise UnreadableFile("这是 Word 文档（.doc），不是表格：请把表格复制到 Excel/WPS 表格中，"
                              "保存为 .xlsx 再报送。")
-    if "PowerPoint Document".encode("utf-16-le") in data:
+    if "powerpoint document" in streams:
         raise UnreadableFile("这是 PowerPoint 演示文稿，不是表格：请报送 Excel 表格文件（.xlsx）。")
-    if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
-        raise UnreadableFile(NOT_A_WORKBOOK)
+    if any(name.startswith("__substg1.0_") for name in streams):
+        raise UnreadableFile("这是 Outlook 邮件（.msg），不是表格：请把邮件附件里的 Excel 表格另存出来再报送。")
+    if path.suffix.lower() == ".et":
+        raise UnreadableFile(WPS_ET)
+    raise UnreadableFile(NOT_A_WORKBOOK)
+
+
+def ole_streams(path: Path) -> set[str] | None:
+    """The lower-case names of the streams at the top of an OLE file (Excel, Word and WPS write
+    their content there); None when olefile cannot read its directory."""
+    import olefile
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            return {entry[0].lower() for entry in ole.listdir(streams=True, storages=False) if len(entry) == 1}
+    except Exception:               # olefile raises many kinds on a damaged directory
+        return None

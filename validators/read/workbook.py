@@ -87,8 +87,9 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
         extras = inspect_package(path, limits)
     else:
         extras = biff.inspect_xls(path, limits, ENCRYPTED)
+    trimmed = {e.replaced_part: e.trimmed for e in extras.values() if e.trimmed is not None}
     try:
-        with _native_errors_quiet(), path.open("rb") as handle, \
+        with _native_errors_quiet(), _opened(path, trimmed) as handle, \
                 pc.CalamineWorkbook.from_filelike(handle) as book:
             sheets = []
             for meta in book.sheets_metadata:
@@ -114,6 +115,20 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
     if not sheets:
         raise UnreadableFile("工作簿中没有工作表：请确认是否选错了文件。")
     return sheets
+
+
+def _opened(path: Path, replaced: dict[str, bytes]):
+    """The file for calamine: as it is, or (sheets read sparsely) a copy in memory whose named
+    parts are replaced by the trimmed XML. The file itself is never changed."""
+    if not replaced:
+        return path.open("rb")
+    import io
+    copy = io.BytesIO()
+    with zipfile.ZipFile(path) as package, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
+        for info in package.infolist():      # every part was bounded by inspect_package
+            out.writestr(info.filename, replaced.get(info.filename) or package.read(info))
+    copy.seek(0)
+    return copy
 
 
 def _is_reader_failure(exc: BaseException) -> bool:
