@@ -79,9 +79,15 @@ def _assigned_figures(table: LocatedTable, config: Config) -> dict[str, dict[str
         if spec.rows_from == "units" and row.key and township is None:
             township = shared_row(row.key, config)     # 财政局、发改局: one line of the merge
         if township in places or township and "、" in township:
-            assigned[township] = {col.key: parse_number(row.cells.get(col.key), table.unit_of(col.key)).number
+            assigned[township] = {col.key: _in_kind_unit(table, col.key, row.cells.get(col.key))
                                   for col in spec.summed_columns if col.key in table.columns}
     return assigned
+
+
+def _in_kind_unit(table: LocatedTable, key: str, value) -> float | None:
+    """A county table's figure in the kind's unit (a county table in 亩 assigns 万亩 targets)."""
+    number, factor = parse_number(value, table.unit_of(key)).number, table.unit_factor(key)
+    return None if number is None or factor is None else round(number * factor, 9)
 
 
 def _unassigned_columns_allowed(table: LocatedTable, findings: list[Finding]) -> list[Finding]:

@@ -126,12 +126,22 @@ def _no_name(ctx: Context, failed: _Failed, directory) -> Finding:
 
 def _cross(rule, ctx: Context, failed: _Failed, directory) -> Finding:
     left, right = failed.at(rule.left), failed.at(rule.right)
-    return ctx.finding(failed.code, cell=ctx.cell(failed.row, rule.left), value=format_number(left),
-                       left=format_number(left), right=format_number(right))
+    shown = {"left": format_number(left), "right": format_number(right)}
+    table = ctx.table
+    if any(table.unit_factor(key) != 1 for key in (rule.left, rule.right)):   # 90000亩 > 22万亩
+        shown = {side: shown[side] + (table.unit_of(key) or "")
+                 for side, key in (("left", rule.left), ("right", rule.right))}
+    return ctx.finding(failed.code, cell=ctx.cell(failed.row, rule.left), value=format_number(left), **shown)
 
 
 def _ratio(rule, ctx: Context, failed: _Failed, directory) -> Finding:
-    value = failed.at(rule.numerator) / failed.at(rule.denominator)
+    from validators.check.schema import IN_KIND_UNIT
+
+    def in_kind_unit(key: str) -> float:
+        converted = key + IN_KIND_UNIT
+        return failed.at(converted) if converted in failed.frame else failed.at(key)
+
+    value = in_kind_unit(rule.numerator) / in_kind_unit(rule.denominator)
     return ctx.finding(failed.code, cell=ctx.key_cell(failed.row), ratio=f"{value * rule.factor:.0f}")
 
 

@@ -20,6 +20,7 @@ from validators.check.numbers import parse_number
 
 PROBLEM = ":problem"
 NORMALISED = ":norm"
+IN_KIND_UNIT = ":kind_unit"               # `k` in the kind's unit, where the sheet's header says another
 MALFORMED = "malformed"                   # the check on `k:problem`; its code is the cell's problem
 REQUIRED = "not_nullable"                 # pandera's own name for a nullable=False failure
 DUPLICATE = "field_uniqueness"            # pandera's own name for a unique=True failure
@@ -50,10 +51,28 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
         else:
             data[col.key] = _objects([None if v is None or (isinstance(v, str) and not v.strip())
                                       else v for v in raw], index)
+    _add_kind_units(data, table)
     if normalise_key is not None:
         data[kind.key + NORMALISED] = _objects(
             [None if r.key is None else normalise_key(r.key) for r in rows], index)
     return pd.DataFrame(data, index=index, copy=False)
+
+
+def _add_kind_units(data: dict, table: LocatedTable) -> None:
+    """`k:kind_unit` for each column whose header states another unit than the kind's (亩 where
+    the kind says 万亩): cross and plausibility rules compare columns in the kind's units. NaN
+    when the units do not convert (F016): no comparison is made on a number of unknown meaning."""
+    for key in table.units:
+        factor = table.unit_factor(key)
+        if isinstance(data.get(key), np.ndarray) and factor != 1:
+            data[key + IN_KIND_UNIT] = (np.full(len(data[key]), np.nan) if factor is None
+                                        else np.round(data[key] * factor, 9))
+
+
+def in_kind_unit(frame: pd.DataFrame, key: str) -> pd.Series:
+    """Column `key` in the kind's unit (see _add_kind_units)."""
+    converted = key + IN_KIND_UNIT
+    return frame[converted] if converted in frame else frame[key]
 
 
 def _objects(values: list, index) -> pd.Series:
@@ -126,8 +145,8 @@ def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
     checks = []
     for rule in kind.cross_rules:
         if {rule.left, rule.right} <= present:
-            checks.append(pa.Check(lambda d, l=rule.left, r=rule.right: ~(d[l] > d[r] + 1e-9),
-                                   name=rule.code))
+            checks.append(pa.Check(lambda d, l=rule.left, r=rule.right:
+                                   ~(in_kind_unit(d, l) > in_kind_unit(d, r) + 1e-9), name=rule.code))
     for rule in kind.ratio_rules:
         if {rule.numerator, rule.denominator} <= present:
             checks.append(pa.Check(lambda d, r=rule: _plausible(d, r), name=rule.code))
@@ -141,8 +160,8 @@ def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
 def _plausible(frame: pd.DataFrame, rule) -> pd.Series:
     """Only real numbers make a ratio: a text operand is reported on its own (N-rules), and a
     yield computed from what it might mean would be advice built on a guess."""
-    den = frame[rule.denominator].where(frame[rule.denominator] > 0)
-    ratio = frame[rule.numerator] / den * rule.factor
+    den = in_kind_unit(frame, rule.denominator)
+    ratio = in_kind_unit(frame, rule.numerator) / den.where(den > 0) * rule.factor
     typed = frame[rule.numerator + PROBLEM].isna() & frame[rule.denominator + PROBLEM].isna()
     return ratio.isna() | ~typed | ratio.between(rule.low, rule.high)
 

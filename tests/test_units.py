@@ -1,0 +1,107 @@
+"""Units: a column whose header says 亩, 公斤 or 万吨 where the kind says 万亩 or 吨 is converted
+for every comparison between columns (cross rules X00x, plausibility P00x), for the targets and
+for the 汇总 — a correct table so written gets only F014, a wrong one still its finding."""
+import openpyxl
+
+from tests.test_trust_tables import GRAIN_HEADER, TOTALS, township_rows, total_row
+from validators.batch import check_file
+
+# the kind's unit -> (the sheet's unit, one sheet unit in the kind's unit)
+AREA_IN_MU = ("亩", 1e-4)
+OUTPUT_IN_KG = ("公斤", 1e-3)
+OUTPUT_IN_WAN_TON = ("万吨", 1e4)
+
+
+def write_return(path, units: dict[int, tuple[str, float]], edit=None):
+    """The gazette's grain plan, its column `index` written in another unit (numbers converted)."""
+    header = list(GRAIN_HEADER)
+    rows = township_rows()
+    for index, (unit, factor) in units.items():
+        header[index] = header[index].split("(")[0] + f"({unit})"
+        for row in rows:
+            row[index] = round(row[index] / factor, 6)
+    if edit:
+        edit(rows)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["湘阴县2025年粮食生产计划任务分解表"], header, *rows, total_row("合计", rows)):
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def findings(path, **options):
+    result = check_file(path, **options)
+    return result, sorted((f.code, f.cell) for f in result.findings)
+
+
+def test_early_rice_in_mu_is_compared_with_the_grain_area_in_wan_mu(tmp_path):
+    path = write_return(tmp_path / "县表.xlsx", {2: AREA_IN_MU})
+    result, found = findings(path, targets={"早稻面积": 39, "粮食总面积": 118})
+    assert found == [("F014", "C2")]
+    assert result.totals["early_rice_area"] == TOTALS["early_rice_area"]
+
+
+def test_early_rice_in_mu_above_the_grain_area_is_still_x001(tmp_path):
+    def too_much(rows):
+        rows[0][2] = 230000                       # 23 万亩 of early rice on 22 万亩 of grain
+    path = write_return(tmp_path / "县表.xlsx", {2: AREA_IN_MU}, too_much)
+    result, found = findings(path)
+    assert found == [("F014", "C2"), ("X001", "C3")]
+    x001 = next(f for f in result.findings if f.code == "X001")
+    assert "230000亩" in x001.message and "22万亩" in x001.message
+
+
+def test_grain_area_in_mu_keeps_the_cross_rules_right(tmp_path):
+    """The larger side in 亩: unconverted, every early-rice figure would pass anything."""
+    def too_much(rows):
+        rows[1][2] = 16                           # 16 万亩 of early rice on 155000 亩 = 15.5 万亩
+    path = write_return(tmp_path / "县表.xlsx", {1: AREA_IN_MU}, too_much)
+    assert findings(path)[1] == [("F014", "B2"), ("X001", "C4")]
+
+
+def test_output_in_kg_or_wan_ton_gives_no_yield_warning(tmp_path):
+    for name, unit in (("公斤.xlsx", OUTPUT_IN_KG), ("万吨.xlsx", OUTPUT_IN_WAN_TON)):
+        result, found = findings(write_return(tmp_path / name, {3: unit}))
+        assert found == [("F014", "D2")], name
+        assert result.totals["grain_output"] == TOTALS["grain_output"]
+
+
+def test_a_yield_out_of_range_in_kg_is_still_p001(tmp_path):
+    def tenfold(rows):
+        rows[0][3] *= 10                           # 950000 吨 on 22 万亩: 4318 公斤/亩
+    path = write_return(tmp_path / "县表.xlsx", {3: OUTPUT_IN_KG}, tenfold)
+    result, found = findings(path)
+    assert ("P001", "A3") in found
+    assert "亩产 4318 公斤/亩" in next(f.message for f in result.findings if f.code == "P001")
+
+
+def test_every_column_in_other_units_passes(tmp_path):
+    path = write_return(tmp_path / "县表.xlsx", {1: AREA_IN_MU, 2: AREA_IN_MU, 3: OUTPUT_IN_KG,
+                                               4: AREA_IN_MU, 5: AREA_IN_MU})
+    result, found = findings(path)
+    assert found == [("F014", cell) for cell in ("B2", "C2", "D2", "E2", "F2")]
+    assert result.totals == TOTALS
+
+
+def test_the_county_example_config_agrees(tmp_path, example_config):
+    path = write_return(tmp_path / "县表.xlsx", {2: AREA_IN_MU, 3: OUTPUT_IN_WAN_TON})
+    assert findings(path, config=example_config)[1] == [("F014", "C2"), ("F014", "D2")]
+
+
+def test_a_county_table_in_mu_assigns_wan_mu(tmp_path, example_config):
+    """--from a county table whose 早稻面积 is in 亩: each township's figure in the kind's 万亩."""
+    from validators.county import read_assigned
+    path = write_return(tmp_path / "县表.xlsx", {2: AREA_IN_MU, 3: OUTPUT_IN_KG})
+    assigned = read_assigned(path, "grain-plan", example_config)
+    assert assigned["新泉镇"]["early_rice_area"] == 9 and assigned["新泉镇"]["grain_output"] == 95000
+    assert assigned["新泉镇"]["grain_area"] == 22
+
+
+def test_the_f014_example_gets_f014_alone(tmp_path, monkeypatch):
+    """`fenjie rules F014` shows a table in 亩 that is right: it gets F014 and nothing else (the
+    yield used to be computed from 亩 as if 万亩, a P001 beside it)."""
+    from tests.test_rule_examples import run
+    from validators.check.examples import EXAMPLES
+    found, findings = run(EXAMPLES["F014"].failing, tmp_path, monkeypatch)
+    assert found == {"F014": {"B1"}}, findings
