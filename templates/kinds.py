@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from templates.names import normalize_header
+from templates.units import unit_group, units_of
 
 NUMBER = "number"
 INTEGER = "integer"
@@ -44,7 +45,14 @@ class Column:
     @property
     def header_names(self) -> set[str]:
         """Every header text that names this column, normalised (see names.normalize_header)."""
-        return {normalize_header(h) for h in (self.header, self.label, *self.variants)}
+        units = units_of((self.unit,))
+        return {normalize_header(h, units) for h in (self.header, self.label, *self.variants)}
+
+    @property
+    def units(self) -> dict[str, float]:
+        """The units this column may be written in, each by what it is worth (templates.units):
+        亩, 万亩, 公顷 … for a 万亩 column; none for a column without a unit."""
+        return unit_group(self.unit)
 
     @property
     def is_numeric(self) -> bool:
@@ -92,6 +100,11 @@ class TableKind:
     digest: str = ""               # short hash of the declaration (identity block: a changed kind)
     source: str | None = None      # the kind file it was read from
 
+    @cached_property
+    def units(self) -> frozenset[str]:
+        """Every unit a header of this kind may state: the known ones and its columns' own."""
+        return units_of(c.unit for c in self.columns)
+
     def column(self, key: str) -> Column:
         for col in self.columns:
             if col.key == key:
@@ -135,7 +148,7 @@ class TableKind:
 
         Sub-columns under a merged header (责任人 › 牵头单位) are not named by their text alone.
         """
-        wanted = normalize_header(header)
+        wanted = normalize_header(header, self.units)
         return next((c for c in self.columns if c.parent is None and wanted in c.header_names), None)
 
     def target_column(self, name: str) -> Column | None:

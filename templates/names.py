@@ -5,8 +5,9 @@ import re
 import unicodedata
 from collections.abc import Container
 
+from templates.units import KNOWN_UNITS, split_unit
+
 _SPACE = re.compile(r"\s+")
-_UNIT_SUFFIX = re.compile(r"(?<=.)(\((万亩|亩|吨|万吨|万元|元|公斤|个|%)\)|万亩|吨|万元|公斤)$")
 # separators between names in one 牵头单位 / 相关单位 cell
 NAME_SEPARATORS = re.compile(r"[\s、，,；;/／]+")
 
@@ -16,10 +17,11 @@ def normalize_name(text: object) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(text or "")))
 
 
-def normalize_header(text: object) -> str:
-    """A header cell compared loosely: NFKC, no spaces or line breaks, unit suffix dropped."""
-    name = normalize_name(text)
-    return _UNIT_SUFFIX.sub("", name)
+def normalize_header(text: object, units: frozenset[str] = KNOWN_UNITS) -> str:
+    """A header cell compared loosely: NFKC, no spaces or line breaks, a unit at the end dropped
+    (粮食总面积(斤) is the 粮食总面积 column, in a unit F016 then refuses); `units` are the
+    units it may be in (templates.units.units_of the kind's)."""
+    return split_unit(normalize_name(text), units)[0]
 
 
 def nfkc(cell: object) -> str:

@@ -30,7 +30,7 @@ def column_for_header(kind: TableKind, header: str):
             parent, _, sub = header.partition(separator)
             for col in kind.columns:
                 if col.parent and normalize_name(col.parent) == normalize_name(parent) \
-                        and normalize_header(col.header) == normalize_header(sub):
+                        and normalize_header(col.header, kind.units) == normalize_header(sub, kind.units):
                     return col
     key_headers = {normalize_header(h) for h in kind.key_headers.values()}
     if normalize_header(header) in key_headers:

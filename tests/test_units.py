@@ -24,7 +24,8 @@ def write_return(path, units: dict[int, tuple[str, float]], edit=None):
         edit(rows)
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in (["湘阴县2025年粮食生产计划任务分解表"], header, *rows, total_row("合计", rows)):
+    numbers = [[r[0], *(0 if isinstance(v, str) else v for v in r[1:])] for r in rows]
+    for row in (["湘阴县2025年粮食生产计划任务分解表"], header, *rows, total_row("合计", numbers)):
         sheet.append(row)
     book.save(path)
     return path
@@ -105,3 +106,58 @@ def test_the_f014_example_gets_f014_alone(tmp_path, monkeypatch):
     from validators.check.examples import EXAMPLES
     found, findings = run(EXAMPLES["F014"].failing, tmp_path, monkeypatch)
     assert found == {"F014": {"B1"}}, findings
+
+
+# -- one vocabulary (templates/units.py): headers, unit rows and cells know the same units --------
+
+def test_a_header_in_an_unknown_unit_is_the_column_and_gets_f016(tmp_path):
+    """粮食总面积(斤) names the column (not F006 missing column); 斤 is no area: F016, no 汇总."""
+    path = write_return(tmp_path / "县表.xlsx", {1: ("斤", 1)})
+    result, found = findings(path)
+    assert found == [("F016", "B2")]
+    assert "grain_area" not in result.totals and result.totals["early_rice_area"] == 39
+
+
+def test_a_header_in_hectares_is_converted(tmp_path):
+    path = write_return(tmp_path / "县表.xlsx", {1: ("公顷", 0.0015)})
+    result, found = findings(path, targets={"粮食总面积": 118})
+    assert found == [("F014", "B2")]
+    assert result.totals["grain_area"] == 118
+    assert "1 公顷 = 0.0015 万亩" in result.findings[0].message
+
+
+def test_a_unit_row_in_an_unknown_unit_gets_f016(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    header = [h.split("(")[0] for h in GRAIN_HEADER]
+    for row in (header, ["单位", "斤", "万亩", "吨", "万亩", "万亩"], *township_rows(), total_row()):
+        sheet.append(row)
+    book.save(tmp_path / "县表.xlsx")
+    assert findings(tmp_path / "县表.xlsx")[1] == [("F016", "B2")]
+
+
+def test_hectares_in_a_wan_mu_cell_get_a_converted_suggestion(tmp_path):
+    def hectares(rows):
+        rows[0][1] = "22公顷"
+    path = write_return(tmp_path / "县表.xlsx", {}, hectares)
+    found = [(f.code, f.cell, f.suggestion) for f in check_file(path).findings if f.cell == "B3"]
+    assert found == [("N004", "B3", "0.033")]
+
+
+def test_a_county_kinds_own_unit_converts_with_its_multiples(tmp_path):
+    """A county kind declaring 万头 accepts a header in 头 (F014, converted) and 22万头 in a cell."""
+    from templates.kindfile import load_kind_file
+    from tests.test_kindfiles import GOOD
+    (tmp_path / "kind.toml").write_text(GOOD, encoding="utf-8")
+    kind = load_kind_file(tmp_path / "kind.toml")
+    assert set(kind.column("pigs").units) == {"头", "万头", "亿头"}
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["乡镇", "生猪出栏(头)", "能繁母猪(万头)"], ["新泉镇", 30000, "0.2万头"],
+                ["湘滨镇", 20000, 0.1], ["合计", 50000, 0.3]):
+        sheet.append(row)
+    book.save(tmp_path / "生猪.xlsx")
+    result = check_file(tmp_path / "生猪.xlsx", kind=kind, targets={"生猪出栏": 5})
+    assert sorted((f.code, f.cell, f.suggestion) for f in result.findings) == [
+        ("F014", "B1", None), ("N004", "C2", "0.2")]
+    assert result.totals["pigs"] == 5

@@ -12,7 +12,7 @@ from operator import itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
-from validators.check.numbers import UNIT_FACTORS, convert
+from templates.units import KNOWN_UNITS, factor, split_unit
 from validators.read.sheet import SheetData
 
 NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
@@ -57,10 +57,7 @@ class LocatedTable:
     def unit_factor(self, key: str) -> float | None:
         """What one unit of the sheet's header is in the kind's unit (亩 -> 万亩: 0.0001); 1 when
         they agree or either is not stated, None when they cannot be converted (斤 for an area)."""
-        declared, shown = self.kind.column(key).unit, self.units.get(key)
-        if not declared or not shown or shown == declared:
-            return 1.0
-        return convert(1.0, shown, declared)
+        return factor(self.units.get(key), self.kind.column(key).unit)
 
     @property
     def missing_columns(self) -> list[str]:
@@ -120,7 +117,7 @@ def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
     for index, value in enumerate(row):
         if not isinstance(value, str):
             continue
-        norm = normalize_header(value)
+        norm = normalize_header(value, kind.units)
         for key, names in texts.items():
             if key not in found and norm in names:
                 found[key] = index
@@ -161,24 +158,21 @@ def _header_view(sheet: SheetData) -> list[list]:
     return rows
 
 
-def header_unit(text: object) -> str | None:
-    """The unit a header cell states: 粮食总产量(万吨) -> 万吨, 面积（万亩） -> 万亩, 吨 -> 吨."""
+def header_unit(text: object, units: frozenset[str] = KNOWN_UNITS) -> str | None:
+    """The unit a header cell states: 粮食总产量(万吨) -> 万吨, 面积（万亩） -> 万亩, 吨 -> 吨;
+    `units` are the units the kind's headers may state (TableKind.units)."""
     if not isinstance(text, str):
         return None
     norm = normalize_name(text).removeprefix("单位").lstrip(":：")
-    inside = re.search(r"[(（]([^()（）]+)[)）]$", norm)
-    if inside and inside.group(1) in UNIT_FACTORS:
-        return inside.group(1)
-    for unit in sorted(UNIT_FACTORS, key=len, reverse=True):
-        if norm.endswith(unit) and normalize_header(norm) != norm or norm == unit:
-            return unit
-    return None
+    if norm.strip("()（）") in units:
+        return norm.strip("()（）")
+    return split_unit(norm, units)[1]
 
 
-def _unit_only(text: str) -> bool:
+def _unit_only(text: str, units: frozenset[str]) -> bool:
     """万亩, (万亩), 单位：吨 — a cell that states a unit and nothing else."""
     core = normalize_name(text).removeprefix("单位").lstrip(":：").strip("()（）")
-    return core in UNIT_FACTORS
+    return core in units
 
 
 def _is_unit_row(row: list, found: dict[str, int], kind: TableKind) -> bool:
@@ -190,7 +184,7 @@ def _is_unit_row(row: list, found: dict[str, int], kind: TableKind) -> bool:
             continue
         if not isinstance(value, str):
             return False
-        if _unit_only(value):
+        if _unit_only(value, kind.units):
             units += index in numeric
         elif normalize_name(value) not in ("单位", "计量单位", "单位名称") or index in numeric:
             return False
@@ -233,13 +227,13 @@ def _merged_across(sheet: SheetData, upper: int, lower: int) -> bool:
     return any(first <= top and last >= bottom for first, _, last, _ in sheet.merged)
 
 
-def _units(view: list[list], indexes: list[int], found: dict[str, int]) -> dict[str, str]:
+def _units(view: list[list], indexes: list[int], found: dict[str, int], kind: TableKind) -> dict[str, str]:
     """Column key -> the unit its header cell, a unit row or a parent header states."""
     units = {}
     for key, index in found.items():
         for row in reversed(indexes):               # own cell and unit row first, parent last
             cells = view[row]
-            unit = header_unit(cells[index]) if index < len(cells) else None
+            unit = header_unit(cells[index], kind.units) if index < len(cells) else None
             if unit:
                 units[key] = unit
                 break
@@ -256,7 +250,7 @@ def _duplicate_columns(sheet: SheetData, indexes: list[int], found: dict[str, in
         for index, value in enumerate(row):
             if index in used or not isinstance(value, str):
                 continue
-            norm = normalize_header(value)
+            norm = normalize_header(value, kind.units)
             for key, names in _texts(kind).items():
                 # the key column is left out: 序号 beside a task's own 编号 is a usual layout
                 if key in found and key != kind.key and norm in names:
@@ -279,7 +273,7 @@ def _sub_headers(rows: list[list], kind: TableKind, header_index: int) -> dict[s
     for index, value in enumerate(below):
         if start is not None and index < start:
             continue
-        norm = normalize_header(value) if isinstance(value, str) else ""
+        norm = normalize_header(value, kind.units) if isinstance(value, str) else ""
         for col in children:
             if col.key not in found and norm in col.header_names:     # 内资 or 内资(亿元)
                 found[col.key] = index
@@ -315,7 +309,7 @@ def locate_table(sheet: SheetData, kind: TableKind | None = None,
         header_rows=[sheet.origin_row + i for i in header_indexes],
         columns={key: sheet.origin_col + i for key, i in found.items()},
         scope=_scope(view, kind, header_indexes, found.get(kind.key)),
-        units=_units(view, header_indexes, found),
+        units=_units(view, header_indexes, found, kind),
         duplicate_columns=_duplicate_columns(sheet, header_indexes, found, kind))
     end = _collect_rows(table, found, header_indexes[-1] + 1)
     if sheet.merged:
@@ -515,7 +509,7 @@ def _row_label(key_value, first, kind: TableKind) -> str | None:
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
     """The second header row (县政府 | 牵头单位) repeated on its own."""
     children = {name for c in kind.columns if c.parent for name in c.header_names}
-    filled = [normalize_header(v) for v in texts if v.strip()]
+    filled = [normalize_header(v, kind.units) for v in texts if v.strip()]
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
 

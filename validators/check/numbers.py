@@ -12,30 +12,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from templates.units import KNOWN_UNITS, MAGNITUDES, convert, unit_group
 from validators.read.sheet import CellError
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-# Units a cell may carry, by what they measure: value in the group's smallest unit. A number
-# written in one unit is converted to the column's unit only within a group (4.4万吨 in a 吨
-# column is 44000); anything else (10% in a 万亩 column) has no suggestion.
-UNIT_GROUPS = (
-    {"亩": 1, "万亩": 1e4, "公顷": 15, "万公顷": 15e4, "平方公里": 1500},
-    {"公斤": 1, "千克": 1, "斤": 0.5, "吨": 1e3, "万吨": 1e7, "亿斤": 0.5e8, "万斤": 0.5e4,
-     "万公斤": 1e4},
-    {"元": 1, "千元": 1e3, "万元": 1e4, "百万元": 1e6, "亿元": 1e8},
-    {"%": 1, "％": 1},
-    {"个": 1}, {"人": 1}, {"户": 1}, {"项": 1}, {"家": 1}, {"座": 1}, {"处": 1}, {"台": 1},
-    {"公里": 1, "千米": 1, "米": 1e-3},
-)
-_FACTORS = {unit: (index, factor) for index, group in enumerate(UNIT_GROUPS)
-            for unit, factor in group.items()}
-UNIT_FACTORS = frozenset(_FACTORS)
-_MAGNITUDES = {"万": 1e4, "亿": 1e8}       # 4.4万 in a 吨 column: 44000 吨
-_UNITS = tuple(_FACTORS) + tuple(_MAGNITUDES)
+# the units a cell may carry (4.4万吨, 22亩): templates.units, the one vocabulary
+_UNITS = (*sorted(KNOWN_UNITS), *MAGNITUDES)
 _APPROX = ("约", "大约", "左右", "以上", "以下", "多", "余", "近", "超", "不少于", "不低于", "力争")
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
-_ALL_WORDS = _UNITS + _APPROX
 
 
 @dataclass(frozen=True)
@@ -69,22 +54,6 @@ def parse_number(value, unit: str | None = None) -> ParsedNumber:
     return _parse_text(str(value), unit)
 
 
-def convert(number: float, written: str | None, unit: str | None) -> float | None:
-    """`number` in unit `written` expressed in `unit`; None when the two do not convert."""
-    if written is None or written == unit:
-        return number
-    if written in _MAGNITUDES:
-        if unit is None or unit not in _FACTORS or unit.startswith(("万", "亿", "千", "百")):
-            return None
-        return round(number * _MAGNITUDES[written], 9)
-    if unit not in _FACTORS or written not in _FACTORS:
-        return None
-    (group, factor), (unit_group, unit_factor) = _FACTORS[written], _FACTORS[unit]
-    if group != unit_group:
-        return None
-    return round(number * factor / unit_factor, 9)
-
-
 def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:
     """Text in a number cell: the number it means and the first problem a clerk should fix."""
     width_folded = unicodedata.normalize("NFKC", text)
@@ -95,8 +64,9 @@ def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:
         number = _as_number(stripped)
         if number is not None:
             return ParsedNumber(number, "N006")
-    for words, code in ((_APPROX, "N005"), (_UNITS, "N004")):
-        number, written = _strip_words(stripped, words)
+    units = _units_for(unit)
+    for words, code in ((_APPROX, "N005"), (units, "N004")):
+        number, written = _strip_words(stripped, words, units)
         if number is not None:
             number = convert(number, written, unit)
             if number is None:
@@ -125,32 +95,39 @@ def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(words, key=len, reverse=True))
 
 
-def _strip_words(text: str, words: tuple[str, ...]) -> tuple[float | None, str | None]:
+@functools.cache
+def _units_for(unit: str | None) -> tuple[str, ...]:
+    """The units a cell of a column in `unit` may carry: every known one and the column's own
+    group (a county kind's 万头 column: 22万头, 220000头)."""
+    return tuple(dict.fromkeys((*_UNITS, *unit_group(unit))))
+
+
+def _strip_words(text: str, words: tuple[str, ...], units: tuple[str, ...]) -> tuple[float | None, str | None]:
     """The number left when `words` (prefixes or suffixes, possibly several) are removed, and
     the unit written with it (None when there is none)."""
     core, changed = text, True
     found = False
-    units = []
+    found_words = []
     while changed:
         changed = False
         for word in _longest_first(words):
             if core.startswith(word):
                 core, changed, found = core[len(word):], True, True
-                units.append(word)
+                found_words.append(word)
             if core.endswith(word):
                 core, changed, found = core[:-len(word)], True, True
-                units.append(word)
+                found_words.append(word)
     if not found:
         return None, None
     # 22万亩左右: after removing approximations a unit may remain, and the other way round
-    for word in _longest_first(_ALL_WORDS):
+    for word in _longest_first(units + _APPROX):
         if core.endswith(word):
             core = core[:-len(word)]
-            units.append(word)
+            found_words.append(word)
         if core.startswith(word):
             core = core[len(word):]
-            units.append(word)
-    written = [u for u in units if u in _FACTORS or u in _MAGNITUDES]
+            found_words.append(word)
+    written = [u for u in found_words if u not in _APPROX]
     if len(written) > 1:
         return None, None          # 22万亩吨: which one?
     return _as_number(core), (written[0] if written else None)
