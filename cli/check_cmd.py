@@ -16,6 +16,7 @@ import click
 from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
                          load_config_or_exit)
 from cli.running import ProgressBar, run_guarded
+from templates.cells import plain_number
 
 FORMATS = ("text", "json")
 
@@ -88,13 +89,10 @@ def parse_target(text: str) -> tuple[str, float]:
     normal = unicodedata.normalize("NFKC", text)
     name, sep, raw = normal.partition("=")
     name, raw = name.strip(), raw.strip().replace(",", "")
-    try:
-        value = float(raw) if sep and name else None
-    except ValueError:
-        value = None
-    if value is None or value != value or value in (float("inf"), float("-inf")):
+    value = plain_number(raw) if sep and name else None
+    if value is None:
         raise UsageProblem(f"--target 的写法应为「列名=数值」，例如 --target 粮食总面积=118；现在是「{text}」。")
-    return name, value
+    return name, float(value)
 
 
 def parse_targets(texts, spec, config=None) -> dict[str, float]:

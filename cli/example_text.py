@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from templates.cells import cell_position, column_letter
+from templates.cells import cell_position, column_letter, plain_number
 from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, rule_examples
 
 MARK = ">>"
@@ -43,7 +43,7 @@ def _numbers_as_text(example: Example) -> list[str]:
 
 
 def _looks_like_a_number(text: str) -> bool:
-    return text.strip().replace(".", "", 1).isdigit()
+    return plain_number(text.strip()) is not None
 
 
 def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:

@@ -1,8 +1,24 @@
 """Cell addresses and safe cell writing, shared by every writer and reader in fenjie."""
 from __future__ import annotations
 
+import re
+
 # Characters that make a spreadsheet treat typed text as a formula (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+# a number written plainly: ASCII digits, a sign, a decimal point — no exponent, spaces, thousands
+# separators, units or full-width digits (those are the N-rules' business); leading zeros allowed
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def plain_number(text: str) -> int | float | None:
+    """The number `text` is when written plainly (007 -> 7, -0 -> 0, 22.5, .5); None for anything
+    else (1,234, １２３, 1e3, " 12 "). The one answer to "is this a plain number" for number cells,
+    CSV cells, task lists and --target; an int when there is no decimal point."""
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    return int(text) if "." not in text else float(text) + 0.0      # + 0.0: -0.0 is 0
 
 
 def column_letter(col: int) -> str:

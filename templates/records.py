@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
+import unicodedata
 from collections.abc import Callable
 
+from templates.cells import plain_number
 from templates.kinds import Column, TableKind
 from templates.names import normalize_header, normalize_name
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 
 class RecordsProblem(Exception):
@@ -126,6 +126,7 @@ def _clipped(text: str, limit: int = 30) -> str:
 
 
 def _cell_value(text: str, numeric: bool) -> object:
-    if numeric and _PLAIN_NUMBER.fullmatch(text):
-        return int(text) if "." not in text else float(text)
-    return text
+    """A number column's cell as the number it is (full-width digits folded: the county's own
+    list, not a return to check); anything else as the text it is."""
+    number = plain_number(unicodedata.normalize("NFKC", text)) if numeric else None
+    return text if number is None else number

@@ -12,11 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from templates.cells import plain_number
 from templates.units import KNOWN_UNITS, MAGNITUDES, convert, unit_group
 from validators.read.sheet import CellError
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 # the units a cell may carry (4.4万吨, 22亩): templates.units, the one vocabulary
 _UNITS = (*sorted(KNOWN_UNITS), *MAGNITUDES)
 _APPROX = ("约", "大约", "左右", "以上", "以下", "多", "余", "近", "超", "不少于", "不低于", "力争")
@@ -83,8 +83,9 @@ def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:
 
 
 def _as_number(text: str) -> float | None:
-    if _NUMBER.fullmatch(text):
-        return float(text)
+    number = plain_number(text)
+    if number is not None:
+        return float(number)
     if _GROUPED.fullmatch(text):
         return float(text.replace(",", ""))
     return None

@@ -4,8 +4,9 @@ A CSV file stores no types: "22" in a CSV is what Excel would show as the number
 opening it. So a value that is a clean ASCII number (optional minus, digits, optional
 decimals; no spaces, separators, units or full-width digits) becomes a number, and every
 other value stays text exactly as written — " 22 ", "22万亩", "９５", "95,000" still reach the
-number rules as the text the clerk typed. Integers with a leading zero ("007") stay text:
-they are codes, and Excel would lose the zero.
+number rules as the text the clerk typed. What a clean number is, is templates.cells.plain_number;
+but a number with a leading zero ("007") or a + ("+5") stays text: it is a code, and Excel would
+lose the zero.
 """
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ import io
 import re
 from pathlib import Path
 
+from templates.cells import plain_number
 from templates.config import Limits
 from templates.textfile import UnknownEncoding, decode_text
 from validators.read.errors import SAVE_AS_XLSX, UnreadableFile, too_many_cells
 from validators.read.sheet import SheetData
 
-_CLEAN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|-?\.[0-9]+")
+_CODE = re.compile(r"[+-]?0[0-9]|\+")
 _DELIMITERS = (",", "\t", ";", "|")
 _SEP_LINE = re.compile(r"sep=(.)\r?\n")
 
@@ -76,9 +78,7 @@ def guess_delimiter(text: str) -> str:
 def csv_value(text: str):
     if text == "":
         return None
-    if _CLEAN_NUMBER.fullmatch(text):
-        number = float(text)
-        if "." not in text and abs(number) < 2 ** 53:
-            return int(text)
-        return number
-    return text
+    number = plain_number(text)
+    if number is None or _CODE.match(text):
+        return text
+    return number if isinstance(number, float) or abs(number) < 2 ** 53 else float(number)
