@@ -8,7 +8,6 @@ its 万/亿 multiples, so the units a column accepts always derive from its decl
 """
 from __future__ import annotations
 
-import re
 from functools import cache
 
 UNIT_GROUPS: tuple[dict[str, float], ...] = (
@@ -22,9 +21,6 @@ UNIT_GROUPS: tuple[dict[str, float], ...] = (
 )
 MAGNITUDES = {"万": 1e4, "亿": 1e8}        # 4.4万 in a 吨 column: 44000 吨
 _MULTIPLE_PREFIXES = ("万", "亿", "千", "百")
-# a unit written straight after a header's text, without parentheses (粮食总面积万亩): only
-# units no header word ends in — 人 or 个 would cut 责任人 or 单个
-_BARE_SUFFIX_GROUPS = 3                    # area, weight, money
 
 
 @cache
@@ -46,7 +42,12 @@ KNOWN_UNITS: frozenset[str] = frozenset(u for group in UNIT_GROUPS for u in grou
 def units_of(declared) -> frozenset[str]:
     """Every unit a header may state for columns declaring `declared` units: the listed ones
     and the groups of the declared (a county kind's 万头 brings 头 and 亿头)."""
-    return KNOWN_UNITS.union(*(unit_group(u) for u in declared if u))
+    return _units_of(frozenset(u for u in declared if u and u not in KNOWN_UNITS))
+
+
+@cache
+def _units_of(extra: frozenset[str]) -> frozenset[str]:
+    return KNOWN_UNITS.union(*map(unit_group, extra)) if extra else KNOWN_UNITS
 
 
 def convert(number: float, written: str | None, unit: str | None) -> float | None:
@@ -71,19 +72,21 @@ def factor(written: str | None, unit: str | None) -> float | None:
     return convert(1.0, written, unit)
 
 
-@cache
-def unit_suffix(units: frozenset[str] = KNOWN_UNITS) -> re.Pattern:
-    """A unit at the end of a header text: in parentheses any of `units`, bare the area, weight
-    and money units (粮食总面积万亩)."""
-    inside = "|".join(map(re.escape, sorted(units, key=len, reverse=True)))
-    bare = {u for group in UNIT_GROUPS[:_BARE_SUFFIX_GROUPS] for u in group if len(u) > 1} | {"吨"}
-    outside = "|".join(map(re.escape, sorted(bare, key=len, reverse=True)))
-    return re.compile(rf"(?<=.)(?:[(（](?P<inside>{inside})[)）]|(?P<bare>{outside}))$")
+# units a header may end in without parentheses (粮食总面积万亩), longest first: area, weight and
+# money units no header word ends in — 人 or 个 would cut 责任人 or 单个, 元 单元
+_BARE_SUFFIXES = tuple(sorted({u for group in UNIT_GROUPS[:3] for u in group if len(u) > 1} | {"吨"},
+                              key=len, reverse=True))
 
 
 def split_unit(text: str, units: frozenset[str] = KNOWN_UNITS) -> tuple[str, str | None]:
-    """A (normalised) header text and the unit at its end: 粮食总面积(斤) -> (粮食总面积, 斤)."""
-    match = unit_suffix(units).search(text)
-    if match is None:
-        return text, None
-    return text[:match.start()], match.group("inside") or match.group("bare")
+    """A (normalised) header text and the unit at its end: 粮食总面积(斤) -> (粮食总面积, 斤).
+    In parentheses any of `units`; bare only the area, weight and money units (粮食总面积万亩)."""
+    if text.endswith((")", "）")):
+        opening = max(text.rfind("("), text.rfind("（"))
+        inside = text[opening + 1:-1]
+        return (text[:opening], inside) if opening > 0 and inside in units else (text, None)
+    if text.endswith(_BARE_SUFFIXES):
+        unit = next(u for u in _BARE_SUFFIXES if text.endswith(u))
+        if len(text) > len(unit):
+            return text[:-len(unit)], unit
+    return text, None

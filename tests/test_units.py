@@ -161,3 +161,18 @@ def test_a_county_kinds_own_unit_converts_with_its_multiples(tmp_path):
     assert sorted((f.code, f.cell, f.suggestion) for f in result.findings) == [
         ("F014", "B1", None), ("N004", "C2", "0.2")]
     assert result.totals["pigs"] == 5
+
+
+def test_the_vocabulary():
+    from templates.names import normalize_header
+    from templates.units import convert, factor, split_unit, units_of
+    assert convert(44000, "亩", "万亩") == 4.4 and convert(22, "公顷", "亩") == 330
+    assert convert(4.4, "万", "吨") == 44000 and convert(4.4, "万", "万亩") is None
+    assert convert(10, "%", "万亩") is None and convert(3, "万头", "头") == 30000
+    assert factor("亩", "万亩") == 0.0001 and factor("斤", "万亩") is None and factor(None, "万亩") == 1
+    assert split_unit("粮食总面积(斤)") == ("粮食总面积", "斤")
+    assert split_unit("粮食总面积万亩") == ("粮食总面积", "万亩")
+    assert split_unit("责任人") == ("责任人", None) and split_unit("乡镇(单位)") == ("乡镇(单位)", None)
+    assert split_unit("生猪出栏(头)") == ("生猪出栏(头)", None)
+    assert split_unit("生猪出栏(头)", units_of(["万头"])) == ("生猪出栏", "头")
+    assert normalize_header("粮食总面积 （公顷）") == "粮食总面积"
