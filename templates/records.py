@@ -15,6 +15,7 @@ from collections.abc import Callable
 from templates.cells import plain_number
 from templates.kinds import Column, TableKind
 from templates.names import normalize_header, normalize_name
+from templates.units import convert, split_unit
 
 TEXT_SUFFIXES = (".tsv", ".txt", ".csv")
 
@@ -50,11 +51,12 @@ def records_from_text(name: str, text: str, delimiter: str, kind: TableKind,
     if header is None or not any(cell.strip() for cell in header):
         raise RecordsProblem(f"{name} 是空的：第 1 行应为{kind.title}的表头（{_accepted(kind)}）。")
     columns = _header_columns(name, kind, header)
+    units = _header_units(name, kind, header, columns)
     records = []
     for line in reader:
         _refuse_cells_outside_columns(name, reader.line_num, line, header, columns)
-        record = {col.key: _cell_value(raw.strip(), col.is_numeric)
-                  for col, raw in zip(columns, line) if col is not None and raw.strip()}
+        record = {col.key: _cell_value(raw.strip(), col, unit)
+                  for col, raw, unit in zip(columns, line, units) if col is not None and raw.strip()}
         if record and not is_total(record.get(kind.key)):
             records.append(record)
     return records
@@ -92,6 +94,23 @@ def _header_columns(name: str, kind: TableKind, header: list[str]) -> list[Colum
     return columns
 
 
+def _header_units(name: str, kind: TableKind, header: list[str], columns: list[Column | None]) -> list[str | None]:
+    """The unit each header cell states (粮食总面积(亩) -> 亩), None where it states none or the
+    column's own; RecordsProblem for a unit that does not convert to the column's."""
+    units: list[str | None] = []
+    for position, (text, col) in enumerate(zip(header, columns), 1):
+        unit = split_unit(normalize_name(text), kind.units)[1] if col is not None and col.unit else None
+        if unit is not None and convert(1.0, unit, col.unit) is None:
+            raise RecordsProblem(unit_problem(f"{name} 第 1 行第 {position} 栏「{text.strip()}」", kind, col, unit))
+        units.append(None if unit == (col.unit if col else None) else unit)
+    return units
+
+
+def unit_problem(where: str, kind: TableKind, col: Column, unit: str) -> str:
+    return (f"{where}：单位是{unit}，不能换算成{kind.title}「{col.header}」规定的{col.unit}；"
+            f"请改用{col.unit}（或能换算的单位）。")
+
+
 def required_text_columns(kind: TableKind) -> list[Column]:
     """The columns a row source must have: the key and the kind's other required non-number columns.
 
@@ -125,8 +144,11 @@ def _clipped(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _cell_value(text: str, numeric: bool) -> object:
-    """A number column's cell as the number it is (full-width digits folded: the county's own
+def _cell_value(text: str, col: Column, unit: str | None) -> object:
+    """A number column's cell as the number it is, in the column's unit when the header states
+    another (220000 under 粮食总面积(亩) is 22 万亩; full-width digits folded: the county's own
     list, not a return to check); anything else as the text it is."""
-    number = plain_number(unicodedata.normalize("NFKC", text)) if numeric else None
-    return text if number is None else number
+    number = plain_number(unicodedata.normalize("NFKC", text)) if col.is_numeric else None
+    if number is None:
+        return text
+    return number if unit is None else convert(number, unit, col.unit)

@@ -3,9 +3,11 @@ for every comparison between columns (cross rules X00x, plausibility P00x), for 
 for the 汇总 — a correct table so written gets only F014, a wrong one still its finding."""
 import openpyxl
 
+from tests.conftest import EXAMPLE
 from tests.test_trust_tables import GRAIN_HEADER, TOTALS, township_rows, total_row
 from validators.batch import check_file
 
+CONFIG = EXAMPLE / "fenjie.toml"
 # the kind's unit -> (the sheet's unit, one sheet unit in the kind's unit)
 AREA_IN_MU = ("亩", 1e-4)
 OUTPUT_IN_KG = ("公斤", 1e-3)
@@ -176,3 +178,36 @@ def test_the_vocabulary():
     assert split_unit("生猪出栏(头)") == ("生猪出栏(头)", None)
     assert split_unit("生猪出栏(头)", units_of(["万头"])) == ("生猪出栏", "头")
     assert normalize_header("粮食总面积 （公顷）") == "粮食总面积"
+
+
+# -- fenjie template --from: rows taken in another unit are written in the template's ------------
+
+def test_a_task_list_in_mu_fills_the_template_in_wan_mu(tmp_path):
+    from templates.kinds import KINDS
+    from validators.records import read_records
+    header = "乡镇(单位)\t粮食总面积(亩)\t早稻面积(万亩)\t粮食总产量(公斤)\n"
+    (tmp_path / "清单.tsv").write_text(header + "新泉镇\t220000\t9\t95000000\n", encoding="utf-8")
+    record, = read_records(tmp_path / "清单.tsv", KINDS["grain-plan"])
+    assert record == {"unit": "新泉镇", "grain_area": 22, "early_rice_area": 9, "grain_output": 95000}
+
+
+def test_a_filled_table_in_mu_fills_the_template_in_wan_mu(tmp_path):
+    from templates.kinds import KINDS
+    from validators.records import read_records
+    path = write_return(tmp_path / "县表.xlsx", {1: AREA_IN_MU, 3: OUTPUT_IN_KG})
+    records = read_records(path, KINDS["grain-plan"])
+    assert records[0] == {"unit": "新泉镇", "grain_area": 22, "early_rice_area": 9, "grain_output": 95000,
+                          "early_rice_seedling": 6, "demo_seedling": 0.7}
+
+
+def test_a_row_source_in_a_unit_that_does_not_convert_is_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import main
+    (tmp_path / "清单.tsv").write_text("乡镇(单位)\t粮食总面积(斤)\n新泉镇\t220000\n", encoding="utf-8")
+    write_return(tmp_path / "县表.xlsx", {1: ("斤", 1)})
+    for source in ("清单.tsv", "县表.xlsx"):
+        result = CliRunner().invoke(main, ["template", "grain-plan", "--from", str(tmp_path / source),
+                                           "--config", str(CONFIG), "-o", str(tmp_path / "out")])
+        assert result.exit_code == 2, result.output
+        assert "单位是斤，不能换算成" in result.output and "Traceback" not in result.output

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from templates.kinds import TableKind
-from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text
+from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text, unit_problem
+from templates.units import convert
 from templates.textfile import UnknownEncoding, decode_text
 
 __all__ = ["RecordsProblem", "read_records"]
@@ -45,6 +46,27 @@ def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object
             continue
         table = locate_table(sheet, kind)
         if table is not None and table.rows:
-            return [{key: value for key, value in row.cells.items() if value not in (None, "")}
-                    for row in table.rows]
+            units = _sheet_units(table, path)
+            return [{key: _in_kind_unit(value, key, units, kind) for key, value in row.cells.items()
+                     if value not in (None, "")} for row in table.rows]
     raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")
+
+
+def _sheet_units(table, path: Path) -> dict[str, str]:
+    """Column key -> the unit the table's header states where it is not the kind's (亩 for 万亩);
+    RecordsProblem for one that does not convert (斤 for an area)."""
+    units = {}
+    for key, unit in table.units.items():
+        col = table.kind.column(key)
+        if col.is_numeric and col.unit and unit != col.unit:
+            if convert(1.0, unit, col.unit) is None:
+                raise RecordsProblem(unit_problem(f"{path.name} 的「{col.header}」", table.kind, col, unit))
+            units[key] = unit
+    return units
+
+
+def _in_kind_unit(value, key: str, units: dict[str, str], kind: TableKind):
+    """A number written under a header in another unit, in the kind's (220000 亩 -> 22 万亩)."""
+    if key in units and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return convert(value, units[key], kind.column(key).unit)
+    return value
