@@ -207,13 +207,15 @@ def kind_rules(kind) -> list[Rule]:
         left, right = kind.column(cr.left).header, kind.column(cr.right).header
         rules.append(Rule(cr.code, _slug(f"{cr.left}-exceeds-{cr.right}"), ERROR,
                           f"{left} {{left}} 大于{right} {{right}}",
-                          f"每一行的{left}不能超过{right}。", (kind.name,)))
+                          f"每一行的{left}不能超过{right}。两列表头写的单位不同时（如 亩 与 万亩），"
+                          f"先换算成这类表规定的单位再比较。", (kind.name,)))
     for rr in kind.ratio_rules:
         num, den = kind.column(rr.numerator).header, kind.column(rr.denominator).header
         rules.append(Rule(rr.code, _slug(f"{rr.numerator}-per-{rr.denominator}"), WARNING,
                           f"{rr.name} {{ratio}} {rr.unit}，不在常见范围 {rr.low:g}–{rr.high:g} {rr.unit} 内",
                           f"{num} ÷ {den} 算出的{rr.name}明显偏高或偏低，可能是单位填错"
-                          f"（吨与公斤、亩与万亩）或数字错位。只是提醒，不算错误。", (kind.name,)))
+                          f"（吨与公斤、亩与万亩）或数字错位。表头写了别的单位时，先换算成这类表规定的单位再算。"
+                          f"只是提醒，不算错误。", (kind.name,)))
     return rules
 
 
