@@ -211,3 +211,34 @@ def test_a_row_source_in_a_unit_that_does_not_convert_is_refused(tmp_path):
                                            "--config", str(CONFIG), "-o", str(tmp_path / "out")])
         assert result.exit_code == 2, result.output
         assert "单位是斤，不能换算成" in result.output and "Traceback" not in result.output
+
+
+def test_a_template_whose_clerk_wrote_mu_keeps_its_targets(tmp_path):
+    """The county's template, its 粮食总面积 header changed to 亩 and every figure of that column
+    with it, the locked 全县目标 row too: no S009 (the hidden 118 万亩 is 1180000 亩), only F014."""
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from templates.kinds import KINDS
+    from templates.layout import Layout
+    result = CliRunner().invoke(main, ["template", "grain-plan", "--config", str(CONFIG), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    path = next(tmp_path.glob("*.xlsx"))
+    rows = township_rows()
+    layout = Layout(KINDS["grain-plan"], "county", len(rows))
+    book = openpyxl.load_workbook(path)
+    sheet = book[book.sheetnames[0]]
+    column = layout.col("grain_area")
+    sheet.cell(layout.header_rows[-1], column).value = "粮食总面积\n(亩)"
+    for number, row in zip(layout.data_rows, rows):
+        for col, value in enumerate(row, start=1):
+            sheet.cell(number, col).value = value * 10000 if col == column else value
+    sheet.cell(layout.target_row, column).value = 1180000
+    book.save(tmp_path / "填好.xlsx")
+    found = {f.code for f in check_file(tmp_path / "填好.xlsx", config=_config()).findings}
+    assert "F014" in found and found <= {"F014", "F004"}, found
+
+
+def _config():
+    from templates.config import load_config
+    return load_config(CONFIG)

@@ -39,6 +39,17 @@ def round_findings(table: LocatedTable, identity: Identity | None, config: Confi
     return findings
 
 
+def _same_target(shown: float, hidden: float, factor: float | None) -> bool:
+    """The row's figure is the hidden target as the template wrote it, or in the unit a header
+    the clerk changed now states (1180000 under 粮食总面积(亩) for 118 万亩)."""
+    if within_half_unit(shown, hidden, max(decimals(shown), decimals(hidden))):
+        return True
+    if factor is None or factor == 1:
+        return False
+    converted = round(shown * factor, 9)
+    return within_half_unit(converted, hidden, max(decimals(converted), decimals(hidden)))
+
+
 def kind_changed(kind: TableKind, identity: Identity | None) -> list[Finding]:
     """A 提醒 when the template was made from another version of the kind's declaration."""
     if identity is None or identity.kind != kind.name:
@@ -71,7 +82,7 @@ def _visible_target_findings(table: LocatedTable, identity: Identity) -> list[Fi
             if hidden is None or excel_col is None:
                 continue
             shown = parse_number(sheet.value(number, excel_col)).number
-            if shown is None or not within_half_unit(shown, hidden, max(decimals(shown), decimals(hidden))):
+            if shown is None or not _same_target(shown, hidden, table.unit_factor(col.key)):
                 findings.append(RULES["S009"].finding(
                     sheet=sheet.name, cell=a1(number, excel_col), column=col.header, label=label,
                     shown="空" if shown is None else format_number(shown), hidden=format_number(hidden),
