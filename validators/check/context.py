@@ -64,6 +64,8 @@ _PLAIN_SUM = re.compile(r"=\s*SUM\(\s*\$?[A-Z]{1,3}\$?\d+\s*:\s*\$?[A-Z]{1,3}\$?
 def unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
     """Unsaved formulas in number cells whose value fenjie cannot know: any formula in a data
     row, and in a 合计 row anything but a plain SUM (which is recomputed from the rows)."""
+    if not table.sheet.unsaved_formulas:
+        return set()
     totals = {r.row for r in [*([table.total_row] if table.total_row else []), *table.other_totals,
                               *(s.row for s in table.subtotals)]}
     data = {r.row for r in table.rows}

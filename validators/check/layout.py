@@ -2,6 +2,9 @@
 percentages, a unit other than the kind's, hidden rows and formulas the file did not save."""
 from __future__ import annotations
 
+from itertools import compress
+from operator import attrgetter
+
 from templates.cells import a1, column_letter
 from templates.names import normalize_name
 from validators.check.context import Context
@@ -83,13 +86,17 @@ def _percent_findings(ctx: Context) -> list[Finding]:
     return findings
 
 
+_HIDDEN = attrgetter("hidden")
+
+
 def hidden_and_unsaved(ctx: Context) -> list[Finding]:
     table, findings = ctx.table, []
     rows = [*table.rows, *([table.total_row] if table.total_row else []),
             *(s.row for s in table.subtotals)]
-    for row in sorted(rows, key=lambda r: r.row):
-        if row.hidden:
-            findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
+    for row in sorted(compress(rows, map(_HIDDEN, rows)), key=lambda r: r.row):
+        findings.append(ctx.finding("F003", cell=ctx.key_cell(row) or a1(row.row, 1), row=row.row))
+    if not table.sheet.unsaved_formulas:
+        return findings
     row_numbers, columns = {r.row for r in rows}, set(table.columns.values())
     unknown = ctx.unknown_formulas
     for (row, col), formula in sorted(table.sheet.unsaved_formulas.items()):

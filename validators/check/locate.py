@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
@@ -20,12 +21,74 @@ HEADER_SEARCH_ROWS = 60      # a header further down than this is not a header
 MIN_HEADER_MATCHES = 3
 
 
-@dataclass(slots=True)
+class RowLayout:
+    """Where a table's columns sit in a sheet row: column key -> 0-based index, and one getter
+    for all of them, shared by every row of the table."""
+    __slots__ = ("keys", "indexes", "_getter")
+
+    def __init__(self, columns: dict[str, int]):
+        self.keys, self.indexes = tuple(columns), tuple(columns.values())
+        self._getter = itemgetter(*self.indexes) if len(self.indexes) > 1 else None
+
+    def values(self, source: list) -> tuple:
+        """The row's value in each column, in `keys` order (`source` is at least as wide)."""
+        if self._getter is None:
+            return (source[self.indexes[0]],) if self.indexes else ()
+        return self._getter(source)
+
+
 class TableRow:
-    row: int                            # Excel row number
-    key: str | None                     # the key cell's text (township, village, 序号)
-    cells: dict[str, object]            # column key -> raw value
-    hidden: bool = False
+    """One row of the table: its Excel row number, key text and cells (column key -> raw value).
+
+    A located row keeps the sheet row it came from and makes `cells` a dict only when asked:
+    a 100 000-row table would otherwise build 100 000 dicts that only a few findings read, and
+    the checks take the columns straight from the sheet rows (column_values)."""
+    __slots__ = ("row", "key", "hidden", "_cells", "_source", "_layout")
+
+    def __init__(self, row: int, key: str | None, cells: dict[str, object] | None = None,
+                 hidden: bool = False, source: list | None = None, layout: RowLayout | None = None):
+        self.row, self.key, self.hidden = row, key, hidden
+        self._cells, self._source, self._layout = cells, source, layout
+        if cells is None and (source is None or layout is None):
+            self._cells = {}
+
+    @property
+    def cells(self) -> dict[str, object]:
+        if self._cells is None:
+            self._cells = dict(zip(self._layout.keys, self._layout.values(self._source)))
+        return self._cells
+
+    @cells.setter
+    def cells(self, cells: dict[str, object]) -> None:
+        self._cells = cells
+
+    def __repr__(self) -> str:
+        return f"TableRow(row={self.row!r}, key={self.key!r}, cells={self.cells!r}, hidden={self.hidden!r})"
+
+
+_CELLS, _SOURCE, _LAYOUT = attrgetter("_cells"), attrgetter("_source"), attrgetter("_layout")
+
+
+def column_values(rows: list[TableRow], keys) -> dict[str, list]:
+    """Column key -> the rows' values in that column (None where a row has no such cell), taken
+    column by column from the sheet rows in C instead of a dict looked up per cell."""
+    layout = rows[0]._layout if rows else None
+    if layout is None or list(map(_LAYOUT, rows)).count(layout) != len(rows):
+        cells = [r.cells for r in rows]
+        return {key: [c.get(key) for c in cells] for key in keys}
+    cells, sources = list(map(_CELLS, rows)), list(map(_SOURCE, rows))
+    untouched = cells.count(None) == len(cells)       # no row's cells were asked for or changed
+    where = dict(zip(layout.keys, layout.indexes))
+    columns = {}
+    for key in keys:
+        index = where.get(key)
+        if index is None:
+            columns[key] = [None if c is None else c.get(key) for c in cells]
+        elif untouched:
+            columns[key] = list(map(itemgetter(index), sources))
+        else:
+            columns[key] = [s[index] if c is None else c.get(key) for c, s in zip(cells, sources)]
+    return columns
 
 
 @dataclass(slots=True)
@@ -355,33 +418,29 @@ def _later_header(sheet: SheetData, start: int) -> int | None:
 def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int:
     """Data rows below the header; returns the index of the first row after the table.
 
-    Written for speed: this loop sees every row of the sheet (100 000 on a big county table).
-    Counting is left to list methods in C and the rare cases (notes, repeated headers, 合计) are
-    only looked at when a row's text could be one.
+    Written for speed: this sees every row of the sheet (100 000 on a big county table). The
+    usual rows (a name in the key column, numbers or nothing elsewhere) are told apart and made
+    TableRows in bulk (_usual_keys, _usual_rows); only the others (blank rows, notes, repeated
+    headers, 合计 and 小计, text in a number column) are looked at one by one.
     """
     sheet, kind = table.sheet, table.kind
     subtotals: list[tuple[TableRow, int]] = []     # each 小计 row and how many rows came before it
     key_index = found.get(kind.key)
-    keys, indexes = list(found), list(found.values())
+    indexes = list(found.values())
+    layout = RowLayout(found)
     width = max(indexes) + 1
     hidden, origin = sheet.hidden_rows, sheet.origin_row
-    all_rows = sheet.rows
-    rows, keys_of = table.rows, itemgetter(*indexes) if len(indexes) > 1 else None
-    plain_rows = key_index == 0 and keys_of is not None
-    stop = len(all_rows)
-    for index in range(start, len(all_rows)):
-        row = all_rows[index]
-        if plain_rows and row and type(row[0]) is str and list(map(type, row)).count(str) == 1:
-            # the usual row: its name in the key column, numbers (or nothing) elsewhere
-            key_text = row[0].strip()
-            if key_text and "计" not in key_text and "总" not in key_text and "全" not in key_text \
-                    and not key_text.startswith(NOTE_PREFIXES):
-                if len(row) < width:
-                    row = row + [None] * (width - len(row))
-                excel_row = origin + index
-                rows.append(TableRow(excel_row, key_text, dict(zip(keys, keys_of(row))),
-                                     excel_row in hidden))
-                continue
+    body = sheet.rows[start:]
+    usual = _usual_keys(body) if key_index == 0 and len(indexes) > 1 else [None] * len(body)
+    rows = table.rows
+    stop = len(sheet.rows)
+    done = 0                    # rows of `body` taken so far
+    for position in [i for i, text in enumerate(usual) if text is None]:
+        if position > done:
+            rows += _usual_rows(body, usual, done, position, origin + start, width, hidden, layout)
+        done = position + 1
+        index = start + position
+        row = body[position]
         size = len(row)
         nones = row.count(None)
         if nones == size:
@@ -418,8 +477,7 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
         else:
             key_text = _key_text(key_value)
         excel_row = origin + index
-        values = keys_of(row) if keys_of else (row[indexes[0]],)
-        entry = TableRow(excel_row, key_text, dict(zip(keys, values)), excel_row in hidden)
+        entry = TableRow(excel_row, key_text, None, excel_row in hidden, row, layout)
         label = _row_label(key_value, first, kind) if first is not None else None
         if label == SUBTOTAL:
             subtotals.append((entry, len(rows)))
@@ -434,9 +492,31 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
                 break               # the 合计 closes the table; below it are footers and live checks
             continue
         rows.append(entry)
+    else:
+        if len(body) > done:
+            rows += _usual_rows(body, usual, done, len(body), origin + start, width, hidden, layout)
     subtotals = _drop_group_headings(table, subtotals)
     _group_subtotals(table, subtotals)
     return stop
+
+
+def _usual_keys(body: list[list]) -> list[str | None]:
+    """For each row, its key text when it is the usual row, else None: text in the first cell
+    only (a name that is not a 合计/小计 label nor a note), numbers or nothing elsewhere."""
+    return [key if row and type(row[0]) is str and list(map(type, row)).count(str) == 1
+            and (key := row[0].strip()) and "计" not in key and "总" not in key and "全" not in key
+            and not key.startswith(NOTE_PREFIXES) else None for row in body]
+
+
+def _usual_rows(body: list[list], keys: list, begin: int, end: int, first_row: int, width: int,
+                hidden: frozenset[int], layout: RowLayout) -> list[TableRow]:
+    """TableRows for body[begin:end], all usual rows, made in one go."""
+    chunk = body[begin:end]
+    if min(map(len, chunk)) < width:
+        chunk = [row if len(row) >= width else row + [None] * (width - len(row)) for row in chunk]
+    numbers = range(first_row + begin, first_row + end)
+    flags = map(hidden.__contains__, numbers) if hidden else repeat(False)
+    return list(map(TableRow, numbers, keys[begin:end], repeat(None), flags, chunk, repeat(layout)))
 
 
 # a group's heading above its rows: 一、东片 / （二）西片 / 东片区, with nothing else in the row
@@ -444,6 +524,8 @@ _HEADING = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|[(（][一
                       r"|.{1,12}(?:片|片区|组|区域|板块)")
 
 
+_HEADING_MARKS = ("、", ".", "．", "(", "（", "片", "组", "域", "块")     # one of them is in every heading
+_KEY = attrgetter("key")
 _HEADING_ANYWHERE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十\d])"
                                r"|(?:片|片区|组|区域|板块)\s*$", re.MULTILINE)
 
@@ -458,9 +540,9 @@ def _drop_group_headings(table: LocatedTable, subtotals: list[tuple[TableRow, in
         return (row.key is not None and _HEADING.fullmatch(normalize_name(row.key)) is not None
                 and all(v is None or (isinstance(v, str) and not v.strip())
                         for k, v in row.cells.items() if k != key))
-    keys = "\n".join([row.key or "" for row in table.rows])
-    if _HEADING_ANYWHERE.search(keys) is None:       # one pass in C over a 100 000-row table
-        return subtotals
+    keys = "\n".join(filter(None, map(_KEY, table.rows)))
+    if not any(mark in keys for mark in _HEADING_MARKS) or _HEADING_ANYWHERE.search(keys) is None:
+        return subtotals                            # in C over a 100 000-row table
     flags = [heading(row) for row in table.rows]
     if not any(flags):
         return subtotals

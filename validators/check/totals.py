@@ -124,7 +124,7 @@ def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
     numbers = frame[key]
     if clean_only:
         numbers = numbers[frame[key + PROBLEM].isna()]
-    return [v for v in numbers.tolist() if v == v]
+    return numbers.dropna().tolist()
 
 
 def _target_findings(ctx: Context, col, cell, total: float, places: int) -> list[Finding]:

@@ -361,18 +361,18 @@ def _farthest_cell(xml: bytes, max_cells: int) -> tuple[int, int]:
 def scan_sheet(xml: bytes) -> SheetExtras:
     """Hidden rows, formulas without a saved result, and error values of regular sheet XML."""
     has_hidden = _HIDDEN_MARK.search(xml) is not None
-    has_formula = b"<f" in xml
-    has_error = b't="e"' in xml
-    if not (has_hidden or has_formula or has_error):
+    first_formula = xml.find(b"<f")         # the scans below start here: no pass over the XML twice
+    first_error = xml.find(b't="e"')
+    if not has_hidden and first_formula < 0 and first_error < 0:
         return SheetExtras()
     try:
         extras = SheetExtras()
         if has_hidden:
             _fast_hidden_rows(xml, extras)
-        if has_formula:
-            _fast_unsaved_formulas(xml, extras)
-        if has_error:
-            _fast_errors(xml, extras)
+        if first_formula >= 0:
+            _fast_unsaved_formulas(xml, extras, first_formula)
+        if first_error >= 0:
+            _fast_errors(xml, extras, first_error)
         return extras
     except _Irregular:
         return _parse_sheet(xml)[0]
@@ -417,10 +417,11 @@ def _cell_position(xml: bytes, before: int) -> tuple[int, bytes, tuple[int, int]
     return start, tag, (int(ref.group(2)), column_number(ref.group(1).decode()))
 
 
-def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras) -> None:
+def _fast_unsaved_formulas(xml: bytes, extras: SheetExtras, first: int = 0) -> None:
+    """`first`: where the first formula starts (nothing before it can close one)."""
     masters: dict[bytes, str] | None = None       # shared formula index -> text, read once
     for pattern in (_CLOSED_FORMULA, _EMPTY_FORMULA):
-        for match in pattern.finditer(xml):
+        for match in pattern.finditer(xml, first):
             start, tag, position = _cell_position(xml, match.start())
             if match.group(1) and b"<v>" in match.group(1) and _STR_RESULT.search(tag):
                 continue        # a formula whose saved result is empty text
@@ -447,8 +448,8 @@ def _unescape(raw: bytes) -> str:
     return html.unescape(raw.decode("utf-8", "replace"))
 
 
-def _fast_errors(xml: bytes, extras: SheetExtras) -> None:
-    at = xml.find(b't="e"')
+def _fast_errors(xml: bytes, extras: SheetExtras, first: int = 0) -> None:
+    at = xml.find(b't="e"', first)
     while at >= 0:
         start, tag = _start_tag(xml, at)
         if tag.startswith(b"<c") and tag[2:3].isspace() and not tag.endswith(b"/>"):
