@@ -21,15 +21,15 @@ class UsageProblem(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
-PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
+PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "table": "已填好的表 TABLE", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
 HEADINGS_ZH = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数", "Arguments": "参数"}
 HELP_EXTRAS_ZH = {"[default: ": "[默认：", "[required]": "[必需]", "[env var: ": "[环境变量："}
 
 
 def commands_hint(ctx) -> str:
-    """The commands of the `fenjie` group the failing context belongs to."""
-    root = ctx.find_root().command if ctx is not None else None
-    names = list(getattr(root, "commands", {}) or {})
+    """The commands of the group that failed to find one (`fenjie`, or `fenjie kind`)."""
+    group = ctx.command if ctx is not None else None
+    names = list(getattr(group, "commands", {}) or {})
     return "可用的命令：" + "、".join(names) if names else "可用的命令见 fenjie --help"
 
 
@@ -74,9 +74,9 @@ def usage_in_chinese(exc: click.UsageError, ctx) -> UsageProblem:
     message = exc.format_message()
     if message.startswith("No such command"):
         name = message.split("'")[1] if message.count("'") >= 2 else ""
-        return UsageProblem(f"没有命令「{name}」。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"没有命令「{name}」。{commands_hint(ctx)}；{see}")
     if message.startswith("Missing command"):
-        return UsageProblem(f"缺少命令。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"缺少命令。{commands_hint(ctx)}；{see}")
     if message.startswith("Got unexpected extra argument"):
         extra = message[message.find("(") + 1:message.rfind(")")] if "(" in message else ""
         return UsageProblem(f"多余的参数：{extra}。{see}")

@@ -1,0 +1,47 @@
+"""A hostile reviewer's reproductions after the split/labels/read merge: what a county or township
+clerk hits, each through the real `fenjie` command on real files."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE
+
+CONFIG = EXAMPLE / "fenjie.toml"
+COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
+TASK_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年目标任务分解表.xlsx"
+FENJIE = Path(sys.executable).parent / "fenjie"
+ENGLISH = ("Traceback", "Usage:", "Options:", "Commands:", "Show this message", "No such", "Error")
+
+
+def fenjie(*args, cwd=None):
+    return subprocess.run([str(FENJIE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def english_in(result) -> list[str]:
+    return [e for e in ENGLISH if e in result.stdout + result.stderr]
+
+
+# -- `fenjie kind` is a group of its own: its help and its errors were click's English ----------
+
+@pytest.mark.parametrize("args", [["kind", "--help"], ["kind", "-h"], ["kind", "new", "--help"]])
+def test_kind_help_is_chinese(args):
+    result = fenjie(*args)
+    assert result.returncode == 0, result.stderr
+    assert not english_in(result), result.stdout
+    assert "选项：" in result.stdout
+
+
+def test_kind_without_a_subcommand_or_with_an_unknown_one_names_kind_new():
+    for args in (["kind", "bogus"], ["kind", "new"]):
+        result = fenjie(*args)
+        assert result.returncode == 2, result
+        assert result.stderr.startswith("错误："), result.stderr
+        assert not english_in(result), result.stderr
+    assert "缺少已填好的表" in fenjie("kind", "new").stderr
+    unknown = fenjie("kind", "bogus")
+    assert "new" in unknown.stderr and "template" not in unknown.stderr, unknown.stderr
