@@ -45,3 +45,14 @@ def test_kind_without_a_subcommand_or_with_an_unknown_one_names_kind_new():
     assert "缺少已填好的表" in fenjie("kind", "new").stderr
     unknown = fenjie("kind", "bogus")
     assert "new" in unknown.stderr and "template" not in unknown.stderr, unknown.stderr
+
+
+# -- `fenjie kind new` on the example's task table: 牵头单位 repeats, so it is not the key ---------
+
+def test_kind_new_on_the_task_table_keys_it_by_its_sequence_not_by_a_repeated_lead_unit(tmp_path):
+    out = tmp_path / "任务.toml"
+    result = fenjie("kind", "new", TASK_TABLE, "--config", CONFIG, "-o", out)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert 'rows = "tasks"' in text, text[:3000]
+    assert "R002" not in result.stdout + result.stderr, result.stdout

@@ -206,14 +206,16 @@ def _key_column(headers: list[_Header], values: dict, config: Config | None,
     names end), or tasks numbered 1..N."""
     text_columns = [h for h in headers if h.parent is None and values[h.index]
                     and all(isinstance(v, str) for v in values[h.index] if v is not None)]
+    sequence = next((h for h in headers if _sequence(values[h.index])), None)
     for header in text_columns:
         names = _texts(values[header.index])
+        if sequence is not None and len({normalize_name(n) for n in names}) < len(names):
+            continue  # numbered rows whose names repeat (one lead unit over several tasks) are tasks
         for rows_from, share, word in _name_shares(names, config):
             if share >= 0.8:
                 out.decided.append(f"键列「{header.header}」：{share:.0%} 的值是{word}，每行是一个{word}"
                                    f"（rows = \"{rows_from}\"）。")
                 return header, rows_from
-    sequence = next((h for h in headers if _sequence(values[h.index])), None)
     if sequence is not None:
         out.decided.append(f"键列「{sequence.header}」：依次为 1…N，每行是一项任务（rows = \"tasks\"）。")
         return sequence, "tasks"
