@@ -56,3 +56,13 @@ def test_kind_new_on_the_task_table_keys_it_by_its_sequence_not_by_a_repeated_le
     text = out.read_text(encoding="utf-8")
     assert 'rows = "tasks"' in text, text[:3000]
     assert "R002" not in result.stdout + result.stderr, result.stdout
+
+
+# -- `fenjie check 县分解表 --from 县分解表`: the file is a table, and it was checked ---------------
+
+def test_checking_the_county_table_against_itself_says_so_instead_of_no_table_found():
+    result = fenjie("check", COUNTY_TABLE, "--config", CONFIG, "--from", COUNTY_TABLE)
+    assert result.returncode == 2, result
+    assert "没有找到要核对的表格" not in result.stderr, result.stderr
+    assert "--from" in result.stderr and "县分解表" in result.stderr, result.stderr
+    assert "没有错误" in result.stderr, result.stderr
