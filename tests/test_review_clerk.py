@@ -66,3 +66,23 @@ def test_checking_the_county_table_against_itself_says_so_instead_of_no_table_fo
     assert "没有找到要核对的表格" not in result.stderr, result.stderr
     assert "--from" in result.stderr and "县分解表" in result.stderr, result.stderr
     assert "没有错误" in result.stderr, result.stderr
+
+
+# -- `fenjie kind new` on a township's table of villages (blank rows above its 合计) ---------------
+
+RETURN = EXAMPLE / "报送" / "三塘镇-2025年粮食生产计划任务分解表.xlsx"
+
+
+@pytest.mark.parametrize("config", [True, False])
+def test_kind_new_on_a_village_table_keys_it_by_village_and_finds_the_total(tmp_path, config):
+    out = tmp_path / "村.toml"
+    result = fenjie("kind", "new", RETURN, *(["--config", CONFIG] if config else []), "-o", out)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert 'rows = "townships"' in text, text[:3000]
+    assert 'key_headers = { county = "乡镇(单位)", township = "村(社区)" }' in text, text[:3000]
+    assert 'role = "sequence"' not in text, text
+    if config:
+        assert 'title = "粮食生产计划任务分解表"' in text, text[:3000]
+    assert text.count("summed = true") == 5, text
+    assert "N007" not in result.stdout and "没有合计行" not in result.stdout, result.stdout
