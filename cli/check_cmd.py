@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
-                         load_config_or_exit)
+                         load_config_or_exit, refuse_county_table_as_the_returns)
 from cli.running import ProgressBar, run_guarded
 
 FORMATS = ("text", "json")
@@ -64,11 +64,9 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
                                "  fenjie check 报送/ --config fenjie.toml --from 县分解表.xlsx")
         assigned, kind = _assigned(county_table, spec, config)
     inputs = _inputs(paths, county_table)
-    if not inputs and county_table is not None and _names_the_county_table(paths, county_table):
-        raise UsageProblem(f"{county_table} 是 --from 给出的县分解表，已按同样的规则核对，没有错误；"
-                           "--from 之前应给出乡镇报回的表或报送文件夹，例如：\n"
-                           f"  fenjie check 报送/ --config {config_path} --from {county_table}")
     if not inputs:
+        refuse_county_table_as_the_returns(
+            paths, county_table, f"fenjie check 报送/ --config {config_path} --from {county_table}")
         from validators.read.inputs import SPREADSHEET_SUFFIXES
         skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
@@ -141,11 +139,6 @@ def _assigned(county_table: str, spec, config) -> tuple[dict[str, dict[str, floa
     the kind to check the returns as: --kind, else the county table's own."""
     county = checked_county_table_or_exit(county_table, spec, config)
     return county.assigned, county.result.kind
-
-
-def _names_the_county_table(paths, county_table: str) -> bool:
-    table = Path(county_table).resolve()
-    return any(Path(p).is_file() and Path(p).resolve() == table for p in paths)
 
 
 def _inputs(paths, county_table: str | None = None) -> list[Path]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                         load_config_or_exit)
+                         load_config_or_exit, refuse_county_table_as_the_returns)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
@@ -81,7 +81,9 @@ def input_files(paths, county_table: str | None) -> list[Path]:
     if not files:
         from validators.read.inputs import collect_inputs, skipped_summary
         skipped = collect_inputs(paths).skipped
-        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
+        refuse_county_table_as_the_returns(paths, county_table, f"fenjie merge 报送/ --config fenjie.toml "
+                                           f"--from {county_table} -o 汇总.xlsx")
+        raise UsageProblem(f"在 {'、'.join(map(str, paths))} 中没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
                            + (skipped_summary(skipped) if skipped else ""))
     return files
 

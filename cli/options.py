@@ -186,3 +186,14 @@ def kind_or_exit(name, config=None):
         return get_kind(name, config, remembered=False)
     except KeyError as exc:
         raise UsageProblem(exc.args[0]) from None
+
+
+def refuse_county_table_as_the_returns(paths, county_table: str | None, example: str) -> None:
+    """UsageProblem when the only table named is the --from county table itself: it was checked
+    (no errors, else we would not be here) and is never a return; `example` shows the right call."""
+    if county_table is None:
+        return
+    table = Path(county_table).resolve()
+    if any(Path(p).is_file() and Path(p).resolve() == table for p in paths):
+        raise UsageProblem(f"{county_table} 是 --from 给出的县分解表，已按同样的规则核对，没有错误；"
+                           f"--from 之前应给出乡镇报回的表或报送文件夹，例如：\n  {example}")

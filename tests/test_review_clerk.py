@@ -86,3 +86,15 @@ def test_kind_new_on_a_village_table_keys_it_by_village_and_finds_the_total(tmp_
         assert 'title = "粮食生产计划任务分解表"' in text, text[:3000]
     assert text.count("summed = true") == 5, text
     assert "N007" not in result.stdout and "没有合计行" not in result.stdout, result.stdout
+
+
+def test_merging_the_county_table_alone_says_so_and_an_empty_folder_is_named(tmp_path):
+    result = fenjie("merge", COUNTY_TABLE, "--config", CONFIG, "--from", COUNTY_TABLE,
+                    "-o", tmp_path / "汇总.xlsx")
+    assert result.returncode == 2, result
+    assert "是 --from 给出的县分解表" in result.stderr, result.stderr
+    empty = tmp_path / "报送"
+    empty.mkdir()
+    result = fenjie("merge", empty, "--config", CONFIG, "-o", tmp_path / "汇总.xlsx")
+    assert result.returncode == 2 and str(empty) in result.stderr, result.stderr
+    assert not (tmp_path / "汇总.xlsx").exists()
