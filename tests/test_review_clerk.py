@@ -98,3 +98,71 @@ def test_merging_the_county_table_alone_says_so_and_an_empty_folder_is_named(tmp
     result = fenjie("merge", empty, "--config", CONFIG, "-o", tmp_path / "汇总.xlsx")
     assert result.returncode == 2 and str(empty) in result.stderr, result.stderr
     assert not (tmp_path / "汇总.xlsx").exists()
+
+
+# -- a row two units share (the gazette's 「财政局、发改局」): each unit's return is held to it -------
+
+@pytest.fixture
+def shared_row_round(tmp_path):
+    """A funding-targets round from the gazette's table; the unit templates of 财政局 and 发改局
+    (their shared row's figure is 125000) as the server hands them out; (config, links, client)."""
+    from starlette.testclient import TestClient
+
+    from server.app import create_app
+    from templates.config import load_config
+    from templates.writer import write_template
+    from tests.conftest import GAZETTE
+    from tests.serving import open_round_of
+    from validators.records import read_records
+    config = load_config(CONFIG)
+    spec = config.county_kinds["funding-targets"]
+    records = read_records(GAZETTE / "xiangyin-2025-funding-targets.tsv", spec)
+    county_table = write_template(spec, config, tmp_path / "县表", records)
+    config, links, round_ = open_round_of(tmp_path / "data", "funding-targets", county_table)
+    assert round_.assigned["财政局、发改局"]["fiscal"] == 125000
+    with TestClient(create_app(config, tmp_path / "data")) as client:
+        yield county_table, links, client
+
+
+def unit_return(client, links, unit: str, fiscal: float, folder: Path) -> Path:
+    import io
+
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/t/{links[unit]}/template.xlsx").content))
+    sheet = book.worksheets[0]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == unit)
+    sheet.cell(row, 3, fiscal)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{unit}-争资争项.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_unit_of_a_shared_row_is_held_to_the_rows_figure(shared_row_round, tmp_path):
+    county_table, links, client = shared_row_round
+    assert "125000" in client.get(f"/t/{links['财政局']}").text      # its page shows what it owes
+    for fiscal, status, codes in ((999, "invalid", ["T003"]), (125000, "ok", [])):
+        path = unit_return(client, links, "财政局", fiscal, tmp_path / f"报送{fiscal}")
+        with open(path, "rb") as f:
+            answer = client.post(f"/t/{links['财政局']}/upload", files={"file": (path.name, f)},
+                                 headers={"accept": "application/json"}).json()
+        assert (answer["status"], [f["code"] for f in answer["findings"]]) == (status, codes), answer
+        result = fenjie("check", path, "--config", CONFIG, "--from", county_table, "--kind", "funding-targets")
+        assert ("T003" in result.stdout) == bool(codes), result.stdout
+
+
+def test_merge_counts_a_shared_rows_return_on_its_line(shared_row_round, tmp_path):
+    county_table, links, client = shared_row_round
+    folder = tmp_path / "报送"
+    unit_return(client, links, "发改局", 125000, folder)
+    unit_return(client, links, "教育局", 5800, folder)
+    out = tmp_path / "汇总.xlsx"
+    result = fenjie("merge", folder, "--config", CONFIG, "--kind", "funding-targets", "--from", county_table,
+                    "-o", out)
+    assert "未能对应" not in result.stdout, result.stdout
+    assert "财政局、发改局" not in result.stdout.split("未报送", 1)[1].split("\n", 1)[0], result.stdout
+    assert "财政性资金：报送合计 130800" in result.stdout, result.stdout
+    check = fenjie("check", folder, "--config", CONFIG, "--kind", "funding-targets", "--from", county_table,
+                   "--format", "json")
+    import json
+    assert "财政局、发改局" not in json.loads(check.stdout)["missing"], check.stdout
