@@ -166,3 +166,23 @@ def test_merge_counts_a_shared_rows_return_on_its_line(shared_row_round, tmp_pat
                    "--format", "json")
     import json
     assert "财政局、发改局" not in json.loads(check.stdout)["missing"], check.stdout
+
+
+def test_a_unit_keyed_summary_speaks_of_units_not_townships(shared_row_round, tmp_path):
+    import openpyxl
+    county_table, links, client = shared_row_round
+    folder = tmp_path / "报送"
+    unit_return(client, links, "教育局", 5800, folder)
+    stray = openpyxl.load_workbook(unit_return(client, links, "民政局", 1600, tmp_path / "别处"))
+    for line in stray.worksheets[0].iter_rows():
+        for cell in line:
+            if isinstance(cell.value, str) and "民政局" in cell.value:
+                cell.value = cell.value.replace("民政局", "")   # nobody's: no unit, no 填报单位
+    stray.save(folder / "争资争项.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    fenjie("merge", folder, "--config", CONFIG, "--kind", "funding-targets", "--from", county_table, "-o", out)
+    book = openpyxl.load_workbook(out)
+    texts = [str(c.value) for ws in book.worksheets if ws.title != "校验明细"
+             for line in ws.iter_rows() for c in line if c.value is not None]
+    assert not [t for t in texts if "乡镇" in t], [t for t in texts if "乡镇" in t]
+    assert any("未能对应到单位的文件" in t for t in texts), texts
