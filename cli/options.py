@@ -137,7 +137,11 @@ def output_folder_or_exit(folder, option: str) -> Path:
     """`folder` as a Path, or exit status 2 when files cannot be written there (checked before
     any work, so a long run does not end in a write error)."""
     from templates.outputs import writable_folder_problem
+    from validators.read.inputs import SPREADSHEET_SUFFIXES
     path = Path(folder)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES and not path.is_dir():
+        raise UsageProblem(f"{option} 给的是输出文件夹（文件名由 fenjie 按县名、乡镇名生成），「{folder}」像一个"
+                           f"文件名；请给出文件夹，例如 {option} {path.with_suffix('')}/")
     problem = writable_folder_problem(path)
     if problem:
         raise UsageProblem(f"{option}「{folder}」无法写入：{problem}。请换一个文件夹。")

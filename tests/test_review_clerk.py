@@ -186,3 +186,17 @@ def test_a_unit_keyed_summary_speaks_of_units_not_townships(shared_row_round, tm
              for line in ws.iter_rows() for c in line if c.value is not None]
     assert not [t for t in texts if "乡镇" in t], [t for t in texts if "乡镇" in t]
     assert any("未能对应到单位的文件" in t for t in texts), texts
+
+
+# -- `-o 模板.xlsx` / `--annotate 标注.xlsx`: a folder named like a workbook was made ------------
+
+@pytest.mark.parametrize("args", [
+    ["template", "grain-plan", "--config", CONFIG, "-o", "{tmp}/粮食模板.xlsx"],
+    ["check", RETURN, "--annotate", "{tmp}/标注.xlsx"],
+])
+def test_a_folder_option_given_a_workbook_name_is_refused_before_anything_is_made(tmp_path, args):
+    args = [str(a).replace("{tmp}", str(tmp_path)) for a in args]
+    result = fenjie(*args)
+    assert result.returncode == 2, result
+    assert result.stderr.startswith("错误：") and "文件夹" in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []
