@@ -200,3 +200,20 @@ def test_a_folder_option_given_a_workbook_name_is_refused_before_anything_is_mad
     assert result.returncode == 2, result
     assert result.stderr.startswith("错误：") and "文件夹" in result.stderr, result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# -- `fenjie merge --from` a county table of another kind, without --kind ---------------------
+
+def test_merge_from_a_task_table_says_it_is_not_split_by_township(tmp_path):
+    result = fenjie("merge", EXAMPLE / "报送", "--config", CONFIG, "--from", TASK_TABLE, "-o", tmp_path / "汇总.xlsx")
+    assert result.returncode == 2, result
+    assert "不按乡镇分解" in result.stderr and "找不到" not in result.stderr, result.stderr
+
+
+def test_merge_takes_the_kind_of_its_county_table_when_no_kind_is_given(shared_row_round, tmp_path):
+    county_table, links, client = shared_row_round
+    folder = tmp_path / "报送"
+    unit_return(client, links, "教育局", 5800, folder)
+    result = fenjie("merge", folder, "--config", CONFIG, "--from", county_table, "-o", tmp_path / "汇总.xlsx")
+    assert result.returncode == 1, result.stderr
+    assert "财政性资金：报送合计 5800" in result.stdout, result.stdout
