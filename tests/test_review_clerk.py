@@ -217,3 +217,21 @@ def test_merge_takes_the_kind_of_its_county_table_when_no_kind_is_given(shared_r
     result = fenjie("merge", folder, "--config", CONFIG, "--from", county_table, "-o", tmp_path / "汇总.xlsx")
     assert result.returncode == 1, result.stderr
     assert "财政性资金：报送合计 5800" in result.stdout, result.stdout
+
+
+# -- `fenjie serve` of the county's own units kind, from the command line ---------------------
+
+@pytest.mark.parametrize("kind", [["--kind", "funding-targets"], []])
+def test_serve_opens_a_round_of_the_countys_own_units_kind(tmp_path, kind):
+    from templates.config import load_config
+    from templates.writer import write_template
+    from tests.conftest import GAZETTE
+    from validators.records import read_records
+    config = load_config(CONFIG)
+    spec = config.county_kinds["funding-targets"]
+    county_table = write_template(spec, config, tmp_path / "县表",
+                                  read_records(GAZETTE / "xiangyin-2025-funding-targets.tsv", spec))
+    result = fenjie("serve", "--config", CONFIG, *kind, "--from", county_table, "--data", tmp_path / "data",
+                    "--links", "--url", "http://127.0.0.1:8000")
+    assert result.returncode == 0, result.stderr
+    assert ",教育局,http://127.0.0.1:8000/t/" in result.stdout, result.stdout
