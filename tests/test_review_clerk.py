@@ -235,3 +235,22 @@ def test_serve_opens_a_round_of_the_countys_own_units_kind(tmp_path, kind):
                     "--links", "--url", "http://127.0.0.1:8000")
     assert result.returncode == 0, result.stderr
     assert ",教育局,http://127.0.0.1:8000/t/" in result.stdout, result.stdout
+
+
+def test_a_unit_returning_the_county_layout_is_held_to_its_shared_row(shared_row_round, tmp_path):
+    """財政局 fills its figure into the whole county table's shared row 「财政局、发改局」 and sends it."""
+    import openpyxl
+    county_table, links, client = shared_row_round
+    book = openpyxl.load_workbook(county_table)
+    sheet = book.worksheets[0]
+    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == "财政局、发改局")
+    sheet.cell(row, 3, 999)
+    for line in sheet.iter_rows():
+        for cell in line:
+            if isinstance(cell.value, str) and cell.value.startswith("填报单位"):
+                cell.value = "填报单位（盖章）：财政局"
+    path = tmp_path / "财政局-争资争项.xlsx"
+    book.save(path)
+    result = fenjie("check", path, "--config", CONFIG, "--from", county_table, "--kind", "funding-targets")
+    assert "T003" in result.stdout, result.stdout
+    assert "125000" in result.stdout and "C" + str(row) in result.stdout, result.stdout

@@ -125,8 +125,9 @@ def own_row_context(table: LocatedTable, config: Config | None, township: str, t
     resolve = config.resolve if config else (lambda name: None)
     if table.kind.rows_from == "units" and config:
         resolve = lambda name, units=unit_directory(config): units.get(normalize_name(name))  # noqa: E731
-    own = [row for row in table.rows if row.key and township in (
-        resolve(row.key), line_of(township, [shared_row(row.key, config) or ""] if config else []))]
+    shared = (lambda key: shared_row(key, config) or "") if config else (lambda key: "")
+    own = [row for row in table.rows if row.key and (resolve(row.key) == township
+                                                     or line_of(township, [shared(row.key)]) is not None)]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None, subtotals=[])
     expected = {**((assigned or {}).get(line_of(township, assigned or {}) or "") or {}), **explicit}
