@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
-                         load_config_or_exit)
+                         load_config_or_exit, refuse_county_table_as_the_returns)
 from cli.running import ProgressBar, run_guarded
 from templates.cells import plain_number
 
@@ -66,6 +66,8 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
         assigned, kind = _assigned(county_table, spec, config)
     inputs = _inputs(paths, county_table)
     if not inputs:
+        refuse_county_table_as_the_returns(
+            paths, county_table, f"fenjie check 报送/ --config {config_path} --from {county_table}")
         from validators.read.inputs import SPREADSHEET_SUFFIXES
         skipped = skipped_files(paths)
         raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"

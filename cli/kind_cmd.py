@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from cli.options import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.options import CONTEXT, ChineseCommand, ChineseGroup, UsageProblem, load_config_or_exit
 
 
-@click.group(name="kind")
+@click.group(name="kind", cls=ChineseGroup, context_settings=CONTEXT)
 def kind_group():
     """表格类型文件：fenjie kind new 从已填好的表推断一种新的表格类型。"""
 

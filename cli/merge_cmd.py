@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                         load_config_or_exit)
+from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, county_table_or_exit, kind_or_exit,
+                         load_config_or_exit, refuse_county_table_as_the_returns)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
@@ -23,7 +23,7 @@ EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（必需）。")
 @click.option("--from", "county_table", metavar="COUNTY_TABLE",
               help="已填好的县分解表：各乡镇的下达数从这里取。不给时只用配置文件中的全县目标。")
-@click.option("--kind", metavar="KIND", help="表格类型；不给时用唯一按乡镇分解的类型（grain-plan）。")
+@click.option("--kind", metavar="KIND", help="表格类型；不给时用 --from 县分解表的类型，没有 --from 时用唯一按乡镇分解的类型（grain-plan）。")
 @click.option("--include-invalid", is_flag=True, help="有错或重复报送的乡镇也计入合计（默认不计入）。")
 @click.option("-o", "--output", metavar="FILE.xlsx", help="汇总工作簿（新文件，必需）。")
 @click.option("--force", is_flag=True,
@@ -47,10 +47,14 @@ def _merge(paths, config_path, county_table, kind, include_invalid, output, forc
     if config_path is None:
         raise UsageProblem(f"请用 --config 指定本县的配置文件 fenjie.toml，例如：\n  {EXAMPLE}")
     config = load_config_or_exit(config_path)
-    spec = merge_kind(kind, config)
+    spec = merge_kind(kind, config) if kind is not None or county_table is None else None
     inputs = input_files(paths, county_table)
     out = output_or_exit(output, inputs, county_table, force)
-    assigned = assigned_or_exit(county_table, spec, config)
+    if spec is None:            # the county table tells the kind, as for check --from
+        county = checked_county_table_or_exit(county_table, None, config)
+        spec, assigned = merge_kind(county.result.kind, config), county.assigned
+    else:
+        assigned = assigned_or_exit(county_table, spec, config)
     skipped_notice(paths)
     return run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
 
@@ -81,7 +85,9 @@ def input_files(paths, county_table: str | None) -> list[Path]:
     if not files:
         from validators.read.inputs import collect_inputs, skipped_summary
         skipped = collect_inputs(paths).skipped
-        raise UsageProblem("在给出的文件夹里没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
+        refuse_county_table_as_the_returns(paths, county_table, f"fenjie merge 报送/ --config fenjie.toml "
+                                           f"--from {county_table} -o 汇总.xlsx")
+        raise UsageProblem(f"在 {'、'.join(map(str, paths))} 中没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
                            + (skipped_summary(skipped) if skipped else ""))
     return files
 

@@ -21,15 +21,15 @@ class UsageProblem(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
-PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
+PARAMETER_ZH = {"paths": "要处理的文件或文件夹", "table": "已填好的表 TABLE", "kind": "表格类型 KIND（见 fenjie kinds）", "code": "规则代码"}
 HEADINGS_ZH = {"Options": "选项", "Commands": "命令", "Positional arguments": "参数", "Arguments": "参数"}
 HELP_EXTRAS_ZH = {"[default: ": "[默认：", "[required]": "[必需]", "[env var: ": "[环境变量："}
 
 
 def commands_hint(ctx) -> str:
-    """The commands of the `fenjie` group the failing context belongs to."""
-    root = ctx.find_root().command if ctx is not None else None
-    names = list(getattr(root, "commands", {}) or {})
+    """The commands of the group that failed to find one (`fenjie`, or `fenjie kind`)."""
+    group = ctx.command if ctx is not None else None
+    names = list(getattr(group, "commands", {}) or {})
     return "可用的命令：" + "、".join(names) if names else "可用的命令见 fenjie --help"
 
 
@@ -74,9 +74,9 @@ def usage_in_chinese(exc: click.UsageError, ctx) -> UsageProblem:
     message = exc.format_message()
     if message.startswith("No such command"):
         name = message.split("'")[1] if message.count("'") >= 2 else ""
-        return UsageProblem(f"没有命令「{name}」。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"没有命令「{name}」。{commands_hint(ctx)}；{see}")
     if message.startswith("Missing command"):
-        return UsageProblem(f"缺少命令。{commands_hint(ctx)}；运行 fenjie --help 查看用法。")
+        return UsageProblem(f"缺少命令。{commands_hint(ctx)}；{see}")
     if message.startswith("Got unexpected extra argument"):
         extra = message[message.find("(") + 1:message.rfind(")")] if "(" in message else ""
         return UsageProblem(f"多余的参数：{extra}。{see}")
@@ -137,7 +137,11 @@ def output_folder_or_exit(folder, option: str) -> Path:
     """`folder` as a Path, or exit status 2 when files cannot be written there (checked before
     any work, so a long run does not end in a write error)."""
     from templates.outputs import writable_folder_problem
+    from validators.read.inputs import SPREADSHEET_SUFFIXES
     path = Path(folder)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES and not path.is_dir():
+        raise UsageProblem(f"{option} 给的是输出文件夹（文件名由 fenjie 按县名、乡镇名生成），「{folder}」像一个"
+                           f"文件名；请给出文件夹，例如 {option} {path.with_suffix('')}/")
     problem = writable_folder_problem(path)
     if problem:
         raise UsageProblem(f"{option}「{folder}」无法写入：{problem}。请换一个文件夹。")
@@ -186,3 +190,14 @@ def kind_or_exit(name, config=None):
         return get_kind(name, config, remembered=False)
     except KeyError as exc:
         raise UsageProblem(exc.args[0]) from None
+
+
+def refuse_county_table_as_the_returns(paths, county_table: str | None, example: str) -> None:
+    """UsageProblem when the only table named is the --from county table itself: it was checked
+    (no errors, else we would not be here) and is never a return; `example` shows the right call."""
+    if county_table is None:
+        return
+    table = Path(county_table).resolve()
+    if any(Path(p).is_file() and Path(p).resolve() == table for p in paths):
+        raise UsageProblem(f"{county_table} 是 --from 给出的县分解表，已按同样的规则核对，没有错误；"
+                           f"--from 之前应给出乡镇报回的表或报送文件夹，例如：\n  {example}")

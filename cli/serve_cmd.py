@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import ChineseCommand, UsageProblem, load_config_or_exit
+from cli.options import ChineseCommand, UsageProblem, checked_county_table_or_exit, load_config_or_exit
 from cli.running import run_guarded
 
 EXAMPLE = "fenjie serve --config fenjie.toml --from 县分解表.xlsx"
@@ -16,7 +16,7 @@ ALL_ADDRESSES = ("0.0.0.0", "::", "")
 
 @click.command(cls=ChineseCommand)
 @click.option("--config", "config_path", metavar="FILE", help="县配置文件 fenjie.toml（必需）。")
-@click.option("--kind", metavar="KIND", help="表格类型；不给时用唯一按乡镇分解的类型（grain-plan）。")
+@click.option("--kind", metavar="KIND", help="表格类型；不给时用 --from 县分解表的类型，没有 --from 时用 grain-plan。")
 @click.option("--from", "county_table", metavar="COUNTY_TABLE", help="已填好的县分解表：开一轮收表。")
 @click.option("--data", "data_dir", default="fenjie-收表", show_default=True, metavar="DIR",
               help="保存上传文件和记录的文件夹。")
@@ -75,9 +75,12 @@ def check_serve_options(data_dir, host: str, port: int, print_links: bool) -> No
 def open_first_round(store, config, kind, county_table) -> None:
     from cli.merge_cmd import merge_kind
     from server.rounds import RoundProblem, open_round
-    spec = merge_kind(kind)
     if county_table and not Path(county_table).is_file():
         raise UsageProblem(f"找不到县分解表 {county_table}。")
+    if kind is None and county_table:       # the county table tells the kind, as for merge --from
+        spec = merge_kind(checked_county_table_or_exit(county_table, None, config).result.kind, config)
+    else:
+        spec = merge_kind(kind, config)
     try:
         open_round(store, config, spec.name, Path(county_table) if county_table else None)
     except RoundProblem as exc:

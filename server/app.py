@@ -30,6 +30,7 @@ from starlette.templating import Jinja2Templates
 from templates.config import Config
 from templates.kinds import TableKind, get_kind, kinds_for
 from templates.labels import FINDING_COLUMNS, STATUS_LABELS, level_label, status_label
+from templates.names import line_of
 from server.checker import CheckPool
 from server.rounds import RoundProblem, open_round, township_template
 from server.store import Round, Store, Upload, safe_file_name, suffix_of
@@ -316,7 +317,7 @@ def upload_json(upload: Upload) -> dict:
 
 
 def figures(round_: Round, spec: TableKind, name: str) -> list[dict]:
-    mine = round_.assigned.get(name, {})
+    mine = round_.assigned.get(line_of(name, round_.assigned) or "", {})
     return [{"header": c.header, "unit": c.unit or "", "value": _number(mine.get(c.key))}
             for c in spec.summed_columns if mine.get(c.key) is not None]
 

@@ -99,3 +99,13 @@ def _bare(name: str) -> str:
 
 def _stem(name: str) -> str:
     return _PLACE_SUFFIX.sub("", name) or name
+
+
+def line_of(name: str | None, lines) -> str | None:
+    """The line of `lines` (townships, units) that `name` reports on: the name itself, or a row two
+    units share, written 「财政局、发改局」, that names it. None when no line is `name`'s."""
+    if name is None:
+        return None
+    if name in lines:
+        return name
+    return next((line for line in lines if "、" in line and name in line.split("、")), None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from templates.config import Config
 from templates.kinds import INTEGER, KINDS, NAMES, NUMBER, TEXT, Column, TableKind
-from templates.names import looks_like_township, normalize_name, split_names
+from templates.names import VILLAGE_SUFFIXES, looks_like_township, normalize_name, split_names
 from validators.check.locate import TOTAL, total_label
 
 HEADER_SEARCH_ROWS = 30
@@ -96,6 +96,8 @@ def _infer(rows: list[list], top: int, config: Config | None) -> Inferred:
     key_col = next(c for c in columns if c.key == _key_name(rows_from))
     key_headers = {"county": key_col.header, "township": "村(社区)" if rows_from == "townships"
                    else key_col.header}
+    if rows_from == "townships" and re.search("村|社区", key_col.header):  # a township's table of villages
+        key_headers = {"county": _county_place_header(), "township": key_col.header}
     labels = tuple(dict.fromkeys([*([total_label] if total_label else []), *TOTAL_WORDS])) if total else ()
     if not total:
         out.decided.append("表中没有合计行：各列都不设合计（summed = false）。")
@@ -135,12 +137,11 @@ def _headers(rows: list[list], top: int, out: Inferred) -> tuple[list[_Header], 
 
 
 def _data_rows(rows: list[list], start: int) -> tuple[list[list], list | None]:
-    data, total = [], None
+    data, total, gap = [], None, False
     for row in rows[start:]:
         filled = [v for v in row if v is not None]
         if not filled:
-            if data:
-                break
+            gap = bool(data)  # a template's spare rows: the 合计 may still follow
             continue
         first = filled[0]
         if isinstance(first, str) and any(total_label(v) == TOTAL for v in filled[:2]):
@@ -148,6 +149,8 @@ def _data_rows(rows: list[list], start: int) -> tuple[list[list], list | None]:
             if data:
                 break
             continue
+        if gap:
+            break
         if isinstance(first, str) and first.startswith(NOTE_PREFIXES) and len(filled) == 1:
             break
         data.append(row)
@@ -164,6 +167,9 @@ def _title(above: list[list], config: Config | None, out: Inferred) -> str:
     short = YEAR.sub("", title)
     if config is not None and config.county in short:
         short = short.replace(config.county, "", 1)
+        township = next((t for t in config.townships if short.startswith(t)), None)
+        if township and len(short) - len(township) >= 4:  # a township's own table of villages
+            short = short[len(township):]
     else:
         match = PLACE_PREFIX.match(short)
         if match and len(short) - match.end() >= 4:
@@ -186,6 +192,11 @@ def _unit_line(above: list[list], out: Inferred) -> tuple[str | None, str | None
     return None, None
 
 
+def _county_place_header() -> str:
+    """The county table's key header of the built-in kinds whose rows are places (乡镇(单位))."""
+    return next(k.key_headers["county"] for k in KINDS.values() if k.rows_from == "townships")
+
+
 def _key_name(rows_from: str) -> str:
     return {"townships": "place", "units": "unit", "tasks": "seq"}[rows_from]
 
@@ -206,14 +217,16 @@ def _key_column(headers: list[_Header], values: dict, config: Config | None,
     names end), or tasks numbered 1..N."""
     text_columns = [h for h in headers if h.parent is None and values[h.index]
                     and all(isinstance(v, str) for v in values[h.index] if v is not None)]
+    sequence = next((h for h in headers if _sequence(values[h.index])), None)
     for header in text_columns:
         names = _texts(values[header.index])
+        if sequence is not None and len({normalize_name(n) for n in names}) < len(names):
+            continue  # numbered rows whose names repeat (one lead unit over several tasks) are tasks
         for rows_from, share, word in _name_shares(names, config):
             if share >= 0.8:
                 out.decided.append(f"键列「{header.header}」：{share:.0%} 的值是{word}，每行是一个{word}"
                                    f"（rows = \"{rows_from}\"）。")
                 return header, rows_from
-    sequence = next((h for h in headers if _sequence(values[h.index])), None)
     if sequence is not None:
         out.decided.append(f"键列「{sequence.header}」：依次为 1…N，每行是一项任务（rows = \"tasks\"）。")
         return sequence, "tasks"
@@ -242,10 +255,13 @@ def _name_shares(names: list[str], config: Config | None):
             units |= {normalize_name(v) for v in variants}
         in_towns = sum(normalize_name(n) in towns for n in names) / len(names)
         in_units = sum(all(normalize_name(p) in units for p in split_names(n) or [n]) for n in names) / len(names)
-        return [("townships", in_towns, "乡镇"), ("units", in_units, "单位")]
+        villages = {normalize_name(v) for listed in config.villages.values() for v in listed}
+        in_villages = sum(normalize_name(n) in villages for n in names) / len(names)
+        return [("townships", in_towns, "乡镇"), ("units", in_units, "单位"), ("townships", in_villages, "村")]
     towns = sum(looks_like_township(n) for n in names) / len(names)
     units = sum(bool(UNIT_END.search(n)) for n in names) / len(names)
-    return [("townships", towns, "乡镇"), ("units", units, "单位")]
+    villages = sum(normalize_name(n).endswith(VILLAGE_SUFFIXES) for n in names) / len(names)
+    return [("townships", towns, "乡镇"), ("units", units, "单位"), ("townships", villages, "村")]
 
 
 def _column(header: _Header, values: list, key: _Header, rows_from: str, total: list | None,

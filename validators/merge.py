@@ -12,6 +12,7 @@ from pathlib import Path
 from templates.config import Config
 from templates.kinds import TableKind
 from templates.labels import status_label
+from templates.names import line_of
 from validators.batch import latest_clean
 from validators.findings import BatchResult, FileResult
 
@@ -116,8 +117,9 @@ def consolidate(batch: BatchResult, kind: TableKind, config: Config,
     by_township: dict[str, list[FileResult]] = {t: [] for t in parties}
     stray = []
     for result in batch.files:
-        if result.scope in by_township:
-            by_township[result.scope].append(result)
+        line = line_of(result.scope, by_township)      # 财政局 reports on the line 财政局、发改局
+        if line is not None:
+            by_township[line].append(result)
         else:
             stray.append(result)
     lines = [_line(township, returns, (assigned or {}).get(township, {}), include_invalid)

@@ -10,7 +10,7 @@ from templates.cells import a1
 from templates.config import Config
 from templates.identity import Identity
 from templates.kinds import TableKind
-from templates.names import normalize_name, split_names
+from templates.names import line_of, normalize_name, split_names
 from validators.check.locate import LocatedTable, TableRow
 from validators.check.numbers import format_number
 from validators.check.rules import rule_of
@@ -104,7 +104,7 @@ def context_for(table: LocatedTable, identity: Identity | None, config: Config |
     kind = table.kind
     explicit = resolve_targets(kind, targets, strict=False)     # an explicit option always wins
     if table.scope == "township" or (identity and identity.is_township):
-        scope_targets = (assigned or {}).get(township or "") or (
+        scope_targets = (assigned or {}).get(line_of(township, assigned or {}) or "") or (
             identity.targets if identity and identity.is_township else {})
         return Context(table, config, township, {**scope_targets, **explicit}, "T003")
     expected = {}
@@ -127,10 +127,12 @@ def own_row_context(table: LocatedTable, config: Config | None, township: str, t
     resolve = config.resolve if config else (lambda name: None)
     if table.kind.rows_from == "units" and config:
         resolve = lambda name, units=unit_directory(config): units.get(normalize_name(name))  # noqa: E731
-    own = [row for row in table.rows if row.key and resolve(row.key) == township]
+    shared = (lambda key: shared_row(key, config) or "") if config else (lambda key: "")
+    own = [row for row in table.rows if row.key and (resolve(row.key) == township
+                                                     or line_of(township, [shared(row.key)]) is not None)]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None, subtotals=[])
-    expected = {**((assigned or {}).get(township) or {}), **explicit}
+    expected = {**((assigned or {}).get(line_of(township, assigned or {}) or "") or {}), **explicit}
     return Context(table, config, township, expected, "T003", own_row=True)
 
 

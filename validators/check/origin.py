@@ -8,7 +8,7 @@ from templates.cells import a1
 from templates.config import Config
 from templates.identity import Identity
 from templates.kinds import TableKind
-from templates.names import normalize_name
+from templates.names import line_of, normalize_name
 from validators.check.locate import LocatedTable
 from validators.check.numbers import decimals, format_number, parse_number, within_half_unit
 from validators.check.rules import RULES
@@ -34,8 +34,9 @@ def round_findings(table: LocatedTable, identity: Identity | None, config: Confi
         findings.append(RULES["S004"].finding(name=township, county=config.county))
     if assigned is not None and township is None and table.scope == "township":
         findings.append(RULES["S007"].finding())
-    if identity and identity.is_township and township in (assigned or {}):
-        findings += _reallocations(table.kind, identity.targets, assigned[township])
+    line = line_of(township, assigned or {})
+    if identity and identity.is_township and line is not None:
+        findings += _reallocations(table.kind, identity.targets, assigned[line])
     return findings
 
 

@@ -133,7 +133,7 @@ def layout_for(merged: Consolidation) -> SummaryLayout:
 
 def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[str, str]]:
     """(style, Chinese text) lines: who is missing, who is flagged, stray files, how to read."""
-    lines = []
+    lines, party = [], "单位" if merged.kind.rows_from == "units" else "乡镇"
     if merged.missing:
         lines.append(("missing", f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}"))
     if merged.flagged:
@@ -142,23 +142,23 @@ def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[s
                           for line in merged.flagged)
         lines.append(("flagged", f"有错或重复报送，{how}（{len(merged.flagged)}）：{names}"))
     if merged.stray:
-        names = "、".join(f"{Path(r.path).name}（{_stray_reason(r)}）" for r in merged.stray)
-        lines.append(("stray", f"未能对应到乡镇的文件（{len(merged.stray)}）：{names}"))
+        names = "、".join(f"{Path(r.path).name}（{_stray_reason(r, party)}）" for r in merged.stray)
+        lines.append(("stray", f"未能对应到{party}的文件（{len(merged.stray)}）：{names}"))
     origin = f"县分解表 {source}" if source else ("县分解表" if merged.has_assigned else "")
     assigned = f"下达数来自{origin}；" if merged.has_assigned else "未给出县分解表（--from），合计的下达数为配置文件中的全县目标；"
-    lines.append(("plain", f"说明：{assigned}差额 = 报送 − 下达；合计只计入“计入合计”为“是”的乡镇，"
+    lines.append(("plain", f"说明：{assigned}差额 = 报送 − 下达；合计只计入“计入合计”为“是”的{party}，"
                            f"改为“是”或“否”后合计随之更新；每份报表的问题见“{FINDINGS_SHEET}”工作表。"))
     return lines
 
 
-def _stray_reason(result) -> str:
+def _stray_reason(result, party: str = "乡镇") -> str:
     if result.unreadable:
         return status_label("unreadable")
     if result.scope:
-        return f"「{result.scope}」不在本县乡镇名单中"
+        return f"「{result.scope}」不在本县{party}名单中"
     if result.sheet is None:
         return "未找到分解表"
-    return "无法确定报送乡镇"
+    return f"无法确定报送{party}"
 
 
 # -- the workbook -------------------------------------------------------------------------------
