@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from cli.main import main
 from templates.config import parse_config
 from templates.kinds import GRAIN_PLAN
+from templates.cells import column_letter
 from tests.badinput import GRAIN_TOTAL, grain_table, write_xlsx
 from validators.batch import check_paths
 from validators.check.examples import COUNTY, VILLAGES
+from validators.check.far import FAR_COLUMNS, FAR_ROWS
 from validators.merge import consolidate
 from validators.read.workbook import read_workbook
 
@@ -30,7 +32,7 @@ def _with_far(path, cells: dict[str, object], rows=None, sheet_rows=None):
             other = book.create_sheet("说明")
             for row in sheet_rows:
                 other.append(row)
-            other[f"C{LAST_ROW}"] = "旧数"
+            other["XFD400"] = "旧数"           # 400 rows x 16384 columns: read sparsely
     return write_xlsx(path, rows if rows is not None else grain_table(), edit=plant)
 
 
@@ -104,15 +106,40 @@ def test_a_far_formula_and_far_cells_on_another_sheet_are_each_named(tmp_path):
     file = _check(path)
     far = sorted((f["sheet"], f["cell"], f["value"]) for f in _codes(file)["F017"])
     assert far == [("Sheet1", f"C{LAST_ROW}", "=SUM(B5:B20)"), ("Sheet1", f"XFD{LAST_ROW}", "100"),
-                   ("说明", f"C{LAST_ROW}", "旧数")]
+                   ("说明", "XFD400", "旧数")]
     assert set(_codes(file)) == {"F017"} and file["status"] == "ok"
+
+
+@pytest.mark.parametrize("address", [f"B{TOTAL_ROW + FAR_ROWS + 1}", f"{column_letter(6 + FAR_COLUMNS + 1)}5"])
+def test_a_number_far_from_the_table_read_densely_is_named_too(tmp_path, address):
+    """Not far enough for the reader to read it apart (the sheet stays small), but a clerk
+    does not see it either: more than FAR_ROWS empty rows below, FAR_COLUMNS columns right."""
+    path = _with_far(tmp_path / "far.xlsx", {address: 100})
+    assert read_workbook(path).sheets[0].far_cells == frozenset()
+    file = _check(path)
+    assert [(f["cell"], f["value"]) for f in _codes(file)["F017"]] == [(address, "100")]
+    assert set(_codes(file)) == {"F017"}
+
+
+@pytest.mark.parametrize("address", [f"B{TOTAL_ROW + FAR_ROWS}", f"{column_letter(6 + FAR_COLUMNS)}5"])
+def test_content_near_the_table_is_not_far(tmp_path, address):
+    path = _with_far(tmp_path / "near.xlsx", {address: "填报人：张三"})
+    assert _check(path)["findings"] == []
+
+
+def test_a_far_block_is_named_by_its_first_cells_and_counted(tmp_path):
+    block = {f"{letter}{row}": row for letter in "ABC" for row in range(200, 210)}
+    found = _codes(_check(_with_far(tmp_path / "far.xlsx", block)))
+    assert [f["cell"] for f in found["F017"]] == [f"{c}{r}" for r, c in
+                                                 sorted((r, c) for c in "ABC" for r in range(200, 210))][:10]
+    assert all("共 30 个" in f["message"] for f in found["F017"])
 
 
 def test_a_far_cell_is_named_even_when_no_table_is_found(tmp_path):
     rows = [["名称", "面积"], ["新泉镇", 22]]
-    path = _with_far(tmp_path / "far.xlsx", {f"A{LAST_ROW}": "备注"}, rows=rows)
+    path = _with_far(tmp_path / "far.xlsx", {f"XFD{LAST_ROW}": "备注"}, rows=rows)
     found = _codes(_check(path))
-    assert "F005" in found and [f["cell"] for f in found["F017"]] == [f"A{LAST_ROW}"]
+    assert "F005" in found and [f["cell"] for f in found["F017"]] == [f"XFD{LAST_ROW}"]
 
 
 def test_ignore_drops_the_warning(tmp_path):

@@ -2,7 +2,7 @@
 and check_table (every check on a located table, in the order a clerk reads the findings)."""
 from __future__ import annotations
 
-from templates.cells import a1, cell_position
+from templates.cells import cell_position
 from templates.config import Config
 from templates.identity import IDENTITY_SHEET
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
@@ -11,9 +11,10 @@ from templates.names import normalize_name
 from validators.check.context import (Context, all_known, context_for, is_own_row_return, match_township,
                                       match_unit, own_row_context, row_directory)
 from validators.check.failures import failure_findings
+from validators.check.far import far_cell_findings
 from validators.check.layout import hidden_and_unsaved, layout_findings
 from validators.check.locate import LocatedTable, locate_table
-from validators.check.numbers import format_number, is_blank
+from validators.check.numbers import is_blank
 from validators.check.origin import kind_changed, round_findings
 from validators.check.roles import missing_rows, owner_findings, sequence_findings, unit_name_findings
 from validators.check.rules import RULES
@@ -142,29 +143,6 @@ def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
             findings.append(RULES["F011"].finding(sheet=sheet.name, name=sheet.name,
                                                   title=table.kind.title, checked=table.sheet.name))
     return findings
-
-
-def far_cell_findings(book: WorkbookData, table: LocatedTable | None) -> list[Finding]:
-    """F017 for each stray cell the reader found far from the table (SheetData.far_cells),
-    unless it fell inside the checked table's rows and columns, where it is checked as any cell."""
-    return [RULES["F017"].finding(sheet=sheet.name, cell=a1(row, col), value=_far_value(sheet, row, col))
-            for sheet in book.sheets for row, col in sorted(sheet.far_cells)
-            if not (table is not None and sheet is table.sheet and _in_table(table, row, col))]
-
-
-def _in_table(table: LocatedTable, row: int, col: int) -> bool:
-    rows = [*table.rows, *(s.row for s in table.subtotals),
-            *([table.total_row] if table.total_row else []), *table.other_totals]
-    return col in table.columns.values() and any(r.row == row for r in rows)
-
-
-def _far_value(sheet: SheetData, row: int, col: int) -> str:
-    value = sheet.value(row, col)
-    if value is None:
-        return sheet.unsaved_formulas.get((row, col), "")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    return str(value)
 
 
 def _header_example(spec: TableKind | None, config=None) -> str:
