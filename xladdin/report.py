@@ -16,7 +16,7 @@ from templates.cells import column_letter
 from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column,
                               finding_row, level_label)
 from validators.findings import FileResult
-from xladdin.cells import parse_a1
+from templates.cells import parse_a1
 from xladdin.marks import bgr
 
 RESULTS_SHEET = "校验结果"
