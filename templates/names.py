@@ -97,3 +97,11 @@ def _bare(name: str) -> str:
 
 def _stem(name: str) -> str:
     return _PLACE_SUFFIX.sub("", name) or name
+
+
+def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
+    """The choice that `word` most likely misspells (a key, a kind, a column), or None."""
+    from rapidfuzz import fuzz, process
+    found = process.extractOne(normalize_name(word).lower(), {c: normalize_name(c).lower() for c in choices},
+                               scorer=fuzz.ratio, score_cutoff=cutoff)
+    return found[2] if found else None
