@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 
 from validators.findings import Finding
 from templates.cells import a1, column_letter, parse_a1
+from templates.identity import MARKS_SHEET
 from templates.labels import LEVEL_COLORS, note_text
 from xladdin.cells import Cell, chunks, joined_address, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 
-MARKS_SHEET = "fenjie_marks"
 FILLS = {level: "#" + color for level, color in LEVEL_COLORS.items()}     # as xlwings takes them
 MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
 MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most

@@ -17,9 +17,9 @@ from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, fi
                               finding_row, level_label)
 from validators.findings import FileResult
 from templates.cells import parse_a1
+from templates.identity import RESULTS_SHEET
 from xladdin.marks import bgr
 
-RESULTS_SHEET = "校验结果"
 COLUMNS = list(FINDING_HEADERS)
 ALERT_TITLE = "分解表校验"
 SUMMARY_START = "校验时间"

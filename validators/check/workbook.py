@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from templates.cells import cell_position
 from templates.config import Config
-from templates.identity import IDENTITY_SHEET
+from templates.identity import is_own_hidden_sheet
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
-from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name
 from validators.check.context import (Context, all_known, context_for, is_own_row_return, match_township,
                                       match_unit, own_row_context, row_directory)
@@ -21,8 +20,6 @@ from validators.check.rules import RULES
 from validators.check.totals import total_findings
 from validators.findings import FileResult, Finding
 from validators.read.sheet import SheetData, WorkbookData
-
-OUR_SHEETS_PREFIX = "fenjie_"
 
 
 def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
@@ -112,9 +109,7 @@ def kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> T
 
 def _ours(sheet: SheetData, book: WorkbookData | None = None) -> bool:
     """fenjie's own hidden sheets: the identity block, and a template's unit directory."""
-    if sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX):
-        return True
-    return book is not None and book.identity is not None and sheet.name == DIRECTORY_SHEET
+    return is_own_hidden_sheet(sheet.name, templated=book is not None and book.identity is not None)
 
 
 def _has_content(sheet: SheetData) -> bool:
