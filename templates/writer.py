@@ -20,7 +20,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from templates.config import BUILTIN_COLLECTIVES, Config
-from templates.identity import DIRECTORY_SHEET, IDENTITY_SHEET
+from templates.identity import DIRECTORY_SHEET, GENERATOR, IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
 from templates.labels import (ALARM_COLOR, CHECK_COLOR, OK_COLOR, QUIET_TEXT_COLOR, TEXT_IN_NUMBER_COLOR,
                               solid_fill)
@@ -136,18 +136,23 @@ def write_plan(plan: TablePlan, path: str | Path, role: str | None = None) -> Pa
     set_print(sheet, layout)
     _protect(sheet, plan.config.password)
     _write_identity(book, plan)
-    book.properties.title = plan.title
-    book.properties.creator = "fenjie"
-    book.active = 0
 
     def finish(written: Path) -> None:
         if layout.has_total:
             store_results(written, formula_results(plan))
+    return save_table_book(book, path, plan.title, role, finish)
+
+
+def save_table_book(book: Workbook, path: Path, title: str, role: str | None, finish=None) -> Path:
+    """Save a table fenjie made (a template, the 汇总表) as a new file, opening on its first
+    sheet; WriteProblem (Chinese) when it cannot be written."""
+    book.properties.title = title
+    book.properties.creator = GENERATOR
+    book.active = 0
     try:
-        save_output(book, path, role, finish)
+        return save_output(book, path, role, finish)
     except OSError as exc:
         raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
-    return path
 
 
 def formula_results(plan: TablePlan) -> dict[str, object]:

@@ -23,8 +23,7 @@ from templates.identity import CHART_SHEET, SUMMARY_FINDINGS_SHEET, SUMMARY_SHEE
 from templates.kinds import Column
 from templates.layout import TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
 from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_BODY, FONT_TITLE,
-                              WriteProblem, header_cell, lines_needed, set_print, text_font, write_top)
-from templates.outputs import os_error_zh, save_output
+                              header_cell, lines_needed, save_table_book, set_print, text_font, write_top)
 from templates.xlsx_cache import store_results
 from templates.cells import column_letter, put
 from templates.labels import (ERROR_COLOR, ERROR_TEXT_COLOR, FLAGGED_TEXT_COLOR, MISSING_TEXT_COLOR,
@@ -173,14 +172,8 @@ def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str
     results = _write_summary_sheet(sheet, merged, layout, source)
     _write_chart_sheet(book.create_sheet(CHART_SHEET), merged, layout)
     fill_findings_sheet(book.create_sheet(SUMMARY_FINDINGS_SHEET), batch, path.parent, base)
-    book.properties.title = summary_title(merged)
-    book.properties.creator = "fenjie"
-    book.active = 0
-    try:
-        save_output(book, path, "summary", lambda written: store_results(written, results))
-    except OSError as exc:
-        raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
-    return path
+    return save_table_book(book, path, summary_title(merged), "summary",
+                           lambda written: store_results(written, results))
 
 
 def _write_summary_sheet(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout,
