@@ -127,6 +127,12 @@ def test_content_near_the_table_is_not_far(tmp_path, address):
     assert _check(path)["findings"] == []
 
 
+def test_a_second_table_far_below_is_told_once_by_f010(tmp_path):
+    rows = grain_table() + [[] for _ in range(FAR_ROWS + 5)] + grain_table()[3:]
+    found = _codes(_check(write_xlsx(tmp_path / "two.xlsx", rows)))
+    assert set(found) == {"F010"}, found
+
+
 def test_a_far_block_is_named_by_its_first_cells_and_counted(tmp_path):
     block = {f"{letter}{row}": row for letter in "ABC" for row in range(200, 210)}
     found = _codes(_check(_with_far(tmp_path / "far.xlsx", block)))

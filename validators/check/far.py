@@ -41,8 +41,14 @@ def _far_on_table_sheet(table: LocatedTable) -> set[tuple[int, int]]:
     last = _last_row(table) - sheet.origin_row
     first_far = max(table.columns.values()) + FAR_COLUMNS + 1 - sheet.origin_col    # rows[] index
     previous, beyond = last, False
-    for index in range(last + 1, len(sheet.rows)):
-        filled = [c for c, value in enumerate(sheet.rows[index]) if not is_blank(value)]
+    below = len(sheet.rows)
+    if table.later_header is not None:          # a second table there is F010's to tell
+        below = table.later_header - sheet.origin_row
+    for index in range(last + 1, below):
+        row = sheet.rows[index]
+        if row.count(None) == len(row):         # the usual empty row, counted in C
+            continue
+        filled = [c for c, value in enumerate(row) if not is_blank(value)]
         if not filled:
             continue
         beyond = beyond or index - previous > FAR_ROWS
