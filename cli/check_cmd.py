@@ -101,25 +101,13 @@ def parse_targets(texts, spec, config=None) -> dict[str, float]:
     targets = dict(parse_target(t) for t in texts)
     if not targets:
         return {}
-    from templates.kinds import kinds_for
+    from templates.kinds import kinds_for, target_problem
     kinds = [spec] if spec else list(kinds_for(config).values())
-    for name in targets:
-        if not any(k.target_column(name) for k in kinds):
-            where = spec.title if spec else "任何表格类型"
-            known = "、".join(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
-            raise UsageProblem(f"--target：{where}中没有可设目标的列「{name}」；可用：{known}。")
-        _refuse_below_minimum(name, targets[name], kinds)
+    for name, value in targets.items():
+        problem = target_problem(kinds, name, value)
+        if problem is not None:
+            raise UsageProblem(f"--target：{problem}")
     return targets
-
-
-def _refuse_below_minimum(name: str, value: float, kinds) -> None:
-    """The same rule as a target in fenjie.toml: not below the column's minimum (a negative
-    area can never be met)."""
-    columns = [c for c in (k.target_column(name) for k in kinds) if c is not None]
-    minimums = [c.minimum for c in columns if c.minimum is not None]
-    if minimums and value < min(minimums):
-        raise UsageProblem(f"--target：「{columns[0].header}」的目标不能小于 {min(minimums):g}；"
-                           f"现在是 {value:g}。")
 
 
 def parse_ignore(codes, config=None) -> tuple[str, ...]:

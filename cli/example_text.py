@@ -56,7 +56,16 @@ def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:
         if len(file.sheets) > 1 or sheet.hidden:
             lines.append(f"    工作表「{sheet.name}」" + ("（隐藏）" if sheet.hidden else ""))
         lines += _sheet_lines(sheet, cell if sheet is file.sheets[0] else None)
+        lines += _far_lines(sheet, cell if sheet is file.sheets[0] else None)
     return lines
+
+
+def _far_lines(sheet: Sheet, cell: str | None) -> list[str]:
+    """Stray cells far below or right of the rows: `B1048576  100`, after a line of dots."""
+    if not sheet.far:
+        return []
+    return ["    ⋮", *(f"    {address}  {MARK if address == cell else ''}{_shown(value)}"
+                       for address, value in sheet.far)]
 
 
 def _identity_text(identity: dict, config) -> str:

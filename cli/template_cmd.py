@@ -59,7 +59,7 @@ def _county_template(spec, config, source, out: Path, force: bool):
     from templates.plan import county_plan
     from templates.writer import WriteProblem, write_plans
     try:
-        records = read_records(source, spec) if source else None
+        records = read_records(source, spec, config) if source else None
         return write_plans([county_plan(spec, config, records)], out, keep=source, force=force)
     except (RecordsProblem, WriteProblem) as exc:
         raise UsageProblem(str(exc)) from None

@@ -44,9 +44,23 @@ def column_number(letters: str) -> int:
 
 
 def cell_position(address: str) -> tuple[int, int]:
-    """"C7" -> (7, 3)."""
+    """"C7" -> (7, 3): an address fenjie wrote itself (a finding's cell)."""
     letters = address.rstrip("0123456789")
     return int(address[len(letters):]), column_number(letters)
+
+
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
+
+
+def parse_a1(address: str | None) -> tuple[int, int] | None:
+    """"C7" or "$C$7" -> (7, 3); None for anything that is not one cell's address (text read
+    from a workbook or from Excel)."""
+    if not address:
+        return None
+    match = _A1.match(address.strip())
+    if match is None:
+        return None
+    return int(match.group(2)), column_number(match.group(1))
 
 
 def put(cell, value):

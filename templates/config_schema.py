@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from templates.config import (BUILTIN_COLLECTIVES, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, Config,
                               ConfigError, Limits)
-from templates.kinds import KINDS, TableKind
-from templates.names import normalize_header, normalize_name
+from templates.kinds import KINDS, TableKind, target_problem
+from templates.names import closest, normalize_name
 from templates.toml_lines import KeyLines
 
 FIRST_YEAR, LAST_YEAR = 1949, 2100
@@ -188,14 +188,6 @@ def _unknown_key(key: tuple) -> str:
     return f"没有「{name}」这一项；这里可用的项：{'、'.join(fields)}。"
 
 
-def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
-    """The choice that `word` most likely misspells, or None."""
-    from rapidfuzz import fuzz, process
-    found = process.extractOne(normalize_name(word).lower(), {c: normalize_name(c).lower() for c in choices},
-                               scorer=fuzz.ratio, score_cutoff=cutoff)
-    return found[2] if found else None
-
-
 def _suggest(word: str, choices: list[str]) -> str:
     hint = closest(word, choices)
     return f"，是不是「{hint}」" if hint else ""
@@ -283,19 +275,13 @@ def _target_problems(targets: dict[str, dict[str, float]], known: dict[str, Tabl
 def _column_problems(kind: TableKind, columns: dict[str, float]) -> list[Problem]:
     problems = []
     spellings: dict[str, list[str]] = {}
-    choices = [c.header for c in kind.summed_columns]
     for header, value in columns.items():
-        key = ("targets", kind.name, header)
+        problem = target_problem([kind], header, value)
+        if problem is not None:
+            problems.append(Problem(("targets", kind.name, header), problem))
         column = kind.target_column(header)
-        if column is None:
-            where = f"{kind.title}（{kind.name}）"
-            problems.append(Problem(key, f"{where}没有可设目标的列。" if not choices else
-                                    f"{where}里没有列「{header}」{_suggest(normalize_header(header), choices)}；"
-                                    f"可设目标的列：{'、'.join(choices)}。"))
-            continue
-        spellings.setdefault(column.key, []).append(header)
-        if column.minimum is not None and value < column.minimum:
-            problems.append(Problem(key, f"「{column.header}」的目标不能小于 {column.minimum:g}；现在是 {shown(value)}。"))
+        if column is not None:
+            spellings.setdefault(column.key, []).append(header)
     for key, headers in spellings.items():
         if len(headers) > 1:
             written = "、".join(f"「{h}」" for h in headers)

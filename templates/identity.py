@@ -8,8 +8,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IDENTITY_SHEET = "fenjie_id"
 GENERATOR = "fenjie"
+
+# -- the names of every sheet fenjie writes -----------------------------------------------------
+# into a workbook the county or a clerk keeps (hidden, never checked as a table):
+OWN_SHEET_PREFIX = "fenjie_"
+IDENTITY_SHEET = "fenjie_id"           # a template's identity block (this module)
+MARKS_SHEET = "fenjie_marks"           # the 校验 button's record of the cells it marked
+DIRECTORY_SHEET = "名录"               # a template's unit directory, for the dropdowns
+# visible, in a workbook a clerk keeps or fenjie makes:
+RESULTS_SHEET = "校验结果"             # the 校验 button's findings
+ANNOTATED_LIST_SHEET = "核对结果"      # the findings of an annotated copy (check --annotate)
+REPORT_SUMMARY_SHEET = "汇总"          # check --report: one line a file
+REPORT_FINDINGS_SHEET = "问题清单"     # check --report: one line a finding
+SUMMARY_SHEET = "汇总表"               # fenjie merge: the consolidated table
+CHART_SHEET = "图表"                   # fenjie merge: its chart
+SUMMARY_FINDINGS_SHEET = "校验明细"    # fenjie merge: the returns' findings
+
+
+def is_own_hidden_sheet(name: str, templated: bool) -> bool:
+    """A hidden sheet fenjie wrote (identity block, marks record; a template's unit directory
+    when the workbook is a template, `templated`), never a table to check."""
+    return name.startswith(OWN_SHEET_PREFIX) or (templated and name == DIRECTORY_SHEET)
 
 
 @dataclass

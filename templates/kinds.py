@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from templates.names import normalize_header
+from templates.names import closest, normalize_header
 from templates.units import unit_group, units_of
 
 NUMBER = "number"
@@ -155,6 +155,24 @@ class TableKind:
         """The summed column a target names, by header text (or a variant) or by column key."""
         col = self.column_by_header(name) or next((c for c in self.columns if c.key == name), None)
         return col if col is not None and col.summed else None
+
+
+def target_problem(kinds: list[TableKind], name: str, value: float) -> str | None:
+    """Why `name = value` cannot be a county target for `kinds` (fenjie.toml [targets], --target),
+    in Chinese, or None: only a summed column takes a target, and not below its minimum."""
+    columns = [c for c in (k.target_column(name) for k in kinds) if c is not None]
+    if not columns:
+        where = kinds[0].title if len(kinds) == 1 else "任何表格类型"
+        choices = list(dict.fromkeys(c.header for k in kinds for c in k.summed_columns))
+        if not choices:
+            return f"{where}中没有可设目标的列。"
+        hint = closest(normalize_header(name), choices)
+        return (f"{where}中没有可设目标的列「{name}」" + (f"，是不是「{hint}」" if hint else "")
+                + f"；可设目标的列：{'、'.join(choices)}。")
+    minimums = [c.minimum for c in columns if c.minimum is not None]
+    if minimums and value < min(minimums):
+        return f"「{columns[0].header}」的目标不能小于 {min(minimums):g}；现在是 {value:g}。"
+    return None
 
 
 BUILTIN_DIR = Path(__file__).with_name("kindfiles")

@@ -13,7 +13,6 @@ from templates.cells import column_letter
 ANNEX_ROW = 1
 TITLE_ROW = 2
 MAIN_SHEET_MAX = 31          # Excel's limit on sheet names
-DIRECTORY_SHEET = "名录"      # hidden sheet holding the unit directory for dropdowns
 DIRECTORY_NAME = "fenjie_units"  # defined name of the directory range
 FOOTER_TEXT = "填报单位（盖章）：{filler}        填报人：            联系电话：            填报日期："
 TARGET_LABEL = {"county": "全县目标", "township": "县下达任务"}

@@ -109,3 +109,11 @@ def line_of(name: str | None, lines) -> str | None:
     if name in lines:
         return name
     return next((line for line in lines if "、" in line and name in line.split("、")), None)
+
+
+def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
+    """The choice that `word` most likely misspells (a key, a kind, a column), or None."""
+    from rapidfuzz import fuzz, process
+    found = process.extractOne(normalize_name(word).lower(), {c: normalize_name(c).lower() for c in choices},
+                               scorer=fuzz.ratio, score_cutoff=cutoff)
+    return found[2] if found else None

@@ -20,11 +20,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from templates.config import BUILTIN_COLLECTIVES, Config
-from templates.identity import IDENTITY_SHEET
+from templates.identity import DIRECTORY_SHEET, GENERATOR, IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
 from templates.labels import (ALARM_COLOR, CHECK_COLOR, OK_COLOR, QUIET_TEXT_COLOR, TEXT_IN_NUMBER_COLOR,
                               solid_fill)
-from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET,
+from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME,
                               FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
 from templates.names import normalize_name
 from templates.outputs import distinct_names, inside, os_error_zh, replaceable, save_output
@@ -124,7 +124,7 @@ def write_plan(plan: TablePlan, path: str | Path, role: str | None = None) -> Pa
     sheet = book.active
     sheet.title = sheet_title(plan.kind)
     layout = plan.layout
-    _write_top(sheet, plan, layout)
+    write_top(sheet, plan.title, plan.kind.unit_line, layout.last_letter, layout.unit_row)
     _write_header(sheet, layout)
     _write_rows(sheet, plan, layout)
     if layout.has_total:
@@ -136,18 +136,23 @@ def write_plan(plan: TablePlan, path: str | Path, role: str | None = None) -> Pa
     set_print(sheet, layout)
     _protect(sheet, plan.config.password)
     _write_identity(book, plan)
-    book.properties.title = plan.title
-    book.properties.creator = "fenjie"
-    book.active = 0
 
     def finish(written: Path) -> None:
         if layout.has_total:
             store_results(written, formula_results(plan))
+    return save_table_book(book, path, plan.title, role, finish)
+
+
+def save_table_book(book: Workbook, path: Path, title: str, role: str | None, finish=None) -> Path:
+    """Save a table fenjie made (a template, the 汇总表) as a new file, opening on its first
+    sheet; WriteProblem (Chinese) when it cannot be written."""
+    book.properties.title = title
+    book.properties.creator = GENERATOR
+    book.active = 0
     try:
-        save_output(book, path, role, finish)
+        return save_output(book, path, role, finish)
     except OSError as exc:
         raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
-    return path
 
 
 def formula_results(plan: TablePlan) -> dict[str, object]:
@@ -169,20 +174,20 @@ def text_font(name: str, size: float, bold: bool = False, color: str | None = No
     return Font(name=name, size=size, bold=bold, color=color, charset=GB2312)
 
 
-def _write_top(sheet: Worksheet, plan: TablePlan, layout: Layout) -> None:
-    last = layout.last_letter
-    annex = put(sheet.cell(ANNEX_ROW, 1), "附件")
-    annex.font = text_font(FONT_ANNEX, 14)
-    title = put(sheet.cell(TITLE_ROW, 1), plan.title)
-    title.font = text_font(FONT_TITLE, 18)
-    title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
+def write_top(sheet: Worksheet, title: str, unit_line: str | None, last_letter: str, unit_row: int | None) -> None:
+    """The head of every table fenjie writes (template and 汇总表): 附件, the title across the
+    table, and the unit line (单位：万亩、吨) at the right."""
+    put(sheet.cell(ANNEX_ROW, 1), "附件").font = text_font(FONT_ANNEX, 14)
+    cell = put(sheet.cell(TITLE_ROW, 1), title)
+    cell.font = text_font(FONT_TITLE, 18)
+    cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.merge_cells(f"A{TITLE_ROW}:{last_letter}{TITLE_ROW}")
     sheet.row_dimensions[TITLE_ROW].height = 40
-    if layout.unit_row:
-        unit = put(sheet.cell(layout.unit_row, 1), plan.kind.unit_line)
+    if unit_row and unit_line:
+        unit = put(sheet.cell(unit_row, 1), unit_line)
         unit.font = text_font(FONT_BODY, BODY_SIZE)
         unit.alignment = Alignment(horizontal="right", vertical="center")
-        sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
+        sheet.merge_cells(f"A{unit_row}:{last_letter}{unit_row}")
 
 
 def _write_header(sheet: Worksheet, layout: Layout) -> None:

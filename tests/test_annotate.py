@@ -9,7 +9,8 @@ from openpyxl.comments import Comment
 
 from templates.labels import ERROR_COLOR, FINDING_HEADERS, WARNING_COLOR
 from tests.sheets import grain_rows
-from validators.output.annotate import (LIST_SHEET, Grid, annotate_file, copy_name,
+from templates.identity import ANNOTATED_LIST_SHEET as LIST_SHEET
+from validators.output.annotate import (Grid, annotate_file, copy_name,
                                  note_anchor, note_size, plan_copies, unsafe_copies)
 from validators.findings import FileResult
 from validators.check.rules import RULES

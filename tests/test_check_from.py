@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.kinds import KINDS
-from validators.output.summary import SUMMARY_SHEET
+from templates.identity import SUMMARY_SHEET
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, village_return
 from validators.batch import check_file, check_paths

@@ -191,7 +191,7 @@ def test_unsaved_total_is_recomputed_as_excel_would():
 
 
 def test_templates_own_hidden_directory_is_not_a_hidden_sheet():
-    from templates.layout import DIRECTORY_SHEET
+    from templates.identity import DIRECTORY_SHEET
     directory = SheetData(DIRECTORY_SHEET, [["发改局"]], hidden=True)
     ident = Identity("grain-plan", 1, "湘阴县", 2025, "county", {})
     ours = WorkbookData("a.xlsx", [SheetData("S", grain_rows()), directory], identity=ident)

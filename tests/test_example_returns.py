@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from cli.main import main
 from templates.config import load_config
 from templates.kinds import KINDS
-from validators.output.summary import SUMMARY_SHEET, SummaryLayout
+from templates.identity import SUMMARY_SHEET
+from validators.output.summary import SummaryLayout
 from tests.conftest import EXAMPLE, ROOT
 from validators.batch import check_paths
 from validators.county import read_assigned

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from cli.main import main
 from templates.kinds import KINDS
 from templates.plan import county_plan
-from validators.output.summary import FINDINGS_SHEET, SUMMARY_SHEET, layout_for
+from templates.identity import SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET, SUMMARY_SHEET
+from validators.output.summary import layout_for
 from templates.writer import write_plan
 from tests.conftest import EXAMPLE
 from validators.batch import check_file

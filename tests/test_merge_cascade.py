@@ -25,7 +25,8 @@ from templates.config import load_config
 from templates.kinds import KINDS
 from templates.plan import township_plan
 from validators.records import read_records
-from validators.output.summary import CHART_SHEET, FINDINGS_SHEET, SUMMARY_SHEET, SummaryLayout
+from templates.identity import CHART_SHEET, SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET, SUMMARY_SHEET
+from validators.output.summary import SummaryLayout
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
 from validators.county import read_assigned

@@ -291,11 +291,12 @@ def test_the_config_lists_every_problem_and_shows_values_as_written(tmp_path):
     assert_chinese_refusal(result)
     assert "有 2 处错误" in result.stderr, result.stderr
     assert "现在是 2025.0" in result.stderr
-    assert "targets.grain-plan.合计" in result.stderr and "没有列「合计」" in result.stderr
+    assert "targets.grain-plan.合计" in result.stderr and "没有可设目标的列「合计」" in result.stderr
 
 
 def test_a_stray_value_far_from_the_table_does_not_stop_the_check(tmp_path):
-    """Read sparsely (validators.read.ooxml): the table is checked as if the stray cell were not there."""
+    """Read sparsely (validators.read.ooxml): the table is checked as if the stray cell were not
+    there, and the stray cell is named (F017, a warning)."""
     returns, clean = tmp_path / "stray", tmp_path / "clean"
     returns.mkdir()
     clean.mkdir()
@@ -307,7 +308,11 @@ def test_a_stray_value_far_from_the_table_does_not_stop_the_check(tmp_path):
     result = fenjie("check", returns, "--config", CONFIG)
     expected = fenjie("check", clean, "--config", CONFIG)
     assert "无法读取 0" in result.stdout and "N005" in result.stdout, result.stdout
-    assert result.stdout.replace(str(returns), str(clean)) == expected.stdout
+    lines = result.stdout.replace(str(returns), str(clean)).splitlines()
+    far = [line for line in lines if "F017" in line]
+    assert len(far) == 1 and "XFD1048576" in far[0] and "「x」" in far[0], result.stdout
+    assert "\n".join(line for line in lines if "F017" not in line) + "\n" == \
+        re.sub(r"提醒 (\d+) 个", lambda m: f"提醒 {int(m.group(1)) + 1} 个", expected.stdout)
 
 
 def test_stray_cells_are_found_and_a_truly_large_sheet_names_none():

@@ -35,6 +35,8 @@ def write_file(folder, file):
         for r, row in enumerate(sheet.rows, start=1):
             for c, value in enumerate(row, start=1):
                 write_cell(ws.cell(r, c), value)
+        for address, value in sheet.far:
+            write_cell(ws[address], value)
         for number in sheet.hidden_rows:
             ws.row_dimensions[number].hidden = True
         if sheet.hidden:

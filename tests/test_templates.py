@@ -9,7 +9,8 @@ from cli.main import main
 from templates.config import load_config
 from templates.identity import IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
-from templates.layout import DIFF_LABEL, DIRECTORY_NAME, DIRECTORY_SHEET, TARGET_LABEL, Layout
+from templates.identity import DIRECTORY_SHEET
+from templates.layout import DIFF_LABEL, DIRECTORY_NAME, TARGET_LABEL, Layout
 from templates.names import normalize_header, normalize_name
 from validators.records import read_records
 from templates.writer import directory_names

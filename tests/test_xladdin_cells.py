@@ -2,8 +2,8 @@
 import random
 
 from validators.findings import Finding
-from xladdin.cells import (MAX_ADDRESS, joined_addresses, parse_a1, rect_address, rect_cells,
-                           rectangles, rows_in)
+from templates.cells import parse_a1
+from xladdin.cells import MAX_ADDRESS, joined_addresses, rect_address, rect_cells, rectangles, rows_in
 from xladdin.marks import Mark, bad_cells, decode, encode
 from xladdin.report import link_formula
 

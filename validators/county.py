@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from templates.cells import cell_position
-from templates.config import Config
+from templates.config import Config, Limits
 from templates.identity import Identity
 from templates.kinds import TableKind, get_kind
 from validators.check.context import context_for, shared_row
@@ -17,6 +17,7 @@ from validators.check.numbers import is_blank, parse_number
 from validators.check.origin import round_findings
 from validators.check.workbook import check_table, find_table, kind_for, reading_order
 from validators.findings import FileResult, Finding
+from validators.read.sheet import WorkbookData
 
 
 class TableProblem(Exception):
@@ -51,13 +52,21 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     return CountyTable(result, _assigned_figures(table, config))
 
 
-def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[LocatedTable, Identity | None]:
-    """The county table's located table and identity; TableProblem when it is no county table."""
+def read_table_file(path, kind: TableKind | None, config: Config | None) -> tuple[LocatedTable | None, WorkbookData]:
+    """A filled table the county gives fenjie (--from): read with the county's limits, its table
+    found as in a return (`kind`, else the identity block's, else any kind's). The one way such
+    a file is read: the county table of check / merge / serve / --per-township, and the rows of
+    `fenjie template --from`."""
     from validators.read.workbook import read_workbook
 
-    book = read_workbook(path, limits=config.limits)
+    book = read_workbook(path, limits=config.limits if config is not None else Limits())
+    return find_table(book, kind or kind_for(book, None, config), config), book
+
+
+def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[LocatedTable, Identity | None]:
+    """The county table's located table and identity; TableProblem when it is no county table."""
     spec = get_kind(kind, config) if isinstance(kind, str) else kind
-    table = find_table(book, spec or kind_for(book, None, config), config)
+    table, book = read_table_file(path, spec, config)
     name = Path(path).name
     if table is None:
         raise TableProblem(f"在 {name} 中找不到{spec.title if spec else '分解表'}的表头。")

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from templates.config import Config
+from templates.identity import OWN_SHEET_PREFIX
 from templates.kinds import INTEGER, KINDS, NAMES, NUMBER, TEXT, Column, TableKind
 from templates.names import VILLAGE_SUFFIXES, looks_like_township, normalize_name, split_names
 from validators.check.locate import TOTAL, total_label
@@ -49,7 +50,7 @@ def infer_kind(path, config: Config | None = None) -> Inferred:
     """The kind of the first sheet of `path` that holds a table; InferProblem when none does."""
     from validators.read.workbook import read_workbook
     book = read_workbook(path, limits=config.limits if config else None)
-    for sheet in [s for s in book.sheets if not s.hidden and not s.name.startswith("fenjie_")]:
+    for sheet in [s for s in book.sheets if not s.hidden and not s.name.startswith(OWN_SHEET_PREFIX)]:
         rows = [[_clean(v) for v in row] for row in sheet.rows]
         found = _header_row(rows)
         if found is not None:

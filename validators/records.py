@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from templates.config import Config
 from templates.kinds import TableKind
 from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text, unit_problem
 from templates.units import convert
@@ -12,14 +13,15 @@ from templates.textfile import UnknownEncoding, decode_text
 __all__ = ["RecordsProblem", "read_records"]
 
 
-def read_records(path: str | Path, kind: TableKind) -> list[dict[str, object]]:
-    """The data rows of a .tsv/.csv extract or of a filled table, in file order, without 合计."""
+def read_records(path: str | Path, kind: TableKind, config: Config | None = None) -> list[dict[str, object]]:
+    """The data rows of a .tsv/.csv extract or of a filled table, in file order, without 合计;
+    a table is read as the county table is (validators.county.read_table_file, the config's limits)."""
     path = Path(path)
     if not path.is_file():
         raise RecordsProblem(f"找不到文件 {path}。")
     if path.suffix.lower() in TEXT_SUFFIXES:
         return _records_from_text(path, kind)
-    return _records_from_workbook(path, kind)
+    return _records_from_workbook(path, kind, config)
 
 
 def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
@@ -33,23 +35,18 @@ def _records_from_text(path: Path, kind: TableKind) -> list[dict[str, object]]:
                              is_total=lambda key: total_label(key, kind) is not None)
 
 
-def _records_from_workbook(path: Path, kind: TableKind) -> list[dict[str, object]]:
+def _records_from_workbook(path: Path, kind: TableKind, config: Config | None) -> list[dict[str, object]]:
+    from validators.county import read_table_file
     from validators.read.errors import UnreadableFile
-    from validators.read.workbook import read_workbook
-    from validators.check.locate import locate_table
     try:
-        book = read_workbook(path)
+        table, _ = read_table_file(path, kind, config)
     except UnreadableFile as exc:
         raise RecordsProblem(f"{path.name}：{exc}") from None
-    for sheet in book.sheets:
-        if sheet.hidden:
-            continue
-        table = locate_table(sheet, kind)
-        if table is not None and table.rows:
-            units = _sheet_units(table, path)
-            return [{key: _in_kind_unit(value, key, units, kind) for key, value in row.cells.items()
-                     if value not in (None, "")} for row in table.rows]
-    raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")
+    if table is None or not table.rows:
+        raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")
+    units = _sheet_units(table, path)
+    return [{key: _in_kind_unit(value, key, units, kind) for key, value in row.cells.items()
+             if value not in (None, "")} for row in table.rows]
 
 
 def _sheet_units(table, path: Path) -> dict[str, str]:

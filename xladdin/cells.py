@@ -1,4 +1,4 @@
-"""Cell addresses in bulk: parse A1, group cells into few rectangles, join them into few calls.
+"""Cell addresses in bulk (one address is templates.cells): group cells into few rectangles, join them into few calls.
 
 Colouring cell by cell costs one round trip to Excel per cell. Cells of one colour are first
 merged into rectangles (a run of a column's cells is one "C5:C19"), and on Windows the
@@ -7,27 +7,15 @@ characters, Excel's limit for Range("…"). Pure functions: no xlwings here.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from templates.cells import a1, column_number
+from templates.cells import a1, parse_a1
 
 MAX_ADDRESS = 255           # Excel's limit on the text passed to Range()
-_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})$")
 
 Cell = tuple[int, int]      # (row, column), 1-based
 Rect = tuple[int, int, int, int]   # (first row, first column, last row, last column)
-
-
-def parse_a1(address: str | None) -> Cell | None:
-    """"C7" -> (7, 3); None for anything that is not one cell's address."""
-    if not address:
-        return None
-    match = _A1.match(address.strip())
-    if match is None:
-        return None
-    return int(match.group(2)), column_number(match.group(1))
 
 
 def rectangles(cells: Iterable[Cell]) -> list[Rect]:

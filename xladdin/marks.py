@@ -28,12 +28,12 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from validators.findings import Finding
-from templates.cells import a1
+from templates.cells import a1, column_letter, parse_a1
+from templates.identity import MARKS_SHEET
 from templates.labels import LEVEL_COLORS, note_text
-from xladdin.cells import Cell, chunks, joined_address, parse_a1, rect_cells, rectangles
+from xladdin.cells import Cell, chunks, joined_address, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 
-MARKS_SHEET = "fenjie_marks"
 FILLS = {level: "#" + color for level, color in LEVEL_COLORS.items()}     # as xlwings takes them
 MAX_NOTES = 100     # notes cost calls per cell and crowd the sheet; 校验结果 lists every finding
 MAX_FILL_READS = 120    # round trips spent reading fills that differ within a group, at most
@@ -60,8 +60,7 @@ class Mark:
 
 def reference(sheet: str, cell: Cell) -> str:
     """A formula pointing at `cell`, which Excel keeps on the cell when it moves: ='粮食'!$B$5."""
-    column = re.match(r"[A-Z]+", a1(*cell)).group(0)
-    return "='" + sheet.replace("'", "''") + f"'!${column}${cell[0]}"
+    return "='" + sheet.replace("'", "''") + f"'!${column_letter(cell[1])}${cell[0]}"
 
 
 def referenced(formula) -> tuple[str, Cell] | None | bool:

@@ -21,8 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from templates.identity import IDENTITY_SHEET
-from validators.check.workbook import OUR_SHEETS_PREFIX
+from templates.identity import IDENTITY_SHEET, OWN_SHEET_PREFIX
 from validators.read.sheet import CellError, SheetData, WorkbookData
 from xladdin.cells import rows_in
 from xladdin.host import MAC, WINDOWS, Workbook
@@ -63,7 +62,7 @@ def read_workbook(workbook: Workbook, checked: str, max_cells: int) -> Reading:
     caveats: list[str] = []
     sheets = [read_sheet(workbook, workbook.get(checked), checked, max_cells, caveats)]
     for info in workbook.sheets():
-        ours = info.name.startswith(OUR_SHEETS_PREFIX) and info.name != IDENTITY_SHEET
+        ours = info.name.startswith(OWN_SHEET_PREFIX) and info.name != IDENTITY_SHEET
         if info.name == checked or ours:
             continue
         if info.name == IDENTITY_SHEET or not info.visible:

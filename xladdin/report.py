@@ -16,10 +16,10 @@ from templates.cells import column_letter
 from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column,
                               finding_row, level_label)
 from validators.findings import FileResult
-from xladdin.cells import parse_a1
+from templates.cells import parse_a1
+from templates.identity import RESULTS_SHEET
 from xladdin.marks import bgr
 
-RESULTS_SHEET = "校验结果"
 COLUMNS = list(FINDING_HEADERS)
 ALERT_TITLE = "分解表校验"
 SUMMARY_START = "校验时间"

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from templates.cells import a1, column_number
+from templates.cells import column_letter, parse_a1
 
 XL_NONE = -4142                 # xlColorIndexNone
 WHITE = 0xFFFFFF
@@ -475,10 +475,10 @@ def parse_address(address: str) -> list[tuple[int, int, int, int]]:
     for part in address.replace("$", "").split(","):
         ends = []
         for end in part.split(":"):
-            match = re.fullmatch(r"([A-Za-z]{1,3})(\d+)", end.strip())
-            if not match:
+            cell = parse_a1(end)
+            if cell is None:
                 raise refused(f"Method 'Range' of object '_Worksheet' failed ({address!r})")
-            ends.append((int(match.group(2)), column_number(match.group(1))))
+            ends.append(cell)
         (r1, c1), (r2, c2) = ends[0], ends[-1]
         areas.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     if len(address) > 255:
@@ -487,8 +487,7 @@ def parse_address(address: str) -> list[tuple[int, int, int, int]]:
 
 
 def _abs(row: int, col: int) -> str:
-    letters = re.match(r"[A-Z]+", a1(row, col)).group(0)
-    return f"${letters}${row}"
+    return f"${column_letter(col)}${row}"
 
 
 class Range(CDispatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 from templates.cells import a1
 from templates.config import Config
 from templates.identity import Identity
-from templates.kinds import TableKind
+from templates.kinds import TableKind, target_problem
 from templates.names import line_of, normalize_name, split_names
 from validators.check.locate import LocatedTable, TableRow
 from validators.check.numbers import format_number
@@ -91,8 +91,7 @@ def resolve_targets(kind: TableKind, targets: dict[str, float] | None,
         if col is None:
             if not strict:
                 continue
-            known = "、".join(c.header for c in kind.summed_columns)
-            raise KeyError(f"{kind.title}中没有可设目标的列「{name}」；可用：{known}")
+            raise KeyError(target_problem([kind], name, value))
         resolved[col.key] = float(value)
     return resolved
 

@@ -54,6 +54,7 @@ class Sheet:
     name: str = "Sheet1"
     hidden: bool = False
     hidden_rows: tuple[int, ...] = ()       # Excel row numbers
+    far: tuple[tuple[str, object], ...] = ()    # a few stray cells far from `rows`, by A1 address
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def book(rows: tuple, name: str = CLEAN_NAME, **options) -> File:
 def table(rows: tuple = GRAIN, cell: str | None = None, **options) -> Example:
     """One returned file holding one sheet of `rows`."""
     name = options.pop("name", CLEAN_NAME)
-    sheet_options = {k: options.pop(k) for k in ("hidden_rows", "identity") if k in options}
+    sheet_options = {k: options.pop(k) for k in ("hidden_rows", "identity", "far") if k in options}
     return Example((book(rows, name, **sheet_options),), cell=cell, **options)
 
 
@@ -232,6 +233,10 @@ EXAMPLES: dict[str, RuleExamples] = {
               note="E2 的公式没有保存计算结果（由不计算公式的程序保存）"),
         table()),
     "F016": RuleExamples(table(edit(GRAIN, ("B1", "粮食总面积(吨)")), "B1"), table()),
+    "F017": RuleExamples(
+        table(GRAIN, "B1048576", far=(("B1048576", 100),),
+              note="合计下面很远处（第 1048576 行，打开表格时看不到）的 B1048576 填了 100"),
+        table()),
     # -- N: numbers -------------------------------------------------------------------------------
     "N001": number_rule("B2", "22"),
     "N002": number_rule("B2", "２２．０"),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from templates.cells import cell_position
 from templates.config import Config
-from templates.identity import IDENTITY_SHEET
+from templates.identity import is_own_hidden_sheet
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
-from templates.layout import DIRECTORY_SHEET
 from templates.names import normalize_name
 from validators.check.context import (Context, all_known, context_for, is_own_row_return, match_township,
                                       match_unit, own_row_context, row_directory)
 from validators.check.failures import failure_findings
+from validators.check.far import far_cell_findings
 from validators.check.layout import hidden_and_unsaved, layout_findings
 from validators.check.locate import LocatedTable, locate_table
 from validators.check.numbers import is_blank
@@ -20,8 +20,6 @@ from validators.check.rules import RULES
 from validators.check.totals import total_findings
 from validators.findings import FileResult, Finding
 from validators.read.sheet import SheetData, WorkbookData
-
-OUR_SHEETS_PREFIX = "fenjie_"
 
 
 def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Config | None = None,
@@ -41,6 +39,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
         if config is None:              # a county's own kinds are known only through its fenjie.toml
             detail += "；本县自己的表格类型要有 fenjie.toml 才认得（命令行加 --config fenjie.toml）"
         findings.append(RULES["F005"].finding(what=what, detail=detail))
+        findings += far_cell_findings(book, None)
         result.findings = _drop_ignored(findings, ignore)
         return result
     result.kind, result.sheet = table.kind.name, table.sheet.name
@@ -56,6 +55,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
         ctx = context_for(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
     findings += _other_tables(book, table)
+    findings += far_cell_findings(book, table)
     result.findings = sorted(_drop_ignored(findings, ignore), key=reading_order)
     return result
 
@@ -109,9 +109,7 @@ def kind_for(book: WorkbookData, kind: str | TableKind | None, config=None) -> T
 
 def _ours(sheet: SheetData, book: WorkbookData | None = None) -> bool:
     """fenjie's own hidden sheets: the identity block, and a template's unit directory."""
-    if sheet.name == IDENTITY_SHEET or sheet.name.startswith(OUR_SHEETS_PREFIX):
-        return True
-    return book is not None and book.identity is not None and sheet.name == DIRECTORY_SHEET
+    return is_own_hidden_sheet(sheet.name, templated=book is not None and book.identity is not None)
 
 
 def _has_content(sheet: SheetData) -> bool:

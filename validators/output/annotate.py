@@ -18,6 +18,7 @@ from pathlib import Path
 
 from openpyxl.comments import Comment
 
+from templates.identity import ANNOTATED_LIST_SHEET
 from templates.outputs import distinct_names
 from validators.findings import FileResult, Finding
 from templates.cells import put
@@ -25,7 +26,6 @@ from templates.labels import finding_column, level_color, note_text, solid_fill
 from validators.output.report import add_finding_row, finish_findings_sheet, start_findings_sheet
 
 AUTHOR = "fenjie"
-LIST_SHEET = "核对结果"
 COPIED_AS_IS = (".xlsx", ".xlsm")
 
 # Note box geometry, in pixels: wide enough for ~24 Chinese characters a line.
@@ -136,7 +136,7 @@ def _unique_title(wb, title: str) -> str:
 
 def _list_sheet(wb, result: FileResult) -> None:
     """核对结果: the findings sheet of every output (templates.labels), cells linked in the copy."""
-    ws = wb.create_sheet(_unique_title(wb, LIST_SHEET))
+    ws = wb.create_sheet(_unique_title(wb, ANNOTATED_LIST_SHEET))
     ws.sheet_view.tabSelected = False
     start_findings_sheet(ws)
     table_sheet = _table_sheet(wb, result).title

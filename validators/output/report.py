@@ -21,9 +21,8 @@ from templates.labels import (FINDING_HEADERS, FINDING_WIDTHS, HEADER_COLOR, LIN
 from validators.output.render import display_path, sheet_ref
 from validators.findings import BatchResult, Finding
 from validators.check.rules import RULES
+from templates.identity import REPORT_FINDINGS_SHEET, REPORT_SUMMARY_SHEET
 
-SUMMARY_SHEET = "汇总"
-FINDINGS_SHEET = "问题清单"
 SUMMARY_HEADERS = ("文件", "乡镇", "类型", "状态", "错误数", "提醒数", "备注")
 SUMMARY_WIDTHS = (40, 12, 24, 10, 8, 8, 36)
 
@@ -150,9 +149,9 @@ def build_report(batch: BatchResult, report_dir: Path, base: Path | None = None)
     """The report workbook; hyperlinks are relative to `report_dir`."""
     wb = Workbook()
     summary = wb.active
-    summary.title = SUMMARY_SHEET
+    summary.title = REPORT_SUMMARY_SHEET
     _summary_sheet(summary, batch, report_dir, base)
-    fill_findings_sheet(wb.create_sheet(FINDINGS_SHEET), batch, report_dir, base)
+    fill_findings_sheet(wb.create_sheet(REPORT_FINDINGS_SHEET), batch, report_dir, base)
     return wb
 
 

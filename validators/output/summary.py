@@ -19,11 +19,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from templates.identity import CHART_SHEET, SUMMARY_FINDINGS_SHEET, SUMMARY_SHEET
 from templates.kinds import Column
-from templates.layout import ANNEX_ROW, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
-from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_ANNEX, FONT_BODY, FONT_TITLE,
-                              WriteProblem, header_cell, lines_needed, set_print, text_font)
-from templates.outputs import os_error_zh, save_output
+from templates.layout import TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
+from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_BODY, FONT_TITLE,
+                              header_cell, lines_needed, save_table_book, set_print, text_font, write_top)
 from templates.xlsx_cache import store_results
 from templates.cells import column_letter, put
 from templates.labels import (ERROR_COLOR, ERROR_TEXT_COLOR, FLAGGED_TEXT_COLOR, MISSING_TEXT_COLOR,
@@ -31,9 +31,6 @@ from templates.labels import (ERROR_COLOR, ERROR_TEXT_COLOR, FLAGGED_TEXT_COLOR,
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, Consolidation, TownshipLine
 from validators.output.report import fill_findings_sheet
 
-SUMMARY_SHEET = "汇总表"
-CHART_SHEET = "图表"
-FINDINGS_SHEET = "校验明细"
 PARTS = ("报送", "下达", "差额")          # the three sub-columns under each summed column
 COUNTED = {True: "是", False: "否"}
 NOTE_WIDTH = 44
@@ -147,7 +144,7 @@ def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[s
     origin = f"县分解表 {source}" if source else ("县分解表" if merged.has_assigned else "")
     assigned = f"下达数来自{origin}；" if merged.has_assigned else "未给出县分解表（--from），合计的下达数为配置文件中的全县目标；"
     lines.append(("plain", f"说明：{assigned}差额 = 报送 − 下达；合计只计入“计入合计”为“是”的{party}，"
-                           f"改为“是”或“否”后合计随之更新；每份报表的问题见“{FINDINGS_SHEET}”工作表。"))
+                           f"改为“是”或“否”后合计随之更新；每份报表的问题见“{SUMMARY_FINDINGS_SHEET}”工作表。"))
     return lines
 
 
@@ -174,21 +171,15 @@ def write_summary(merged: Consolidation, batch, path: str | Path, *, source: str
     sheet.title = SUMMARY_SHEET
     results = _write_summary_sheet(sheet, merged, layout, source)
     _write_chart_sheet(book.create_sheet(CHART_SHEET), merged, layout)
-    fill_findings_sheet(book.create_sheet(FINDINGS_SHEET), batch, path.parent, base)
-    book.properties.title = summary_title(merged)
-    book.properties.creator = "fenjie"
-    book.active = 0
-    try:
-        save_output(book, path, "summary", lambda written: store_results(written, results))
-    except OSError as exc:
-        raise WriteProblem(f"无法写入 {path}：{os_error_zh(exc)}。") from None
-    return path
+    fill_findings_sheet(book.create_sheet(SUMMARY_FINDINGS_SHEET), batch, path.parent, base)
+    return save_table_book(book, path, summary_title(merged), "summary",
+                           lambda written: store_results(written, results))
 
 
 def _write_summary_sheet(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout,
                          source: str | None) -> dict[str, object]:
     """Fill the 汇总表; returns what each formula evaluates to (A1 -> value), for the file cache."""
-    _write_top(sheet, merged, layout)
+    write_top(sheet, summary_title(merged), merged.kind.unit_line, layout.last_letter, layout.unit_row)
     _write_header(sheet, merged, layout)
     results: dict[str, object] = {}
     for line, row in zip(merged.lines, layout.data_rows):
@@ -198,21 +189,6 @@ def _write_summary_sheet(sheet: Worksheet, merged: Consolidation, layout: Summar
     _write_notes(sheet, merged, layout, source)
     set_print(sheet, layout)
     return results
-
-
-def _write_top(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout) -> None:
-    last = layout.last_letter
-    put(sheet.cell(ANNEX_ROW, 1), "附件").font = text_font(FONT_ANNEX, 14)
-    title = put(sheet.cell(TITLE_ROW, 1), summary_title(merged))
-    title.font = text_font(FONT_TITLE, 18)
-    title.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    sheet.row_dimensions[TITLE_ROW].height = 40
-    if merged.kind.unit_line:
-        unit = put(sheet.cell(layout.unit_row, 1), merged.kind.unit_line)
-        unit.font = text_font(FONT_BODY, BODY_SIZE)
-        unit.alignment = Alignment(horizontal="right", vertical="center")
-        sheet.merge_cells(f"A{layout.unit_row}:{last}{layout.unit_row}")
 
 
 def _write_header(sheet: Worksheet, merged: Consolidation, layout: SummaryLayout) -> None:

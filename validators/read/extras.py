@@ -18,6 +18,7 @@ class SheetExtras:
     # .xlsx read sparsely: a few stray cells far from the table (their values, put back at their
     # places after calamine has read the rest), the sheet XML without them and its part name
     far_cells: dict[tuple[int, int], object] = field(default_factory=dict)
+    far_formulas: set[tuple[int, int]] = field(default_factory=set)   # stray, in unsaved_formulas
     trimmed: bytes | None = None
     replaced_part: str | None = None
 
@@ -31,6 +32,7 @@ class SheetExtras:
             set_cell(sheet, row, col, CellError(text))
         for (row, col), value in sorted(self.far_cells.items()):
             set_cell(sheet, row, col, value)
+        sheet.far_cells = frozenset(self.far_cells) | frozenset(self.far_formulas)
 
 
 def set_cell(sheet: SheetData, row: int, col: int, value) -> None:

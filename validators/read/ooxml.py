@@ -252,7 +252,7 @@ def _without_stray_cells(xml: bytes, name: str, stray: list[str], limits: Limits
     trimmed = b"".join(kept)
     extras = inspect_sheet(trimmed, name, limits)        # refused if still too large
     extras.unsaved_formulas.update(unsaved)
-    extras.trimmed, extras.far_cells = trimmed, far
+    extras.trimmed, extras.far_cells, extras.far_formulas = trimmed, far, set(unsaved)
     return extras
 
 

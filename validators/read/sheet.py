@@ -31,6 +31,9 @@ class SheetData:
     merged: tuple[tuple[int, int, int, int], ...] = ()
     # (excel row, excel col) of cells formatted as a percentage (0.05 shown as 5%)
     percent_cells: frozenset[tuple[int, int]] = frozenset()
+    # (excel row, excel col) of the few stray cells far from the table that the reader read
+    # sparsely (validators.read.extras): their values are in `rows`, or in unsaved_formulas
+    far_cells: frozenset[tuple[int, int]] = frozenset()
 
     def value(self, row: int, col: int):
         """Value at Excel (row, col), None outside the data."""
