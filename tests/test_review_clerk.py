@@ -2,24 +2,17 @@
 clerk hits, each through the real `fenjie` command on real files."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLE
+from tests.support.cli import ENGLISH, fenjie
 
 CONFIG = EXAMPLE / "fenjie.toml"
 COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
 TASK_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年目标任务分解表.xlsx"
-FENJIE = Path(sys.executable).parent / "fenjie"
-ENGLISH = ("Traceback", "Usage:", "Options:", "Commands:", "Show this message", "No such", "Error")
 
-
-def fenjie(*args, cwd=None):
-    return subprocess.run([str(FENJIE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 def english_in(result) -> list[str]:

@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from tests.conftest import EXAMPLE
+from tests.support.cli import ENGLISH, fenjie
 
 CONFIG = EXAMPLE / "fenjie.toml"
 RETURNS = EXAMPLE / "报送"
 COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
-FENJIE = Path(sys.executable).parent / "fenjie"
-ENGLISH = ("Traceback", "Error", "Usage:", "Options:", "default:", "Show this message", "No such")
 
-
-def fenjie(*args, cwd=None):
-    return subprocess.run([str(FENJIE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 def assert_chinese_refusal(result):

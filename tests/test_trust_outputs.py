@@ -24,11 +24,11 @@ from click.testing import CliRunner
 from cli.main import main
 from scripts.libreoffice import convert
 from tests.conftest import EXAMPLE
+from tests.support.cli import ENGLISH, FENJIE, fenjie
 
 CONFIG = EXAMPLE / "fenjie.toml"
 RETURNS = EXAMPLE / "报送"
 COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
-FENJIE = Path(sys.executable).parent / "fenjie"
 GRAIN_HEADER = "乡镇(单位)\t粮食总面积 (万亩)\t早稻面积 (万亩)\t粮食总产量 (吨)\t早稻集中育秧 (万亩)\t专业化示范育秧 (万亩)\n"
 HOSTILE = ['=HYPERLINK("http://example.com/x","点击查看任务")', "=cmd|'/C calc'!A0", "=1+1"]
 
@@ -36,10 +36,6 @@ HOSTILE = ['=HYPERLINK("http://example.com/x","点击查看任务")', "=cmd|'/C 
 def cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
-
-def fenjie(*args, cwd=None, **options):
-    return subprocess.run([str(FENJIE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, **options)
 
 
 def write_config(path: Path, county="测试县", townships=("甲镇", "乙镇"), units=("财政局",)) -> Path:
@@ -324,8 +320,6 @@ def test_a_wps_et_that_is_an_xls_inside_is_read(tmp_path):
 
 # -- 21. Chinese for people: click's errors, OS errors, unwritable outputs, Ctrl-C ---------------
 
-ENGLISH = ("Usage:", "Options:", "Error:", "No such", "Got unexpected", "Aborted", "Traceback",
-           "File exists", "No such file", "Show this message", "Try '", "Is a directory")
 
 
 def assert_chinese(result):
