@@ -23,7 +23,6 @@ included: that is measured only in Excel.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import json
 import os
 import random
@@ -32,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,7 @@ print(time.perf_counter() - started)
 def write_table(path: Path, rows: int, seed: int = 1, text_column: bool = False) -> Path:
     """A grain-plan table of `rows` places; `text_column`: every 粮食总面积 typed as text (N001)."""
     import openpyxl
+
     from templates.kinds import GRAIN_PLAN
 
     rng = random.Random(seed)

@@ -79,9 +79,9 @@ def big_sheet(path: Path, rows: int, seed: int = 1) -> Path:
     cells typed as text, and a 合计 row of SUM formulas saved with their results."""
     from openpyxl import Workbook
 
+    from templates.cells import column_letter
     from templates.kinds import GRAIN_PLAN
     from templates.xlsx_cache import store_results
-    from templates.cells import column_letter
 
     rng = random.Random(seed)
     columns = GRAIN_PLAN.columns

@@ -190,6 +190,7 @@ def measure_templates(fenjie: str, folder: Path, sizes: Sizes) -> Row:
 def measure_presses(folder: Path, sizes: Sizes) -> list[Row]:
     os.environ.setdefault("FENJIE_LOG_DIR", str(folder))
     import addin_press
+
     from tests.support.payload import payload_from_xlsx
 
     rows = []

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import click
 
-from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, kind_or_exit,
-                         load_config_or_exit, refuse_county_table_as_the_returns)
+from cli.options import (
+    ChineseCommand,
+    UsageProblem,
+    checked_county_table_or_exit,
+    kind_or_exit,
+    load_config_or_exit,
+    refuse_county_table_as_the_returns,
+)
 from cli.running import ProgressBar, run_guarded
 from templates.cells import plain_number
 
@@ -178,8 +184,8 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
     """Input file -> its annotated copy; UsageProblem if a copy would overwrite a return."""
     if annotate is None:
         return None
-    from validators.output.annotate import plan_copies, unsafe_copies
     from cli.options import output_folder_or_exit
+    from validators.output.annotate import plan_copies, unsafe_copies
     out_dir = Path(annotate)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"--annotate「{annotate}」已存在且不是文件夹。")
@@ -225,6 +231,7 @@ def run_check(paths, *, kind, config, targets, ignore, output_format, report, co
 
 def _print_json(batch) -> None:
     import json
+
     from validators.output.render import json_document
     click.echo(json.dumps(json_document(batch), ensure_ascii=False, indent=2))
 

@@ -13,8 +13,15 @@ from cli.check_cmd import check
 from cli.draft_cmd import draft
 from cli.kind_cmd import kind_group
 from cli.merge_cmd import merge
-from cli.options import (CONTEXT, ChineseCommand, ChineseGroup, UsageProblem, kind_or_exit, load_config_or_exit,
-                         usage_in_chinese)
+from cli.options import (
+    CONTEXT,
+    ChineseCommand,
+    ChineseGroup,
+    UsageProblem,
+    kind_or_exit,
+    load_config_or_exit,
+    usage_in_chinese,
+)
 from cli.running import run_guarded
 from cli.serve_cmd import serve
 from cli.template_cmd import template
@@ -98,7 +105,7 @@ def _print_rules(code, config_path) -> int:
         return "、".join(rule.kinds) or "通用"
 
     if code is None:
-        from rich.cells import cell_len      # display width: a CJK character takes two columns
+        from rich.cells import cell_len  # display width: a CJK character takes two columns
         table = [("代码", "级别", "名称", "适用", "消息")] + [
             (r.code, level_label(r.severity), r.name, applies_to(r), r.message)
             for r in RULES.values()]

@@ -12,8 +12,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import (ChineseCommand, UsageProblem, checked_county_table_or_exit, county_table_or_exit, kind_or_exit,
-                         load_config_or_exit, refuse_county_table_as_the_returns)
+from cli.options import (
+    ChineseCommand,
+    UsageProblem,
+    checked_county_table_or_exit,
+    county_table_or_exit,
+    kind_or_exit,
+    load_config_or_exit,
+    refuse_county_table_as_the_returns,
+)
 
 EXAMPLE = "fenjie merge 报送/ --config fenjie.toml --from 县分解表.xlsx -o 汇总.xlsx"
 
@@ -130,10 +137,10 @@ def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[s
 
 def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
     from cli.running import ProgressBar
-    from validators.output.summary import write_summary
     from templates.writer import WriteProblem
     from validators.batch import check_paths
     from validators.merge import consolidate, summary_lines
+    from validators.output.summary import write_summary
 
     progress = ProgressBar()
     try:

@@ -5,8 +5,14 @@ from pathlib import Path
 
 import click
 
-from cli.options import (ChineseCommand, UsageProblem, county_table_or_exit, kind_or_exit,
-                         load_config_or_exit, output_folder_or_exit)
+from cli.options import (
+    ChineseCommand,
+    UsageProblem,
+    county_table_or_exit,
+    kind_or_exit,
+    load_config_or_exit,
+    output_folder_or_exit,
+)
 from cli.running import pending_output, run_guarded
 from templates.outputs import kept_message
 
@@ -55,9 +61,9 @@ def _template(kind, config_path, county_table, per_township, out_dir, force) -> 
 
 
 def _county_template(spec, config, source, out: Path, force: bool):
-    from validators.records import RecordsProblem, read_records
     from templates.plan import county_plan
     from templates.writer import WriteProblem, write_plans
+    from validators.records import RecordsProblem, read_records
     try:
         records = read_records(source, spec, config) if source else None
         return write_plans([county_plan(spec, config, records)], out, keep=source, force=force)

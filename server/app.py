@@ -27,13 +27,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from server.checker import CheckPool
+from server.rounds import RoundProblem, open_round, township_template
+from server.store import Round, Store, Upload, safe_file_name, suffix_of
 from templates.config import Config
 from templates.kinds import TableKind, get_kind, kinds_for
 from templates.labels import FINDING_COLUMNS, STATUS_LABELS, level_label, status_label
 from templates.names import line_of
-from server.checker import CheckPool
-from server.rounds import RoundProblem, open_round, township_template
-from server.store import Round, Store, Upload, safe_file_name, suffix_of
 from validators.findings import BatchResult
 from validators.output.render import json_document, location
 
@@ -498,8 +498,8 @@ def latest_batch(store: Store, round_: Round) -> BatchResult:
 
 def summary_bytes(store: Store, config: Config, round_: Round) -> bytes:
     """`fenjie merge` of the latest returns: consolidate + write_summary, as in the CLI."""
-    from validators.output.summary import write_summary
     from validators.merge import consolidate
+    from validators.output.summary import write_summary
     batch = latest_batch(store, round_)
     spec = get_kind(round_.kind, config)
     merged = consolidate(batch, spec, config, round_.assigned or None)

@@ -15,8 +15,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from validators.findings import FileResult
 from validators.check.rules import RULES
+from validators.findings import FileResult
 
 log = logging.getLogger("fenjie")
 PRELOAD = ["validators.batch", "validators.check.schema", "validators.output.annotate"]
@@ -33,8 +33,8 @@ def other_township_finding(result: FileResult, name: str):
 
 def _worker(conn, options: dict) -> None:
     """A worker's loop: (job, args) in, the answer out, until the pipe closes."""
-    from validators.output.annotate import annotate_file
     from validators.batch import check_file
+    from validators.output.annotate import annotate_file
     while True:
         try:
             job, args = conn.recv()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from server.store import Round, Store, suffix_of
 from templates.config import Config
 from templates.kinds import TableKind, get_kind
-from server.store import Round, Store, suffix_of
 
 
 class RoundProblem(Exception):
@@ -35,6 +35,7 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
     A county table with the same figures as the current round of `kind` (re-saved, renamed: its
     bytes may differ) gives that round again; other figures open a new round, which supersedes it."""
     import json
+
     from validators.county import CountyTableProblem, TableProblem, read_assigned
     from validators.output.refusal import county_table_refusal
     from validators.read.errors import UnreadableFile

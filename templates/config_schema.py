@@ -16,8 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from templates.config import (BUILTIN_COLLECTIVES, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, Config,
-                              ConfigError, Limits)
+from templates.config import BUILTIN_COLLECTIVES, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, Config, ConfigError, Limits
 from templates.kinds import KINDS, TableKind, target_problem
 from templates.names import closest, normalize_name
 from templates.toml_lines import KeyLines

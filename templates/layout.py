@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from templates.kinds import Column, TableKind
 from templates.cells import column_letter
+from templates.kinds import Column, TableKind
 
 ANNEX_ROW = 1
 TITLE_ROW = 2

@@ -19,18 +19,27 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from templates.cells import put
 from templates.config import BUILTIN_COLLECTIVES, Config
 from templates.identity import DIRECTORY_SHEET, GENERATOR, IDENTITY_SHEET
 from templates.kinds import INTEGER, NAMES, Column, TableKind
-from templates.labels import (ALARM_COLOR, CHECK_COLOR, OK_COLOR, QUIET_TEXT_COLOR, TEXT_IN_NUMBER_COLOR,
-                              solid_fill)
-from templates.layout import (ANNEX_ROW, CHECK_NOTE, DIFF_LABEL, DIRECTORY_NAME,
-                              FOOTER_TEXT, TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, Layout, sheet_title)
+from templates.labels import ALARM_COLOR, CHECK_COLOR, OK_COLOR, QUIET_TEXT_COLOR, TEXT_IN_NUMBER_COLOR, solid_fill
+from templates.layout import (
+    ANNEX_ROW,
+    CHECK_NOTE,
+    DIFF_LABEL,
+    DIRECTORY_NAME,
+    FOOTER_TEXT,
+    TARGET_LABEL,
+    TITLE_ROW,
+    TOTAL_LABEL,
+    Layout,
+    sheet_title,
+)
 from templates.names import normalize_name
 from templates.outputs import distinct_names, inside, os_error_zh, replaceable, save_output
 from templates.plan import TablePlan, county_plan, township_plan
 from templates.xlsx_cache import store_results
-from templates.cells import put
 
 FONT_ANNEX = "黑体"
 FONT_TITLE = "方正小标宋简体"   # Excel/WPS/LibreOffice fall back to a 宋体 where it is missing

@@ -1,8 +1,8 @@
 """The gazette's tables as plain rows, laid out as clerks get them (title, 单位 line, header)."""
 from __future__ import annotations
 
-import csv
 import copy
+import csv
 
 from tests.conftest import GAZETTE
 from validators.read.sheet import SheetData, WorkbookData

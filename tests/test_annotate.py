@@ -7,14 +7,20 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
+from templates.identity import ANNOTATED_LIST_SHEET as LIST_SHEET
 from templates.labels import ERROR_COLOR, FINDING_HEADERS, WARNING_COLOR
 from tests.sheets import grain_rows
-from templates.identity import ANNOTATED_LIST_SHEET as LIST_SHEET
-from validators.output.annotate import (Grid, annotate_file, copy_name,
-                                 note_anchor, note_size, plan_copies, unsafe_copies)
-from validators.findings import FileResult
 from validators.check.rules import RULES
-
+from validators.findings import FileResult
+from validators.output.annotate import (
+    Grid,
+    annotate_file,
+    copy_name,
+    note_anchor,
+    note_size,
+    plan_copies,
+    unsafe_copies,
+)
 
 ERROR_RGB, WARNING_RGB = "00" + ERROR_COLOR, "00" + WARNING_COLOR
 

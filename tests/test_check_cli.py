@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from cli.main import main
+from templates.cells import cell_position
 from tests.conftest import EXAMPLE, ROOT
 from tests.sheets import grain_rows
-from validators.batch import check_file
-from templates.cells import cell_position
 from tests.support.fresh_process import help_imports
+from validators.batch import check_file
 
 CONFIG = str(EXAMPLE / "fenjie.toml")
 HOSTILE = "=HYPERLINK(\"http://evil.example\",\"点我\")"

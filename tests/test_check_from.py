@@ -9,15 +9,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
-from templates.kinds import KINDS
 from templates.identity import SUMMARY_SHEET
+from templates.kinds import KINDS
 from tests.conftest import EXAMPLE
 from tests.handmade import county_table, village_return
+from tests.support.addin_home import isolate_addin
+from tests.support.grain_round import gazette_county, township_return
 from validators.batch import check_file, check_paths
 from validators.county import read_assigned
 from validators.output.render import json_document
-from tests.support.addin_home import isolate_addin
-from tests.support.grain_round import gazette_county, township_return
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

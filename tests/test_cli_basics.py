@@ -5,8 +5,8 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.kinds import KINDS
-from validators.check.rules import RULES
 from tests.support.fresh_process import help_imports
+from validators.check.rules import RULES
 
 
 def test_help_does_not_import_pandas():

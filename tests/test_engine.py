@@ -5,13 +5,13 @@ tests/test_rule_examples.py."""
 
 import pytest
 
-from templates.identity import Identity
-from validators.check.context import resolve_targets
-from validators.check.workbook import check_workbook
-from validators.check.rules import RULES
-from validators.read.sheet import SheetData, WorkbookData
-from tests.sheets import book, grain_rows, task_rows
 from templates.cells import cell_position
+from templates.identity import Identity
+from tests.sheets import book, grain_rows, task_rows
+from validators.check.context import resolve_targets
+from validators.check.rules import RULES
+from validators.check.workbook import check_workbook
+from validators.read.sheet import SheetData, WorkbookData
 
 
 def codes_at(result):

@@ -4,13 +4,13 @@ import hashlib
 import openpyxl
 import pytest
 
-from templates.identity import IDENTITY_SHEET, Identity
 import validators.batch
 import validators.county
+from templates.identity import IDENTITY_SHEET, Identity
+from tests.sheets import grain_rows
 from validators.batch import check_file, check_paths
 from validators.county import read_assigned
 from validators.output.refusal import county_table_refusal
-from tests.sheets import grain_rows
 
 
 def write_xlsx(path, rows, identity: Identity | None = None, filler: str | None = None):

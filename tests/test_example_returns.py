@@ -17,12 +17,12 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.config import load_config
-from templates.kinds import KINDS
 from templates.identity import SUMMARY_SHEET
-from validators.output.summary import SummaryLayout
+from templates.kinds import KINDS
 from tests.conftest import EXAMPLE, ROOT
 from validators.batch import check_paths
 from validators.county import read_assigned
+from validators.output.summary import SummaryLayout
 
 GRAIN = KINDS["grain-plan"]
 RETURNS = EXAMPLE / "报送"

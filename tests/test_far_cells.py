@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from templates.cells import column_letter
 from templates.config import parse_config
 from templates.kinds import GRAIN_PLAN
-from templates.cells import column_letter
 from tests.badinput import GRAIN_TOTAL, grain_table, write_xlsx
 from validators.batch import check_paths
 from validators.check.examples import COUNTY, VILLAGES

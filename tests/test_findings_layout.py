@@ -7,14 +7,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from templates.identity import ANNOTATED_LIST_SHEET as LIST_SHEET
+from templates.identity import REPORT_FINDINGS_SHEET as REPORT_SHEET
+from templates.identity import SUMMARY_FINDINGS_SHEET as MERGE_SHEET
 from templates.labels import FINDING_HEADERS, finding_column
 from tests import fakecom
 from tests.conftest import EXAMPLE
 from tests.sheets import grain_rows
 from tests.support.payload import apply_actions, run_press
-from templates.identity import ANNOTATED_LIST_SHEET as LIST_SHEET
-from templates.identity import REPORT_FINDINGS_SHEET as REPORT_SHEET
-from templates.identity import SUMMARY_FINDINGS_SHEET as MERGE_SHEET
 from xladdin.report import HEADER_ROW, RESULTS_SHEET
 
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from cli.main import main
 from templates.config import load_config
 from tests.conftest import EXAMPLE, GAZETTE, ROOT
-from validators.batch import check_file
 from tests.support.addin_home import isolate_addin
+from validators.batch import check_file
 
 CONFIG = EXAMPLE / "fenjie.toml"
 

@@ -8,11 +8,11 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.kinds import KINDS
-from validators.records import RecordsProblem, read_records
 from tests.badinput import grain_table, write_xlsx
 from tests.conftest import EXAMPLE, GAZETTE
 from validators.findings import Finding
 from validators.output.render import CLIP_AT, clip, clipped_message, value_note
+from validators.records import RecordsProblem, read_records
 
 CONFIG = str(EXAMPLE / "fenjie.toml")
 LONG_NAME = "牧" * 20_000            # typed where a township's name belongs

@@ -9,17 +9,18 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from templates.identity import SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET
+from templates.identity import SUMMARY_SHEET
 from templates.kinds import KINDS
 from templates.plan import county_plan
-from templates.identity import SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET, SUMMARY_SHEET
-from validators.output.summary import layout_for
 from templates.writer import write_plan
 from tests.conftest import EXAMPLE
+from tests.support.grain_round import gazette_county, township_return
 from validators.batch import check_file
+from validators.check.rules import RULES
 from validators.findings import BatchResult, FileResult
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, consolidate
-from validators.check.rules import RULES
-from tests.support.grain_round import gazette_county, township_return
+from validators.output.summary import layout_for
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

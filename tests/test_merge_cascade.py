@@ -12,8 +12,8 @@ and 岭北镇 sending nothing.
 import hashlib
 import math
 import zipfile
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -22,15 +22,16 @@ from click.testing import CliRunner
 from cli.main import main
 from scripts.libreoffice import run_jobs
 from templates.config import load_config
+from templates.identity import CHART_SHEET, SUMMARY_SHEET
+from templates.identity import SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET
 from templates.kinds import KINDS
+from templates.labels import FINDING_HEADERS
 from templates.plan import township_plan
-from validators.records import read_records
-from templates.identity import CHART_SHEET, SUMMARY_FINDINGS_SHEET as FINDINGS_SHEET, SUMMARY_SHEET
-from validators.output.summary import SummaryLayout
 from templates.writer import write_template
 from tests.conftest import EXAMPLE
 from validators.county import read_assigned
-from templates.labels import FINDING_HEADERS
+from validators.output.summary import SummaryLayout
+from validators.records import read_records
 
 GRAIN = KINDS["grain-plan"]
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -9,7 +9,7 @@ from cli.check_cmd import parse_target
 from cli.options import UsageProblem
 from templates.cells import plain_number
 from templates.kinds import KINDS
-from tests.test_trust_tables import GRAIN_HEADER, township_rows, total_row
+from tests.test_trust_tables import GRAIN_HEADER, total_row, township_rows
 from validators.batch import check_file
 from validators.check.numbers import parse_number
 from validators.read.csvfile import csv_value

@@ -17,8 +17,8 @@ from templates.layout import FOOTER_TEXT
 from tests.badinput import grain_table, soffice_convert, write_csv, write_xlsx
 from validators.read.errors import UnreadableFile
 from validators.read.inputs import find_input_files
-from validators.read.workbook import read_workbook
 from validators.read.sheet import CellError
+from validators.read.workbook import read_workbook
 
 
 def digest(path: Path) -> str:

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
+from templates.cells import a1, cell_position
 from tests.badinput import CASES, NUMBER_CASES, UNREADABLE_CASES, build_all
 from validators.batch import check_file
 from validators.read.errors import UnreadableFile
 from validators.read.workbook import read_workbook
-from templates.cells import a1, cell_position
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from templates.labels import FINDING_HEADERS
+from validators.check.rules import RULES
 from validators.findings import BatchResult, FileResult, Finding
 from validators.output.render import display_path, json_document, plain, text_lines
-from templates.labels import FINDING_HEADERS
 from validators.output.report import SUMMARY_HEADERS, write_report
-from validators.check.rules import RULES
 
 HOSTILE = ("=HYPERLINK(\"http://evil\",\"点我\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A2)")
 

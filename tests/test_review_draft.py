@@ -54,6 +54,7 @@ def test_drafts_name_warnings_are_checks_K004_findings_one_for_one(tmp_path):
     """README: draft's warnings about names are exactly what `fenjie check` reports (K004) on the
     drafted workbook: the same names, split the same way, with the same suggestions."""
     import json
+
     from drafting.draft import draft_documents
     from templates.config import load_config
     grain = GAZETTE / "粮食生产工作实施方案.txt"

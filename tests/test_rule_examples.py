@@ -8,17 +8,16 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import main
+from server.checker import other_township_finding
 from templates.config import load_config, parse_config
 from templates.identity import IDENTITY_SHEET, Identity
 from templates.kinds import kinds_for
-from server.checker import other_township_finding
-from validators import batch
-from validators.check.examples import (EXAMPLES, ErrorValue, Formula, Percent, kind_examples,
-                                       rule_examples)
-from validators.batch import check_paths
-from validators.county import read_assigned
-from validators.check.rules import RULES, rules_for
 from tests.conftest import EXAMPLE
+from validators import batch
+from validators.batch import check_paths
+from validators.check.examples import EXAMPLES, ErrorValue, Formula, Percent, kind_examples, rule_examples
+from validators.check.rules import RULES, rules_for
+from validators.county import read_assigned
 
 FAULT_AT = (batch, "check_workbook")        # what the F008 example breaks: fenjie's own check
 

@@ -6,10 +6,10 @@ import copy
 import random
 
 from templates.names import normalize_name
+from tests.sheets import grain_rows, task_rows
+from validators.check.locate import locate_table
 from validators.check.schema import build_frame, build_schema, run_schema, validate_with_pandera
 from validators.read.sheet import CellError, SheetData
-from validators.check.locate import locate_table
-from tests.sheets import grain_rows, task_rows
 
 SPOILERS = [None, "", " ", "22万亩", "约3", "待定", "１２", "95,000", -1, -0.5, 0, 1e9, 2.5, 7,
             CellError("#REF!"), True, "新泉镇", "不存在镇", "农业农村局", "某某局、财政局"]

@@ -12,15 +12,13 @@ import pytest
 
 from scripts.libreoffice import run_jobs
 from templates.config import load_config
-from templates.identity import IDENTITY_SHEET, parse_identity
+from templates.identity import DIRECTORY_SHEET, IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
-from templates.identity import DIRECTORY_SHEET
 from templates.layout import DIRECTORY_NAME, Layout
 from templates.plan import county_plan, township_plan
-from validators.records import read_records
 from templates.writer import directory_names, write_plan
-
 from tests.conftest import EXAMPLE
+from validators.records import read_records
 
 GRAIN, TASKS = KINDS["grain-plan"], KINDS["task-breakdown"]
 

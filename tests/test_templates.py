@@ -7,15 +7,13 @@ from click.testing import CliRunner
 
 from cli.main import main
 from templates.config import load_config
-from templates.identity import IDENTITY_SHEET, parse_identity
+from templates.identity import DIRECTORY_SHEET, IDENTITY_SHEET, parse_identity
 from templates.kinds import KINDS
-from templates.identity import DIRECTORY_SHEET
 from templates.layout import DIFF_LABEL, DIRECTORY_NAME, TARGET_LABEL, Layout
 from templates.names import normalize_header, normalize_name
-from validators.records import read_records
 from templates.writer import directory_names
-
 from tests.conftest import EXAMPLE
+from validators.records import read_records
 
 CONFIG = EXAMPLE / "fenjie.toml"
 GRAIN, TASKS = KINDS["grain-plan"], KINDS["task-breakdown"]

@@ -115,9 +115,9 @@ def test_config_names_beginning_with_equals_stay_text_in_key_cells_directory_and
 
 def test_one_put_for_every_writer():
     """One helper writes text as text; the writers use it rather than a copy of their own."""
-    import validators.output.summary
     import templates.writer
     import validators.output.annotate
+    import validators.output.summary
     from templates.cells import put
     assert templates.writer.put is put and validators.output.annotate.put is put
     assert "sheet.cell(row, index, value)" not in Path(templates.writer.__file__).read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ for the 汇总 — a correct table so written gets only F014, a wrong one still 
 import openpyxl
 
 from tests.conftest import EXAMPLE
-from tests.test_trust_tables import GRAIN_HEADER, TOTALS, township_rows, total_row
+from tests.test_trust_tables import GRAIN_HEADER, TOTALS, total_row, township_rows
 from validators.batch import check_file
 
 CONFIG = EXAMPLE / "fenjie.toml"

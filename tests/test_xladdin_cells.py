@@ -1,8 +1,8 @@
 """The add-in's plain-data helpers: grouping cells into few Excel calls, the marks record."""
 import random
 
-from validators.findings import Finding
 from templates.cells import parse_a1
+from validators.findings import Finding
 from xladdin.cells import MAX_ADDRESS, joined_addresses, rect_address, rect_cells, rectangles, rows_in
 from xladdin.marks import Mark, bad_cells, decode, encode
 from xladdin.report import link_formula

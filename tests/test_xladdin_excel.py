@@ -330,8 +330,9 @@ def test_a_protected_sheet_that_forbids_formatting_marks_only_the_unlocked_cells
 
 
 def test_fills_too_mixed_to_read_are_left_unmarked_and_said_so(tmp_path, with_config, monkeypatch):
-    import xladdin.marks
     from openpyxl.styles import PatternFill
+
+    import xladdin.marks
     monkeypatch.setattr(xladdin.marks, "MAX_FILL_READS", 0)
 
     def edits(book):

@@ -11,9 +11,9 @@ from tests import fakecom
 from tests.badinput import grain_table, write_xlsx
 from tests.conftest import EXAMPLE
 from tests.fakecom.excel import Excel, Workbook, Worksheet, rgb_int
-from xladdin.marks import FILLS, MARKS_SHEET, decode, encode, Mark
-from xladdin.report import RESULTS_SHEET
 from tests.support.addin_home import isolate_addin
+from xladdin.marks import FILLS, MARKS_SHEET, Mark, decode, encode
+from xladdin.report import RESULTS_SHEET
 
 RED = rgb_int(FILLS["error"][1:])
 GREEN = rgb_int("00B050")

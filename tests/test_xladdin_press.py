@@ -13,12 +13,12 @@ import openpyxl
 import pytest
 
 from scripts.libreoffice import convert
+from templates.labels import finding_column
 from tests.conftest import EXAMPLE, GAZETTE
+from tests.support.payload import apply_actions, run_press
 from validators.batch import check_file
 from xladdin.marks import FILLS, MARKS_SHEET
-from tests.support.payload import apply_actions, run_press
 from xladdin.report import COLUMNS, RESULTS_SHEET
-from templates.labels import finding_column
 
 TSV = GAZETTE / "xiangyin-2025-grain-plan.tsv"
 CONFIG = EXAMPLE / "fenjie.toml"

@@ -7,8 +7,8 @@ from pathlib import Path
 from templates.config import Config
 from templates.kinds import TableKind
 from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text, unit_problem
-from templates.units import convert
 from templates.textfile import UnknownEncoding, decode_text
+from templates.units import convert
 
 __all__ = ["RecordsProblem", "read_records"]
 

@@ -39,7 +39,7 @@ def alert_without_excel(text: str) -> None:
                       .format(ALERT_TITLE, text.replace("\\", "\\\\").replace('"', '\\"')))
             subprocess.run(["osascript", "-e", script], check=False, timeout=600)
             return
-        import win32api         # pywin32, always there next to xlwings on Windows
+        import win32api  # pywin32, always there next to xlwings on Windows
         win32api.MessageBox(0, text, ALERT_TITLE, 0x30)     # MB_OK | MB_ICONWARNING
     except Exception:           # nothing left to show it with: the log has it
         logger().exception("无法显示提示框")

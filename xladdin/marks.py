@@ -27,10 +27,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from validators.findings import Finding
 from templates.cells import a1, column_letter, parse_a1
 from templates.identity import MARKS_SHEET
 from templates.labels import LEVEL_COLORS, note_text
+from validators.findings import Finding
 from xladdin.cells import Cell, chunks, joined_address, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 

@@ -12,12 +12,10 @@ from __future__ import annotations
 import ntpath
 from datetime import datetime
 
-from templates.cells import column_letter
-from templates.labels import (FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column,
-                              finding_row, level_label)
-from validators.findings import FileResult
-from templates.cells import parse_a1
+from templates.cells import column_letter, parse_a1
 from templates.identity import RESULTS_SHEET
+from templates.labels import FINDING_COLUMNS, FINDING_HEADERS, HEADER_COLOR, finding_column, finding_row, level_label
+from validators.findings import FileResult
 from xladdin.marks import bgr
 
 COLUMNS = list(FINDING_HEADERS)

@@ -19,9 +19,9 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from templates.config import load_config  # noqa: E402
 from templates.kinds import KINDS  # noqa: E402
-from validators.records import read_records  # noqa: E402
 from templates.writer import write_template, write_township_templates  # noqa: E402
 from validators.county import read_assigned  # noqa: E402
+from validators.records import read_records  # noqa: E402
 
 SOURCES = {"grain-plan": "gazette/xiangyin-2025-grain-plan.tsv",
            "task-breakdown": "gazette/xiangyin-2025-task-breakdown.tsv"}

@@ -6,8 +6,7 @@ import math
 
 from validators.check.context import Context
 from validators.check.locate import TableRow
-from validators.check.numbers import (column_decimals, decimals, format_number, parse_number,
-                                      within_half_unit)
+from validators.check.numbers import column_decimals, decimals, format_number, parse_number, within_half_unit
 from validators.findings import Finding
 
 

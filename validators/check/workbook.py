@@ -7,8 +7,16 @@ from templates.config import Config
 from templates.identity import is_own_hidden_sheet
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
 from templates.names import normalize_name
-from validators.check.context import (Context, all_known, context_for, is_own_row_return, match_township,
-                                      match_unit, own_row_context, row_directory)
+from validators.check.context import (
+    Context,
+    all_known,
+    context_for,
+    is_own_row_return,
+    match_township,
+    match_unit,
+    own_row_context,
+    row_directory,
+)
 from validators.check.failures import failure_findings
 from validators.check.far import far_cell_findings
 from validators.check.layout import hidden_and_unsaved, layout_findings

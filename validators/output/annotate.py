@@ -18,11 +18,11 @@ from pathlib import Path
 
 from openpyxl.comments import Comment
 
+from templates.cells import put
 from templates.identity import ANNOTATED_LIST_SHEET
+from templates.labels import finding_column, level_color, note_text, solid_fill
 from templates.outputs import distinct_names
 from validators.findings import FileResult, Finding
-from templates.cells import put
-from templates.labels import finding_column, level_color, note_text, solid_fill
 from validators.output.report import add_finding_row, finish_findings_sheet, start_findings_sheet
 
 AUTHOR = "fenjie"
@@ -161,8 +161,8 @@ def _values_workbook(source: Path):
     """A new workbook holding the values of a .xls/.ods/.csv file, sheet by sheet."""
     from openpyxl import Workbook
 
-    from validators.read.workbook import read_workbook
     from validators.read.sheet import CellError
+    from validators.read.workbook import read_workbook
 
     book = read_workbook(source)
     wb = Workbook()

@@ -15,13 +15,23 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from templates.cells import put
-from templates.kinds import find_kind
-from templates.labels import (FINDING_HEADERS, FINDING_WIDTHS, HEADER_COLOR, LINK_COLOR, STATUS_COLORS,
-                              finding_column, finding_row, level_color, solid_fill, status_label)
-from validators.output.render import display_path, sheet_ref
-from validators.findings import BatchResult, Finding
-from validators.check.rules import RULES
 from templates.identity import REPORT_FINDINGS_SHEET, REPORT_SUMMARY_SHEET
+from templates.kinds import find_kind
+from templates.labels import (
+    FINDING_HEADERS,
+    FINDING_WIDTHS,
+    HEADER_COLOR,
+    LINK_COLOR,
+    STATUS_COLORS,
+    finding_column,
+    finding_row,
+    level_color,
+    solid_fill,
+    status_label,
+)
+from validators.check.rules import RULES
+from validators.findings import BatchResult, Finding
+from validators.output.render import display_path, sheet_ref
 
 SUMMARY_HEADERS = ("文件", "乡镇", "类型", "状态", "错误数", "提醒数", "备注")
 SUMMARY_WIDTHS = (40, 12, 24, 10, 8, 8, 36)

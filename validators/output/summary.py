@@ -19,15 +19,34 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from templates.cells import column_letter, put
 from templates.identity import CHART_SHEET, SUMMARY_FINDINGS_SHEET, SUMMARY_SHEET
 from templates.kinds import Column
+from templates.labels import (
+    ERROR_COLOR,
+    ERROR_TEXT_COLOR,
+    FLAGGED_TEXT_COLOR,
+    MISSING_TEXT_COLOR,
+    QUIET_TEXT_COLOR,
+    WARNING_COLOR,
+    solid_fill,
+    status_label,
+)
 from templates.layout import TARGET_LABEL, TITLE_ROW, TOTAL_LABEL, DataRows
-from templates.writer import (BODY_SIZE, BORDER, CHECK_FILL, FONT_BODY, FONT_TITLE,
-                              header_cell, lines_needed, save_table_book, set_print, text_font, write_top)
+from templates.writer import (
+    BODY_SIZE,
+    BORDER,
+    CHECK_FILL,
+    FONT_BODY,
+    FONT_TITLE,
+    header_cell,
+    lines_needed,
+    save_table_book,
+    set_print,
+    text_font,
+    write_top,
+)
 from templates.xlsx_cache import store_results
-from templates.cells import column_letter, put
-from templates.labels import (ERROR_COLOR, ERROR_TEXT_COLOR, FLAGGED_TEXT_COLOR, MISSING_TEXT_COLOR,
-                              QUIET_TEXT_COLOR, WARNING_COLOR, solid_fill, status_label)
 from validators.merge import DUPLICATE, INVALID, MISSING, OK, Consolidation, TownshipLine
 from validators.output.report import fill_findings_sheet
 

@@ -11,7 +11,6 @@ from validators.read.errors import CORRUPT, UnreadableFile, refuse
 from validators.read.extras import SheetExtras
 from validators.read.package import read_part, walk
 
-
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"

@@ -18,8 +18,9 @@ from templates.cells import a1, cell_position, column_number
 from templates.config import Limits
 from validators.read.errors import CORRUPT, DAMAGED, DTD, UnreadableFile, refuse
 from validators.read.extras import SheetExtras
-from validators.read.sheet import CellError
 from validators.read.package import read_part, walk
+from validators.read.sheet import CellError
+
 
 def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, SheetExtras]:
     from defusedxml import ElementTree as SafeET
@@ -144,8 +145,9 @@ def _workbook_part(package, parts, cap) -> str:
 
 
 def _parse_small(package, name: str, cap: int, SafeET):
-    from defusedxml import DefusedXmlException
     from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
     data = read_part(package, name, cap)
     try:
         return SafeET.fromstring(data)

@@ -8,6 +8,7 @@ from templates.config import Limits
 from templates.textfile import decode_start
 from validators.read.errors import ENCRYPTED, NOT_A_WORKBOOK, SAVE_AS_XLSX, WPS_ET, UnreadableFile
 
+
 def stat_and_head(path: Path, limits: Limits) -> bytes:
     try:
         if path.is_dir():

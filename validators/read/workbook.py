@@ -26,10 +26,9 @@ from pathlib import Path
 
 from templates.config import Limits
 from templates.identity import IDENTITY_SHEET, parse_identity
-from validators.read import biff, ooxml, ods
+from validators.read import biff, ods, ooxml
 from validators.read.csvfile import read_csv
-from validators.read.errors import (CORRUPT, DAMAGED, ENCRYPTED, NOT_A_WORKBOOK, WPS_ET, UnreadableFile,
-                                    too_many_cells)
+from validators.read.errors import CORRUPT, DAMAGED, ENCRYPTED, NOT_A_WORKBOOK, WPS_ET, UnreadableFile, too_many_cells
 from validators.read.extras import SheetExtras
 from validators.read.package import ODS, check_declared_sizes, package_kind, part_cap
 from validators.read.sheet import SheetData, WorkbookData
