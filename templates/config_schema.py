@@ -192,6 +192,11 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f"，是不是「{hint}」" if hint else ""
 
 
+def _not_listed(township: str, townships: list[str]) -> str:
+    hint = closest(township, townships)
+    return f"「{township}」不在 townships 列表里" + (f"，是不是「{hint}」？" if hint else "。")
+
+
 # -- checks that need the whole file ----------------------------------------------------------
 
 def _duplicates(names: list[str], key: tuple) -> list[Problem]:
@@ -216,7 +221,7 @@ def _directory_problems(model: ConfigFile) -> list[Problem]:
     for township, villages in model.villages.items():
         if normalize_name(township) not in townships:
             problems.append(Problem(("villages", township),
-                                    f"「{township}」不在 townships 列表里{_suggest(township, model.townships)}。"))
+                                    _not_listed(township, model.townships)))
         problems += _duplicates(villages, ("villages", township))
     return problems + _alias_problems(model)
 

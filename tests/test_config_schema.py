@@ -226,3 +226,13 @@ def test_key_lines_follow_tables_arrays_strings_and_comments():
     assert [lines.line(("limits", "q.r", "s", i)) for i in range(4)] == [5, 6, 6, 7]
     assert lines.line(("targets", "grain-plan", "粮食总面积")) == 11
     assert lines.line(("targets", "grain-plan", "不存在")) == 10 and lines.line(("year",)) is None
+
+
+def test_villages_of_a_township_not_listed_ask_or_state():
+    def problem(township):
+        with pytest.raises(ConfigError) as err:
+            parse_config({"county": "某县", "year": 2025, "townships": ["新泉镇", "湘滨镇"],
+                          "villages": {township: ["甲村"]}})
+        return str(err.value)
+    assert "「新泉真」不在 townships 列表里，是不是「新泉镇」？" in problem("新泉真")
+    assert "「白马乡」不在 townships 列表里。" in problem("白马乡")
