@@ -95,8 +95,8 @@ def _assigned_figures(table: LocatedTable, config: Config) -> dict[str, dict[str
 
 def _in_kind_unit(table: LocatedTable, key: str, value) -> float | None:
     """A county table's figure in the kind's unit (a county table in 亩 assigns 万亩 targets)."""
-    number, factor = parse_number(value, table.unit_of(key)).number, table.unit_factor(key)
-    return None if number is None or factor is None else round(number * factor, 9)
+    number = parse_number(value, table.unit_of(key)).number
+    return None if number is None else table.in_kind_unit(key, number)
 
 
 def _unassigned_columns_allowed(table: LocatedTable, findings: list[Finding]) -> list[Finding]:

@@ -8,7 +8,6 @@ from templates.config import Config
 from templates.kinds import TableKind
 from templates.records import TEXT_SUFFIXES, RecordsProblem, records_from_text, unit_problem
 from templates.textfile import UnknownEncoding, decode_text
-from templates.units import convert
 
 __all__ = ["RecordsProblem", "read_records"]
 
@@ -44,26 +43,26 @@ def _records_from_workbook(path: Path, kind: TableKind, config: Config | None) -
         raise RecordsProblem(f"{path.name}：{exc}") from None
     if table is None or not table.rows:
         raise RecordsProblem(f"在 {path.name} 里没有找到{kind.title}。")
-    units = _sheet_units(table, path)
-    return [{key: _in_kind_unit(value, key, units, kind) for key, value in row.cells.items()
-             if value not in (None, "")} for row in table.rows]
+    converted = _converted_columns(table, path)
+    return [{key: _in_kind_unit(table, key, value) if key in converted else value
+             for key, value in row.cells.items() if value not in (None, "")} for row in table.rows]
 
 
-def _sheet_units(table, path: Path) -> dict[str, str]:
-    """Column key -> the unit the table's header states where it is not the kind's (亩 for 万亩);
+def _converted_columns(table, path: Path) -> set[str]:
+    """The number columns whose header states another unit than the kind's (亩 for 万亩);
     RecordsProblem for one that does not convert (斤 for an area)."""
-    units = {}
+    converted = set()
     for key, unit in table.units.items():
         col = table.kind.column(key)
         if col.is_numeric and col.unit and unit != col.unit:
-            if convert(1.0, unit, col.unit) is None:
+            if table.unit_factor(key) is None:
                 raise RecordsProblem(unit_problem(f"{path.name} 的「{col.header}」", table.kind, col, unit))
-            units[key] = unit
-    return units
+            converted.add(key)
+    return converted
 
 
-def _in_kind_unit(value, key: str, units: dict[str, str], kind: TableKind):
-    """A number written under a header in another unit, in the kind's (220000 亩 -> 22 万亩)."""
-    if key in units and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return convert(value, units[key], kind.column(key).unit)
+def _in_kind_unit(table, key: str, value):
+    """A number written under a header in another unit, in the kind's (LocatedTable.in_kind_unit)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return table.in_kind_unit(key, value)
     return value

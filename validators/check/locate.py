@@ -122,6 +122,12 @@ class LocatedTable:
         they agree or either is not stated, None when they cannot be converted (斤 for an area)."""
         return factor(self.units.get(key), self.kind.column(key).unit)
 
+    def in_kind_unit(self, key: str, number: float) -> float | None:
+        """`number`, written under column `key`'s header, in the kind's unit (220000 亩 -> 22 万亩);
+        None when the units cannot be converted."""
+        factor = self.unit_factor(key)
+        return None if factor is None else round(number * factor, 9)
+
     @property
     def missing_columns(self) -> list[str]:
         return [c.key for c in self.kind.columns if c.key not in self.columns]

@@ -49,7 +49,7 @@ def _column_findings(ctx: Context, frame, col, totals: dict[str, float]) -> list
     if factor is None:
         return findings         # F016: a unit that does not convert; no target, no 汇总
     if factor != 1:             # the sheet's 亩 against the county's 万亩 (F014 says so)
-        total = round(total * factor, 9)
+        total = table.in_kind_unit(col.key, total)
         places = max(0, places + round(-math.log10(factor)))
     totals[col.key] = total
     return findings + _target_findings(ctx, col, cell, total, places) + _subtotal_findings(ctx, col, places)
