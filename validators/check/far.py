@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from templates.cells import a1
 from validators.check.locate import LocatedTable
-from validators.check.numbers import format_number, is_blank
+from validators.check.numbers import cell_text, is_blank
 from validators.check.rules import RULES
 from validators.findings import Finding
 from validators.read.sheet import SheetData, WorkbookData
@@ -73,8 +73,4 @@ def _last_row(table: LocatedTable) -> int:
 
 def _far_value(sheet: SheetData, row: int, col: int) -> str:
     value = sheet.value(row, col)
-    if value is None:
-        return sheet.unsaved_formulas.get((row, col), "")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return format_number(value)
-    return str(value)
+    return sheet.unsaved_formulas.get((row, col), "") if value is None else cell_text(value)

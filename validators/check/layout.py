@@ -8,7 +8,7 @@ from operator import attrgetter
 from templates.cells import a1, column_letter
 from templates.names import normalize_name
 from validators.check.context import Context
-from validators.check.numbers import format_number, parse_number
+from validators.check.numbers import cell_text, format_number, parse_number
 from validators.findings import Finding
 
 
@@ -58,10 +58,7 @@ def _duplicate_column(ctx: Context, key: str, other: int) -> Finding:
 
 
 def _shown(value) -> str:
-    if value is None:
-        return "空"
-    return format_number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-        else str(value)
+    return "空" if value is None else cell_text(value)
 
 
 def _percent_findings(ctx: Context) -> list[Finding]:

@@ -165,3 +165,10 @@ def format_number(value: float | None) -> str:
         return ""
     rounded = round(value, 10)
     return f"{rounded:.10f}".rstrip("0").rstrip(".") if rounded != int(rounded) else str(int(rounded))
+
+
+def cell_text(value) -> str:
+    """A cell's value as a clerk reads it in a message: numbers as format_number writes them."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
