@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from cli.options import aligned
 from templates.cells import cell_position, column_letter, plain_number
 from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, rule_examples
 
@@ -96,10 +97,8 @@ def _sheet_lines(sheet: Sheet, cell: str | None) -> list[str]:
         row, col = cell_position(cell)
         if row < len(grid) and col <= width:
             grid[row][col] = MARK + grid[row][col]
-    table = [line for line, row in zip(grid, [(), *sheet.rows]) if not _a_line(row)]
-    widths = [max(cell_len(line[i]) for line in table) for i in range(width + 1)]
-    return ["    " + "  ".join(text + " " * (w - cell_len(text)) for text, w in zip(line, widths)).rstrip()
-            for line in grid]
+    measured = [line for line, row in zip(grid, [(), *sheet.rows]) if not _a_line(row)]
+    return ["    " + line.rstrip() for line in aligned(grid, measured)]
 
 
 def _a_line(row: tuple) -> bool:

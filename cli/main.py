@@ -18,6 +18,7 @@ from cli.options import (
     ChineseCommand,
     ChineseGroup,
     UsageProblem,
+    aligned,
     kind_or_exit,
     load_config_or_exit,
     usage_in_chinese,
@@ -105,14 +106,11 @@ def _print_rules(code, config_path) -> int:
         return "、".join(rule.kinds) or "通用"
 
     if code is None:
-        from rich.cells import cell_len  # display width: a CJK character takes two columns
         table = [("代码", "级别", "名称", "适用", "消息")] + [
             (r.code, level_label(r.severity), r.name, applies_to(r), r.message)
             for r in RULES.values()]
-        widths = [max(cell_len(row[i]) for row in table) for i in range(4)]
-        for *padded, message in table:
-            click.echo("  ".join([*(text + " " * (width - cell_len(text))
-                                    for text, width in zip(padded, widths)), message]))
+        for line in aligned(table):
+            click.echo(line)
         return 0
     rule = RULES.get(code.upper())
     if rule is None:

@@ -201,3 +201,14 @@ def refuse_county_table_as_the_returns(paths, county_table: str | None, example:
     if any(Path(p).is_file() and Path(p).resolve() == table for p in paths):
         raise UsageProblem(f"{county_table} 是 --from 给出的县分解表，已按同样的规则核对，没有错误；"
                            f"--from 之前应给出乡镇报回的表或报送文件夹，例如：\n  {example}")
+
+
+def aligned(rows: list, measured: list | None = None) -> list[str]:
+    """Rows of texts as lines whose columns line up on a terminal, where a CJK character takes two
+    columns; `measured`, the rows that set the widths (all by default). The last column is not padded."""
+    from rich.cells import cell_len
+    measured = rows if measured is None else measured
+    count = max((len(row) for row in rows), default=1) - 1
+    widths = [max((cell_len(row[i]) for row in measured if i < len(row)), default=0) for i in range(count)]
+    return ["  ".join([*(text + " " * (width - cell_len(text)) for text, width in zip(row[:-1], widths)),
+                       *row[-1:]]) for row in rows]
