@@ -335,7 +335,7 @@ async def township_page(request: Request, shown: Upload | None = None, status_co
     shown = shown or (uploads[0] if uploads else None)
     spec = get_kind(round_.kind, state(request).config)
     context = {"round": round_, "newer": newer_round(request, round_, link.name),
-               "party": "单位" if spec.rows_from == "units" else "乡镇",
+               "party": spec.party,
                "name": link.name, "token": link.token, "figures": figures(round_, spec, link.name),
                "uploads": [upload_view(u) for u in uploads], "latest_id": uploads[0].id if uploads else None,
                "shown": upload_view(shown) if shown else None, "limit_mb": f"{state(request).config.limits.max_bytes / 1048576:g}"}

@@ -121,6 +121,11 @@ class TableKind:
         return self.rows_from in ("townships", "units")
 
     @property
+    def party(self) -> str:
+        """What a line of the merge is called in Chinese: 单位 when rows are units, else 乡镇."""
+        return "单位" if self.rows_from == "units" else "乡镇"
+
+    @property
     def sequence_column(self) -> Column | None:
         return next((c for c in self.columns if c.role == "sequence"), None)
 

@@ -159,7 +159,7 @@ def summary_lines(merged: Consolidation) -> list[str]:
 
     counts = "，".join(f"{status_label(status)} {sum(line.status == status for line in merged.lines)}"
                       for status in STATUSES)
-    party = "单位" if merged.kind.rows_from == "units" else "乡镇"
+    party = merged.kind.party
     lines = [f"汇总 {len(merged.lines)} 个{party}：{counts}。"]
     if merged.missing:
         lines.append(f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}")

@@ -149,7 +149,7 @@ def layout_for(merged: Consolidation) -> SummaryLayout:
 
 def note_lines(merged: Consolidation, source: str | None = None) -> list[tuple[str, str]]:
     """(style, Chinese text) lines: who is missing, who is flagged, stray files, how to read."""
-    lines, party = [], "单位" if merged.kind.rows_from == "units" else "乡镇"
+    lines, party = [], merged.kind.party
     if merged.missing:
         lines.append(("missing", f"未报送（{len(merged.missing)}）：{'、'.join(merged.missing)}"))
     if merged.flagged:
