@@ -33,7 +33,7 @@ from server.store import Round, Store, Upload, safe_file_name, suffix_of
 from templates.config import Config
 from templates.kinds import TableKind, get_kind, kinds_for
 from templates.labels import FINDING_COLUMNS, STATUS_LABELS, level_label, status_label
-from templates.names import line_of
+from validators.check.context import figures_of
 from validators.findings import BatchResult
 from validators.output.render import json_document, location
 
@@ -317,7 +317,7 @@ def upload_json(upload: Upload) -> dict:
 
 
 def figures(round_: Round, spec: TableKind, name: str) -> list[dict]:
-    mine = round_.assigned.get(line_of(name, round_.assigned) or "", {})
+    mine = figures_of(name, round_.assigned)
     return [{"header": c.header, "unit": c.unit or "", "value": _number(mine.get(c.key))}
             for c in spec.summed_columns if mine.get(c.key) is not None]
 

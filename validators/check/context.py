@@ -103,7 +103,7 @@ def context_for(table: LocatedTable, identity: Identity | None, config: Config |
     kind = table.kind
     explicit = resolve_targets(kind, targets, strict=False)     # an explicit option always wins
     if table.scope == "township" or (identity and identity.is_township):
-        scope_targets = (assigned or {}).get(line_of(township, assigned or {}) or "") or (
+        scope_targets = figures_of(township, assigned) or (
             identity.targets if identity and identity.is_township else {})
         return Context(table, config, township, {**scope_targets, **explicit}, "T003")
     expected = {}
@@ -131,7 +131,7 @@ def own_row_context(table: LocatedTable, config: Config | None, township: str, t
                                                      or line_of(township, [shared(row.key)]) is not None)]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None, subtotals=[])
-    expected = {**((assigned or {}).get(line_of(township, assigned or {}) or "") or {}), **explicit}
+    expected = {**figures_of(township, assigned), **explicit}
     return Context(table, config, township, expected, "T003", own_row=True)
 
 
@@ -220,6 +220,13 @@ def unit_directory(config: Config) -> dict[str, str]:
         for variant in variants:
             directory.setdefault(normalize_name(variant), unit)
     return directory
+
+
+def figures_of(township: str | None, assigned: dict[str, dict[str, float]] | None) -> dict[str, float]:
+    """What the county table assigns to `township`'s line (a row it shares with another unit
+    included); {} when it assigns it nothing."""
+    assigned = assigned or {}
+    return assigned.get(line_of(township, assigned) or "") or {}
 
 
 def shared_row(cell: str, config: Config) -> str | None:
