@@ -109,9 +109,10 @@ def _strip_words(text: str, words: tuple[str, ...], units: tuple[str, ...]) -> t
     core, changed = text, True
     found = False
     found_words = []
+    present = [word for word in _longest_first(words) if word in text]   # in C: the rest cannot match
     while changed:
         changed = False
-        for word in _longest_first(words):
+        for word in present:
             if core.startswith(word):
                 core, changed, found = core[len(word):], True, True
                 found_words.append(word)
@@ -121,7 +122,7 @@ def _strip_words(text: str, words: tuple[str, ...], units: tuple[str, ...]) -> t
     if not found:
         return None, None
     # 22万亩左右: after removing approximations a unit may remain, and the other way round
-    for word in _longest_first(units + _APPROX):
+    for word in [word for word in _longest_first(units + _APPROX) if word in core]:
         if core.endswith(word):
             core = core[:-len(word)]
             found_words.append(word)
