@@ -5,6 +5,7 @@ command joins them to plain text, or hands them to rich when stdout is a termina
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ MESSAGE_CLIP_AT = 400   # a whole message, whatever long text it still holds
 _QUOTED = re.compile(r"「([^「」]*)」")
 
 
+@functools.lru_cache(maxsize=1024)      # asked once per finding: a file may have thousands
 def display_path(path: str, base: Path | None = None) -> str:
     """`path` as the user gave it; an absolute path under `base` (the cwd) shown relative."""
     if base is None or not os.path.isabs(path):
