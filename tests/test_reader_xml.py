@@ -170,3 +170,17 @@ def test_an_empty_formatted_last_row_is_not_a_far_cell():
                    for r in range(1, 11))
     xml = sheet_xml(rows + '<row r="1048576" s="3" customFormat="1" hidden="1"/>')
     assert inspect_sheet(xml, "表", Limits()).hidden_rows == {1048576}
+
+
+def test_percent_styled_cells_are_found_only_where_a_cell_holds_a_value():
+    """Only cells with a value in a percentage style count: not a row's own style, not an empty
+    formatted cell, not an attribute that merely ends in s, and prefixed XML too."""
+    from validators.read.ooxml import _cells_with_styles
+    xml = sheet_xml('<row r="2" s="3" customFormat="1"><c r="A2" s="3"><v>1</v></c>'
+                    '<c r="B2" s="13"><v>1</v></c><c r="C2" s="3"/><c r="D2" cs="3"><v>1</v></c></row>'
+                    '<row r="3"><c r="AB3" t="n" s="7"><v>0.5</v></c></row>')
+    assert _cells_with_styles(xml, {3, 7}) == {(2, 1), (3, 28)}
+    prefixed = (f'<x:worksheet xmlns:x="{NS[7:-1]}"><x:sheetData><x:row r="4">'
+                '<x:c r="E4" s="3"><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>').encode()
+    assert _cells_with_styles(prefixed, {3}) == {(4, 5)}
+    assert _cells_with_styles(xml, {4}) == set()

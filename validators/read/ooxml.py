@@ -90,20 +90,24 @@ def _percent_styles(styles) -> set[int]:
     return found
 
 
-_STYLED_CELL = re.compile(rb"<c\b([^>]*)>")
-_STYLE_OF = re.compile(rb'\ss="([0-9]+)"')
-
-
 def _cells_with_styles(xml: bytes, styles: set[int]) -> set[tuple[int, int]]:
-    """(row, col) of the cells with a value whose style is one of `styles`."""
-    wanted = {str(s).encode() for s in styles}
+    """(row, col) of the cells with a value whose style is one of `styles`.
+
+    Only the style attributes naming one of them are visited (a search in C): a percentage
+    format somewhere in styles.xml is common, cells that use it are few, and visiting every
+    cell of a 100 000-row sheet in Python took a third of a second."""
+    wanted = rb"|".join(str(s).encode() for s in sorted(styles))
     cells = set()
-    for match in _STYLED_CELL.finditer(xml):
-        attrs = match.group(1)
-        style = _STYLE_OF.search(attrs)
-        if style is None or style.group(1) not in wanted or attrs.endswith(b"/"):
+    for match in re.finditer(rb's="(?:' + wanted + rb')"', xml):     # a literal first: fast
+        if not xml[match.start() - 1:match.start()].isspace():
             continue
-        ref = _TAG_REF.search(attrs)
+        start = xml.rfind(b"<", 0, match.start())
+        end = xml.find(b">", match.end())
+        tag = xml[start:end + 1]
+        name = tag[1:].split(None, 1)[0]
+        if name.rsplit(b":", 1)[-1] != b"c" or tag.endswith(b"/>"):
+            continue                         # a row's style, or an empty formatted cell
+        ref = _TAG_REF.search(tag)
         if ref is not None:
             cells.add((int(ref.group(2)), column_number(ref.group(1).decode())))
     return cells
