@@ -122,8 +122,10 @@ def _check_string_count(xml: bytes) -> None:
     declared = _UNIQUE_COUNT.search(xml, 0, 4096)
     if declared is None:
         return
-    present = xml.count(b"<si") + xml.count(b":si>") + xml.count(b":si ")
-    if int(declared.group(1)) > present + 1024:
+    allowed = int(declared.group(1)) - 1024
+    if allowed <= 0 or xml.count(b"<si") >= allowed:
+        return                             # one pass over a 40 MB part LibreOffice writes
+    if xml.count(b"<si") + xml.count(b":si>") + xml.count(b":si ") < allowed:     # <x:si>: prefixed
         raise UnreadableFile(DAMAGED)
 
 
