@@ -6,6 +6,8 @@ of it. A cell that lies inside the table's rows and columns is checked like any 
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 from templates.cells import a1
 from validators.check.locate import LocatedTable
 from validators.check.numbers import cell_text, is_blank
@@ -16,6 +18,7 @@ from validators.read.sheet import SheetData, WorkbookData
 FAR_ROWS = 100          # empty rows below the table (a few screens) before content counts as far
 FAR_COLUMNS = 26        # columns right of the table's last column
 NAMED_PER_SHEET = 10    # a far block is named by its first cells and counted
+_ROW = attrgetter("row")
 
 
 def far_cell_findings(book: WorkbookData, table: LocatedTable | None) -> list[Finding]:
@@ -23,9 +26,10 @@ def far_cell_findings(book: WorkbookData, table: LocatedTable | None) -> list[Fi
     for sheet in book.sheets:
         far = set(sheet.far_cells)
         if table is not None and sheet is table.sheet:
-            rows, columns = {r.row for r in _table_rows(table)}, set(table.columns.values())
-            far = {(row, col) for row, col in far | _far_on_table_sheet(table)
-                   if not (row in rows and col in columns)}     # inside the table: checked as such
+            far |= _far_on_table_sheet(table)
+        if far and table is not None and sheet is table.sheet:
+            rows, columns = set(map(_ROW, _table_rows(table))), set(table.columns.values())
+            far = {(row, col) for row, col in far if not (row in rows and col in columns)}   # checked as such
         far_cells = sorted(far)
         more = (f"（这样的单元格共 {len(far_cells)} 个，只列出了前 {NAMED_PER_SHEET} 个）"
                 if len(far_cells) > NAMED_PER_SHEET else "")
@@ -55,6 +59,8 @@ def _far_on_table_sheet(table: LocatedTable) -> set[tuple[int, int]]:
         previous = index
         if beyond:
             far |= {(sheet.origin_row + index, sheet.origin_col + c) for c in filled}
+    if not sheet.rows or max(map(len, sheet.rows)) <= first_far:      # in C: the usual sheet
+        return far
     for index, row in enumerate(sheet.rows):
         if len(row) > first_far:
             far |= {(sheet.origin_row + index, sheet.origin_col + first_far + c)
@@ -68,7 +74,7 @@ def _table_rows(table: LocatedTable) -> list:
 
 
 def _last_row(table: LocatedTable) -> int:
-    return max([*(r.row for r in _table_rows(table)), *table.repeated_headers, *table.header_rows])
+    return max([*map(_ROW, _table_rows(table)), *table.repeated_headers, *table.header_rows])
 
 
 def _far_value(sheet: SheetData, row: int, col: int) -> str:

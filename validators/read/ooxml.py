@@ -206,7 +206,8 @@ def inspect_sheet(xml: bytes, name: str, limits: Limits, *, sparse: bool = False
     cells (`trimmed`, for calamine) and their values (`far_cells`, put back at their places)."""
     cells = xml.count(b"<c ")
     data_at = xml.find(b"sheetData")              # near the top: a prefix shows at once
-    regular = (xml[data_at - 1:data_at] != b":" and b"r='" not in xml and b"<c>" not in xml
+    regular = (xml[data_at - 1:data_at] != b":" and (b"'" not in xml or b"r='" not in xml)   # memchr first
+               and b"<c>" not in xml
                and xml.count(b' r="') >= cells + xml.count(b"<row "))
     if regular:
         height, width = _farthest_cell(xml, limits.max_cells)
