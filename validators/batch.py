@@ -61,7 +61,7 @@ def _check_file(path, *, kind, config, targets, assigned, ignore) -> FileResult:
 
     limits = config.limits if config else Limits()
     try:
-        book = read_workbook(path, limits=limits)
+        book = read_workbook(path, limits=limits, meanwhile=_load_checks_meanwhile)
     except UnreadableFile as exc:
         return _unreadable(path, str(exc), config)
     except Exception as exc:                      # a reader bug must not stop the batch
@@ -103,10 +103,11 @@ def _quit_quietly_on_interrupt() -> None:
 
 
 def _load_checks_meanwhile() -> None:
-    """Import pandas and pandera (validators.check.schema: about a second) in a background thread.
-
-    Reading the first file overlaps it: python-calamine parses without holding the GIL. An
-    import that fails here fails again, with its message, where the check needs the module."""
+    """Import pandas and pandera (validators.check.schema: about half a second) in a background
+    thread, started when python-calamine begins to parse the first file (read_workbook's
+    `meanwhile`), which it does without holding the GIL: the import then has a core to itself,
+    where started before the package checks it took the GIL from them. An import that fails
+    here fails again, with its message, where the check needs the module."""
     global _loader
     if "validators.check.schema" in sys.modules or (_loader is not None and _loader.is_alive()):
         return
@@ -152,7 +153,6 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
         _loader_done()
         _check_in_pool(files, options, workers, results, progress)
     else:
-        _load_checks_meanwhile()
         for path in files:
             results.append(check_file(path, **options))
             if progress:

@@ -38,29 +38,33 @@ log = logging.getLogger(__name__)
 
 # -- reading one file ------------------------------------------------------
 
-def read_workbook(path, *, limits: Limits | None = None) -> WorkbookData:
-    """Read every sheet of the workbook at `path`; UnreadableFile when that is not possible."""
+def read_workbook(path, *, limits: Limits | None = None, meanwhile=None) -> WorkbookData:
+    """Read every sheet of the workbook at `path`; UnreadableFile when that is not possible.
+
+    `meanwhile`: called once just before python-calamine parses the file, which it does without
+    holding the GIL: the caller's moment to start Python work on the other core (the CLI imports
+    pandas then). Not before: the package checks before it are Python work themselves."""
     limits = limits or Limits()
     path = Path(path)
     head = stat_and_head(path, limits)
     if path.suffix.lower() == ".et":
-        return _read_wps_et(path, head, limits)
+        return _read_wps_et(path, head, limits, meanwhile)
     container = sniff(path, head)
     if container == "text":
         sheets = [read_csv(path, limits)]
     else:
-        sheets = _read_with_calamine(path, container, limits)
+        sheets = _read_with_calamine(path, container, limits, meanwhile)
     return build_workbook(str(path), sheets)
 
 
-def _read_wps_et(path: Path, head: bytes, limits: Limits) -> WorkbookData:
+def _read_wps_et(path: Path, head: bytes, limits: Limits, meanwhile=None) -> WorkbookData:
     """WPS's .et: WPS writes it as an Excel 97–2003 (.xls) or 2007+ (.xlsx) workbook inside,
     which is read like one; anything else (an older private WPS format) is explained."""
     if not head.startswith((b"PK\x03\x04", OLE_MAGIC)):
         raise UnreadableFile(WPS_ET)
     try:
         container = sniff(path, head)
-        return build_workbook(str(path), _read_with_calamine(path, container, limits))
+        return build_workbook(str(path), _read_with_calamine(path, container, limits, meanwhile))
     except UnreadableFile as exc:
         if exc.reason in (DAMAGED, NOT_A_WORKBOOK):
             raise UnreadableFile(WPS_ET) from None
@@ -78,7 +82,7 @@ def build_workbook(path: str, sheets: list[SheetData]) -> WorkbookData:
                         filler=find_filler(data_sheets))
 
 
-def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[SheetData]:
+def _read_with_calamine(path: Path, container: str, limits: Limits, meanwhile=None) -> list[SheetData]:
     import python_calamine as pc
 
     extras = {}
@@ -86,6 +90,8 @@ def _read_with_calamine(path: Path, container: str, limits: Limits) -> list[Shee
         extras = inspect_package(path, limits)
     else:
         extras = biff.inspect_xls(path, limits, ENCRYPTED)
+    if meanwhile is not None:
+        meanwhile()
     trimmed = {e.replaced_part: e.trimmed for e in extras.values() if e.trimmed is not None}
     try:
         with _native_errors_quiet(), _opened(path, trimmed) as handle, \
