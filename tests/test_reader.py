@@ -376,3 +376,23 @@ def test_empty_formatted_cells_at_the_bottom_do_not_make_a_sheet_too_large(tmp_p
     book.save(path)
     far = read_workbook(path).sheets[0]
     assert far.rows[:2] == [["乡镇(单位)", "粮食总面积(万亩)"], ["新泉镇", 22]] and far.value(1048576, 6) == 1
+
+
+def test_meanwhile_runs_after_the_package_checks_and_before_calamine(tmp_path, monkeypatch):
+    """The caller's Python work (the CLI imports pandas) must not take the GIL from the
+    package checks, and must start while calamine parses without it."""
+    import python_calamine
+
+    from validators.read import workbook
+    calls = []
+    checks, opening = workbook.inspect_package, python_calamine.CalamineWorkbook.from_filelike
+    monkeypatch.setattr(workbook, "inspect_package", lambda *a, **k: calls.append("checks") or checks(*a, **k))
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike",
+                        lambda *a, **k: calls.append("calamine") or opening(*a, **k))
+    book = read_workbook(write_xlsx(tmp_path / "a.xlsx", [["乡镇", "面积"], ["新泉镇", 1.5]]),
+                         meanwhile=lambda: calls.append("meanwhile"))
+    assert calls == ["checks", "meanwhile", "calamine"]
+    assert book.sheets[0].rows[1] == ["新泉镇", 1.5]
+    calls.clear()
+    read_workbook(write_csv(tmp_path / "a.csv", [["乡镇", "面积"], ["新泉镇", "1.5"]]), meanwhile=lambda: calls.append("meanwhile"))
+    assert calls == []          # no calamine: nothing to overlap; the check imports what it needs
