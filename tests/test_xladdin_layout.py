@@ -69,6 +69,11 @@ def test_units_merged_down_over_tasks_are_read_like_fenjie_check(saved_by, tmp_p
     assert len(merged) > 60 and "合并单元格" not in outcome.alert
     asked = excel.log.count("Range.MergeCells") + excel.log.count("Range.MergeArea")
     assert asked <= 2.5 * len(merged), (asked, len(merged))      # not cell by cell: 85 × 7 cells
+    # G11 lies under G10:G11 (财政局's 责任人 merged over two tasks): marked where Excel shows it
+    assert {f["cell"] for f in expected} >= {"G10", "G11"} and (10, 7, 11, 7) in merged
+    table = book.sheet("Sheet1")
+    assert (10, 7) in table.fills and (11, 7) not in table.fills and (11, 7) not in table.notes
+    assert table.notes[(10, 7)].count("K006") == 2
 
 
 @pytest.mark.parametrize("saved_by", SAVED_BY)
