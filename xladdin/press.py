@@ -1,10 +1,10 @@
 """One press of the 校验 button, from reading the active sheet to the alert.
 
-    read the active sheet (values once; merged ranges and percentage formats area by area) ->
-    validators.check.workbook.check_workbook (the engine
-    `fenjie check` uses) -> make 校验结果 and the record sheet if missing (what can fail, e.g.
-    on a protected workbook, fails here, before any cell is coloured) -> undo the last press's
-    marks, mark the bad cells -> the record of this press's marks -> 校验结果 -> alert
+    read the active sheet (values once; merged ranges and percentage formats area by area)
+    -> validators.check.workbook.check_workbook (the engine `fenjie check` uses) -> make
+    校验结果 and the record sheet if missing (what can fail, e.g. on a protected workbook, fails
+    here, before any cell is coloured) -> undo the last press's marks, mark the bad cells -> the
+    record of this press's marks -> 校验结果 -> alert
 
 Nothing here writes a value, formula or number format into the checked sheet. Any failure
 ends in a Chinese alert that says what to do; the details go to the log file.
