@@ -187,6 +187,48 @@ def test_every_merged_range_of_the_file_is_found(tmp_path):
     assert probe.asked < 4 * len(sheet.merged) + 40, (probe.asked, len(sheet.merged))
 
 
+class ModelProbe:
+    """Excel's answers from a list of merged ranges; `any_merged`: an engine that answers True
+    when any cell of the range is merged (not the documented Null), to show the search still ends."""
+
+    def __init__(self, merged, any_merged=False):
+        self.merged, self.any_merged, self.asked = merged, any_merged, 0
+
+    def merge_cells(self, rect):
+        self.asked += 1
+        size = (rect[2] - rect[0] + 1) * (rect[3] - rect[1] + 1)
+        inside = sum(fake._overlap(rect, m) for m in self.merged)
+        if self.any_merged:
+            return inside > 0
+        return True if inside == size else False if inside == 0 else None
+
+    def merge_area(self, cell):
+        self.asked += 1
+        return next((m for m in self.merged if m[0] <= cell[0] <= m[2] and m[1] <= cell[1] <= m[3]),
+                    (*cell, *cell))
+
+
+def test_a_used_range_that_is_one_merged_range():
+    probe = ModelProbe([(1, 1, 3, 4)])
+    empty = [(r, c) for r in range(1, 4) for c in range(1, 5) if (r, c) != (1, 1)]
+    found = formats.merged_ranges(probe, empty, True)
+    assert found.cells == ((1, 1, 3, 4),) and found.complete and probe.asked == 1
+
+
+def test_an_engine_that_answers_true_for_partly_merged_ranges_still_ends():
+    merged = [(1, 1, 1, 6), (5, 4, 9, 4)]
+    empty = [(1, c) for c in range(2, 7)] + [(r, 4) for r in range(6, 10)] + [(r, 2) for r in range(3, 40)]
+    found = formats.merged_ranges(ModelProbe(merged, any_merged=True), empty, True)
+    assert found.complete and sorted(found.cells) == merged
+    few = formats.merged_ranges(ModelProbe(merged, any_merged=True), empty, True, limit=5)
+    assert not few.complete and set(few.cells) <= set(merged)
+
+
+def test_a_plain_sheet_is_not_searched():
+    probe = ModelProbe([])
+    assert formats.merged_ranges(probe, iter([(1, 2)]), False).cells == () and probe.asked == 0
+
+
 @pytest.mark.parametrize("code, percent", [("0%", True), ("0.00%", True), ("[Red]0.0%;-0.0%", True),
                                            ('0.0"%"', False), ("0.0\\%", False), ("General", False),
                                            ("#,##0.00", False), ('[$-804]0.0%', True)])
