@@ -19,6 +19,9 @@ included: that is measured only in Excel.
          waits for. The budget: 100 calls (100 rows), 500 (5 000 rows), 800 (5 000 marks).
 
     --text-column adds the 5 000-row table whose 粮食总面积 column is all text (5 000 marks).
+    --formatted   lays every table out as fenjie's templates do: title and unit line merged
+                  across the columns, the numbers shown with two decimals (the button reads the
+                  merged ranges and which numbers show as percentages: these are its calls)
 """
 from __future__ import annotations
 
@@ -52,8 +55,10 @@ print(time.perf_counter() - started)
 """
 
 
-def write_table(path: Path, rows: int, seed: int = 1, text_column: bool = False) -> Path:
-    """A grain-plan table of `rows` places; `text_column`: every 粮食总面积 typed as text (N001)."""
+def write_table(path: Path, rows: int, seed: int = 1, text_column: bool = False,
+                formatted: bool = False) -> Path:
+    """A grain-plan table of `rows` places; `text_column`: every 粮食总面积 typed as text (N001);
+    `formatted`: title and unit line merged across the table, numbers shown as 0.00."""
     import openpyxl
 
     from templates.kinds import GRAIN_PLAN
@@ -79,6 +84,13 @@ def write_table(path: Path, rows: int, seed: int = 1, text_column: bool = False)
             cells[1] = str(area)
         ws.append(cells)
     ws.append(["合计", *(round(t, 6) for t in totals)])
+    if formatted:
+        width = len(GRAIN_PLAN.columns)
+        for line in (1, 2):
+            ws.merge_cells(start_row=line, start_column=1, end_row=line, end_column=width)
+        for row in ws.iter_rows(min_row=4, min_col=2):
+            for cell in row:
+                cell.number_format = "0.00"
     book.save(path)
     return path
 
@@ -138,6 +150,8 @@ def main() -> None:
     parser.add_argument("--cold", type=int, default=5)
     parser.add_argument("--text-column", action="store_true",
                         help="also the 5 000-row table with one column all text (5 000 marks)")
+    parser.add_argument("--formatted", action="store_true",
+                        help="title and unit line merged, numbers shown as 0.00, as in fenjie's templates")
     args = parser.parse_args()
 
     from tests.support.payload import payload_from_xlsx
@@ -146,7 +160,8 @@ def main() -> None:
         os.environ.setdefault("FENJIE_LOG_DIR", tmp)
         tables = [(rows, False) for rows in args.rows] + ([(5000, True)] if args.text_column else [])
         for rows, text_column in tables:
-            path = write_table(Path(tmp) / f"press-{rows}-{text_column}.xlsx", rows, text_column=text_column)
+            path = write_table(Path(tmp) / f"press-{rows}-{text_column}.xlsx", rows, text_column=text_column,
+                               formatted=args.formatted)
             payload = payload_from_xlsx(path)
             payload_file = Path(tmp) / f"press-{rows}.json"
             payload_file.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")

@@ -266,12 +266,17 @@ def test_an_unchanged_second_press_leaves_the_notes_alone(tmp_path, with_config)
 
 # -- the cost of a press ---------------------------------------------------------------------
 
-BUDGETS = [(100, False, 100), (5000, False, 500), (5000, True, 800)]
+BUDGETS = [(100, False, False, 100), (5000, False, False, 500), (5000, True, False, 800),
+           (100, False, True, 120), (5000, False, True, 500)]
 
 
-@pytest.mark.parametrize("rows, text_column, budget", BUDGETS, ids=["100-rows", "5000-rows", "5000-marks"])
-def test_a_press_costs_a_bounded_number_of_calls(rows, text_column, budget, tmp_path):
-    path = benchmark_tables().write_table(tmp_path / "t.xlsx", rows, text_column=text_column)
+@pytest.mark.parametrize("rows, text_column, formatted, budget", BUDGETS,
+                         ids=["100-rows", "5000-rows", "5000-marks", "100-rows-template", "5000-rows-template"])
+def test_a_press_costs_a_bounded_number_of_calls(rows, text_column, formatted, budget, tmp_path):
+    """`formatted`: laid out as fenjie's templates (title and unit line merged, numbers as 0.00),
+    so the merged ranges and number formats are searched, not answered in one call."""
+    path = benchmark_tables().write_table(tmp_path / "t.xlsx", rows, text_column=text_column,
+                                          formatted=formatted)
     first, excel, book = fakecom.press(path)
     assert first.result is not None, first.alert
     first_calls = excel.calls

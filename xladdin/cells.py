@@ -85,6 +85,15 @@ def joined_addresses(rects: Iterable[Rect], limit: int = MAX_ADDRESS) -> list[st
     return [joined_address(group) for group in chunks(rects, limit)]
 
 
+def address_rect(address: str) -> Rect:
+    """The rectangle of one area's address as Excel gives it: "$A$1:$F$2" -> (1, 1, 2, 6)."""
+    ends = [parse_a1(end) for end in address.replace("$", "").split("!")[-1].split(":")]
+    if not ends or not all(ends):
+        raise ValueError(f"not an address: {address!r}")
+    (r1, c1), (r2, c2) = ends[0], ends[-1]
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
 def rows_in(address: str) -> set[int]:
     """The rows an Excel address covers: "$A$1:$F$3,$A$5:$F$5" -> {1, 2, 3, 5}."""
     rows: set[int] = set()

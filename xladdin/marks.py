@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from templates.cells import a1, column_letter, parse_a1
 from templates.identity import MARKS_SHEET
 from templates.labels import LEVEL_COLORS, note_text
 from validators.findings import Finding
-from xladdin.cells import Cell, chunks, joined_address, rect_cells, rectangles
+from xladdin.cells import Cell, Rect, chunks, joined_address, rect_cells, rectangles
 from xladdin.host import MAC, REMOTE, WINDOWS, Workbook
 
 FILLS = {level: "#" + color for level, color in LEVEL_COLORS.items()}     # as xlwings takes them
@@ -356,13 +357,16 @@ def _hex(color) -> str | None:
 
 # -- one press -------------------------------------------------------------------------------
 
-def bad_cells(findings: list[Finding], sheet_name: str) -> dict[Cell, list[Finding]]:
-    """Cell -> its findings, for findings that point at a cell of the checked sheet."""
+def bad_cells(findings: list[Finding], sheet_name: str, merged: Iterable[Rect] = ()) -> dict[Cell, list[Finding]]:
+    """Cell -> its findings, for findings that point at a cell of the checked sheet. A cell under
+    a merged range (a task row under a 牵头单位 merged over three tasks) is marked on the range's
+    first cell, the one Excel shows, as `fenjie check --annotate` puts its note there."""
+    anchors = {cell: rect[:2] for rect in merged for cell in rect_cells(rect)}
     cells: dict[Cell, list[Finding]] = defaultdict(list)
     for finding in findings:
         cell = parse_a1(finding.cell)
         if cell is not None and finding.sheet in (None, sheet_name):
-            cells[cell].append(finding)
+            cells[anchors.get(cell, cell)].append(finding)
     return dict(cells)
 
 
@@ -375,10 +379,11 @@ class Marking:
 
 
 def remark(workbook: Workbook, sheet_name: str, findings: list[Finding], previous: list[Mark],
-           painter) -> Marking:
-    """Undo what `previous` marked and is no longer right, mark the cells of `findings`."""
+           painter, merged: Iterable[Rect] = ()) -> Marking:
+    """Undo what `previous` marked and is no longer right, mark the cells of `findings`
+    (`merged`: the checked sheet's merged ranges)."""
     sheet = workbook.get(sheet_name)
-    bad = bad_cells(findings, sheet_name)
+    bad = bad_cells(findings, sheet_name, merged)
     ordered = sorted(bad)
     names = set(workbook.names())
     wanted_notes = {cell: note_text(bad[cell]) for cell in ordered[:MAX_NOTES]}

@@ -1,9 +1,10 @@
 """One press of the 校验 button, from reading the active sheet to the alert.
 
-    read the active sheet (values, once) -> validators.check.workbook.check_workbook (the engine
-    `fenjie check` uses) -> make 校验结果 and the record sheet if missing (what can fail, e.g.
-    on a protected workbook, fails here, before any cell is coloured) -> undo the last press's
-    marks, mark the bad cells -> the record of this press's marks -> 校验结果 -> alert
+    read the active sheet (values once; merged ranges and percentage formats area by area)
+    -> validators.check.workbook.check_workbook (the engine `fenjie check` uses) -> make
+    校验结果 and the record sheet if missing (what can fail, e.g. on a protected workbook, fails
+    here, before any cell is coloured) -> undo the last press's marks, mark the bad cells -> the
+    record of this press's marks -> 校验结果 -> alert
 
 Nothing here writes a value, formula or number format into the checked sheet. Any failure
 ends in a Chinese alert that says what to do; the details go to the log file.
@@ -89,6 +90,7 @@ def _check(book) -> Press:
         raise AddinProblem(f"工作表「{exc.sheet}」的已用区域太大（约 {exc.cells:,} 个单元格，上限 "
                            f"{exc.limit:,}）：请删去表格以外的内容或整行整列的格式后再校验。") from None
     result = check_workbook(reading.data, config=config, assigned=_county_table(path, config))
+    merged = next(s.merged for s in reading.data.sheets if s.name == sheet_name)
 
     # what can fail (a protected workbook or sheet) comes before any cell is coloured
     with _screen_frozen(workbook), _back_to(workbook, sheet_name):
@@ -96,7 +98,7 @@ def _check(book) -> Press:
         painter = marks.painter_for(workbook.platform)
         marking = None
         try:
-            marking = marks.remark(workbook, sheet_name, result.findings, previous, painter)
+            marking = marks.remark(workbook, sheet_name, result.findings, previous, painter, merged)
         finally:            # after a failure half-way, the old record stays: its fills can be put back
             marks.write_record(workbook, sheet_name, marking.marks if marking else previous)
         report.write_results(workbook, report.result_rows(result, sheet_name, datetime.now()))

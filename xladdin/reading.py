@@ -4,7 +4,9 @@ The active sheet's used range is read once, as values, so unsaved edits are chec
 hidden identity sheet (fenjie_id), when present, is read once more for the template's kind
 and targets, and so is any other hidden sheet (rare), which `fenjie check` warns about. The
 values are shaped exactly as validators.read.workbook shapes a file's, so the engine sees the same
-data from Excel as from the saved file.
+data from Excel as from the saved file. On Windows and macOS the sheet's merged ranges and the
+numbers shown as percentages are read too, area by area (xladdin.formats), as the file reader
+gives them (SheetData.merged, SheetData.percent_cells); the remote engine's JSON carries neither.
 
 Each engine hands values over in its own shapes, handled here:
   Windows  one Value read of the used range (through .api): numbers as float, currency and
@@ -21,9 +23,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from templates.cells import a1
 from templates.identity import IDENTITY_SHEET, OWN_SHEET_PREFIX
 from validators.read.sheet import CellError, SheetData, WorkbookData
-from xladdin.cells import rows_in
+from xladdin import formats
+from xladdin.cells import Cell, Rect, address_rect, rect_address, rows_in
 from xladdin.host import MAC, WINDOWS, Workbook
 
 # Excel's error codes (XlCVError); COM hands an error cell over as VT_ERROR 0x800A0000 + code
@@ -38,6 +42,12 @@ MAX_ADDRESS = 255               # Excel returns at most this many characters of 
 
 HIDDEN_ROWS_UNREAD = ("没能读出工作表「{sheet}」哪些行被隐藏（工作表受保护时 Excel 可能不让读）："
                       "这次没有核对隐藏的行（F003），收表后 fenjie check 会核对。")
+MERGED_UNREAD = ("工作表「{sheet}」的合并单元格太多，没能全部读出：合并单元格里的内容可能没有算到它覆盖的"
+                 "每一行，收表后 fenjie check 会照合并单元格核对。")
+PERCENT_UNREAD = ("工作表「{sheet}」的数字格式太杂，没能全部读出哪些数显示为百分比：这次可能没有核对"
+                  "百分比格式（N012），收表后 fenjie check 会核对。")
+LAYOUT_UNREAD = ("没能读出工作表「{sheet}」的合并单元格和数字格式：这次按没有合并、没有百分比格式核对，"
+                 "收表后 fenjie check 会核对。")
 
 
 class TooLarge(Exception):
@@ -66,21 +76,25 @@ def read_workbook(workbook: Workbook, checked: str, max_cells: int) -> Reading:
         if info.name == checked or ours:
             continue
         if info.name == IDENTITY_SHEET or not info.visible:
-            data = read_sheet(workbook, info.handle, info.name, max_cells, caveats, rows_hidden=False)
+            data = read_sheet(workbook, info.handle, info.name, max_cells, caveats, rows_hidden=False,
+                              layout=info.name != IDENTITY_SHEET)
             data.hidden = not info.visible
             sheets.append(data)
     return Reading(build_workbook(workbook_path(workbook.book), sheets), caveats)
 
 
 def read_sheet(workbook: Workbook, sheet, name: str, max_cells: int, caveats: list[str],
-               rows_hidden: bool = True) -> SheetData:
-    """The used range of an xlwings sheet as SheetData, origin at its first non-empty cell."""
+               rows_hidden: bool = True, layout: bool = True) -> SheetData:
+    """The used range of an xlwings sheet as SheetData, origin at its first non-empty cell;
+    `layout`: with its merged ranges and percentage cells (Windows and macOS)."""
     if workbook.platform == WINDOWS:
         used = sheet.api.UsedRange
         top, left, rows, cols = used.Row, used.Column, used.Rows.Count, used.Columns.Count
         _check_size(name, rows * cols, max_cells)
         values = [[com_value(v) for v in row] for row in two_d(used.Value)]
         data = sheet_data(name, values, top, left)
+        if layout:
+            read_layout(data, ComProbe(sheet.api), used, values, top, left, caveats)
         if rows_hidden:
             hidden = hidden_rows_windows(used, top, rows)
             if hidden is None:
@@ -94,7 +108,95 @@ def read_sheet(workbook: Workbook, sheet, name: str, max_cells: int, caveats: li
         values = mac_values(used.api.value.get(), used.api.string_value.get())
     else:
         values = used.options(ndim=2, err_to_str=True).value or []
-    return sheet_data(name, values, used.row, used.column)
+    data = sheet_data(name, values, used.row, used.column)
+    if layout and workbook.platform == MAC:
+        read_layout(data, MacProbe(sheet), MacUsed(used.api), values, used.row, used.column, caveats)
+    return data
+
+
+class ComProbe:
+    """Questions about a worksheet's ranges through COM: two calls each (Range, then the property)."""
+
+    def __init__(self, com_sheet):
+        self.sheet = com_sheet
+
+    def merge_cells(self, rect: Rect):
+        return self.sheet.Range(rect_address(rect)).MergeCells
+
+    def merge_area(self, cell: Cell) -> Rect:
+        return address_rect(self.sheet.Range(a1(*cell)).MergeArea.Address)
+
+    def number_format(self, rect: Rect):
+        return self.sheet.Range(rect_address(rect)).NumberFormat
+
+
+class MacProbe:
+    """The same questions as Apple events (one each): missing value when a range is mixed."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+
+    def merge_cells(self, rect: Rect):
+        return self.sheet.range(rect_address(rect)).api.merge_cells.get()
+
+    def merge_area(self, cell: Cell) -> Rect:
+        return address_rect(self.sheet.range(a1(*cell)).api.merge_area.get_address())
+
+    def number_format(self, rect: Rect):
+        return self.sheet.range(rect_address(rect)).api.number_format.get()
+
+
+class MacUsed:
+    """The used range's answers in COM's names, so read_layout asks both engines alike."""
+
+    def __init__(self, api):
+        self.api = api
+
+    @property
+    def MergeCells(self):                          # noqa: N802
+        return self.api.merge_cells.get()
+
+    @property
+    def NumberFormat(self):                        # noqa: N802
+        return self.api.number_format.get()
+
+
+def read_layout(data: SheetData, probe, used, values: list[list], top: int, left: int,
+                caveats: list[str]) -> None:
+    """data.merged and data.percent_cells from Excel: `used` answers for the whole used range
+    (one call each), `probe` for smaller ranges; what could not be read is said in `caveats`."""
+    from xladdin.settings import logger
+
+    try:
+        merged = formats.merged_ranges(probe, _cells_where(values, top, left, _is_empty), used.MergeCells,
+                                       limit=formats.MAX_PROBES)
+        percent = formats.percent_cells(probe, _cells_where(values, top, left, _is_number), used.NumberFormat,
+                                        limit=formats.MAX_PROBES)
+    except Exception:
+        logger().exception("读合并单元格和数字格式失败：%s", data.name)
+        caveats.append(LAYOUT_UNREAD.format(sheet=data.name))
+        return
+    data.merged, data.percent_cells = merged.cells, percent.cells
+    if not merged.complete:
+        caveats.append(MERGED_UNREAD.format(sheet=data.name))
+    if not percent.complete:
+        caveats.append(PERCENT_UNREAD.format(sheet=data.name))
+
+
+def _cells_where(values: list[list], top: int, left: int, test):
+    """(row, col) of the used range's cells whose value passes `test`, read only when asked for."""
+    for r, row in enumerate(values):
+        for c, value in enumerate(row):
+            if test(cell_value(value)):
+                yield top + r, left + c
+
+
+def _is_empty(value) -> bool:
+    return value is None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_size(name: str, cells: int, limit: int) -> None:

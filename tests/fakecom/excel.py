@@ -1,7 +1,8 @@
 """A counting stand-in for Excel's COM object model, as pywin32's late binding shows it.
 
 Loaded from a real .xlsx (openpyxl): cell values as COM returns them (numbers as float, currency
-cells as Decimal, errors as VT_ERROR ints), fills, notes, hidden rows, sheet visibility (-1/0/2),
+cells as Decimal, errors as VT_ERROR ints), number formats, merged ranges (MergeCells True/False,
+Null when mixed; MergeArea of one cell), fills, notes, hidden rows, sheet visibility (-1/0/2),
 sheet protection (locked cells, whether formatting is allowed) and workbook structure protection.
 Where Excel refuses something it raises com_error the way Excel does. Every property get, property
 put and method call is one round trip and is counted in `Excel.calls` (names in `Excel.log`).
@@ -378,6 +379,7 @@ class Worksheet(_SheetBase):
         self.notes: dict[tuple[int, int], str] = {}
         self.formats: dict[tuple[int, int], str] = {}
         self.formulas: dict[tuple[int, int], str] = {}
+        self.merged: list[tuple[int, int, int, int]] = []     # (top, left, bottom, right)
         self.widths: dict[int, float] = {}
         self.hidden_rows: set[int] = set()
         self.protected = False
@@ -404,6 +406,8 @@ class Worksheet(_SheetBase):
             cells = getattr(self, store)
             setattr(self, store, {(move(r), c): v for (r, c), v in cells.items() if move(r) is not None})
         self.hidden_rows = {move(r) for r in self.hidden_rows if move(r) is not None}
+        self.merged = [(move(t), left, move(b), right) for t, left, b, right in self.merged
+                       if move(t) is not None and move(b) is not None]
         self.unlocked = {(move(r), c) for r, c in self.unlocked if move(r) is not None}
         self.book.adjust_references(self.name, move)
 
@@ -612,7 +616,26 @@ class Range(CDispatch):
 
     @property
     def NumberFormat(self):                        # noqa: N802
-        return self.sheet.formats.get(self.cells()[0], "General")
+        formats = {self.sheet.formats.get(cell, "General") for cell in self.cells()}
+        return formats.pop() if len(formats) == 1 else None     # mixed: Excel returns Null
+
+    @property
+    def MergeCells(self):                          # noqa: N802
+        """True when every cell is in a merged range, False when none is, Null when mixed."""
+        size = sum((r2 - r1 + 1) * (c2 - c1 + 1) for r1, c1, r2, c2 in self.areas)
+        inside = sum(_overlap(area, merged) for area in self.areas for merged in self.sheet.merged)
+        return True if inside == size else False if inside == 0 else None
+
+    @property
+    def MergeArea(self):                           # noqa: N802
+        """The merged range holding this one cell (the cell itself when not merged)."""
+        if len(self.areas) != 1 or self.areas[0][:2] != self.areas[0][2:]:
+            raise refused("MergeArea works on a single cell only")
+        row, col = self.areas[0][:2]
+        for top, left, bottom, right in self.sheet.merged:
+            if top <= row <= bottom and left <= col <= right:
+                return Range(self.sheet, [(top, left, bottom, right)])
+        return Range(self.sheet, self.areas)
 
     @NumberFormat.setter
     def NumberFormat(self, value):                 # noqa: N802
@@ -694,6 +717,12 @@ class Range(CDispatch):
         if not areas:
             raise refused("No cells were found.")
         return Range(self.sheet, areas)
+
+
+def _overlap(a, b) -> int:
+    rows = min(a[2], b[2]) - max(a[0], b[0]) + 1
+    cols = min(a[3], b[3]) - max(a[1], b[1]) + 1
+    return rows * cols if rows > 0 and cols > 0 else 0
 
 
 def _range_call(self, row, col=1):
@@ -863,6 +892,9 @@ def load(path, active: str | int = 0) -> tuple[Excel, Workbook]:
                     sheet.fills[key] = rgb_int(fill.fgColor.rgb)
                 if cell.comment is not None:
                     sheet.notes[key] = cell.comment.text
+                if cell.number_format and cell.number_format != "General":
+                    sheet.formats[key] = cell.number_format
+        sheet.merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
         sheet.hidden_rows = {r for r, d in ws.row_dimensions.items() if d.hidden}
         book.sheets.append(sheet)
     for chart in styles_book.chartsheets:
