@@ -112,6 +112,12 @@ def big_sheet(path: Path, rows: int, seed: int = 1) -> Path:
     return path
 
 
+def saved_by_libreoffice(path: Path, folder: Path) -> Path:
+    """`path` opened and saved again as .xlsx by headless LibreOffice (scripts/libreoffice.py)."""
+    from scripts.libreoffice import convert
+    return convert([path], "xlsx", folder, timeout=600)[0]
+
+
 def _first_sheet_part(path: Path) -> str:
     import zipfile
     with zipfile.ZipFile(path) as package:
