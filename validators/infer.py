@@ -94,7 +94,7 @@ def _infer(rows: list[list], top: int, config: Config | None) -> Inferred:
     total_label = next((v for v in (total or []) if isinstance(v, str)), None)
     columns = [_column(h, columns_values[h.index], key, rows_from, total, config, line_unit, out)
                for h in headers]
-    key_col = next(c for c in columns if c.key == _key_name(rows_from))
+    key_col = columns[headers.index(key)]
     key_headers = {"county": key_col.header, "township": "村(社区)" if rows_from == "townships"
                    else key_col.header}
     if rows_from == "townships" and re.search("村|社区", key_col.header):  # a township's table of villages
@@ -199,7 +199,9 @@ def _county_place_header() -> str:
 
 
 def _key_name(rows_from: str) -> str:
-    return {"townships": "place", "units": "unit", "tasks": "seq"}[rows_from]
+    """The key column's key: a place's or unit's name, or a task's name when no 序号 numbers the
+    tasks (a numbered task table is keyed by its 序号 column, "seq")."""
+    return {"townships": "place", "units": "unit", "tasks": "task"}[rows_from]
 
 
 def _texts(values: list) -> list[str]:
@@ -270,6 +272,11 @@ def _column(header: _Header, values: list, key: _Header, rows_from: str, total: 
     filled = [v for v in values if v is not None]
     required = len(filled) == len(values)
     if header is key:
+        if rows_from == "tasks" and not _sequence(values):
+            # the tasks are told apart by their names (工作事项, 项目名称): a text column, whatever
+            # fenjie could not place them as; the 序号 spellings are no other name for it
+            return Column(_key_name(rows_from), header.header, TEXT, required=required,
+                          width=_width(header.header, filled))
         variants = tuple(v for v in _key_headers(rows_from) if v != header.header)
         if rows_from == "tasks":
             return Column("seq", header.header, INTEGER, required=True, variants=variants, minimum=1,
