@@ -70,6 +70,7 @@ def test_a_table_of_names_fenjie_cannot_place_is_keyed_by_its_name_column(tmp_pa
     table = write(tmp_path / f"{name}.xlsx", TABLES[name])
     said, config = infer(tmp_path / "county", table)
     assert "用推断的类型核对原表" not in said, said      # the kind checks its own table clean
+    assert f"「{KEYS[name]}」一列的名称" in said and "不是 fenjie.toml 名录中的乡镇、村或单位" in said, said
     kind = load_kind_file(tmp_path / "county" / "kinds" / "kind.toml")
     key = kind.key_column
     assert (kind.rows_from, key.header, key.type, key.role, key.variants) == ("tasks", KEYS[name], "text", None, ())

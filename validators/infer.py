@@ -234,8 +234,12 @@ def _key_column(headers: list[_Header], values: dict, config: Config | None,
         out.decided.append(f"键列「{sequence.header}」：依次为 1…N，每行是一项任务（rows = \"tasks\"）。")
         return sequence, "tasks"
     first = text_columns[0] if text_columns else headers[0]
-    out.undecided.append(f"无法确定每行是什么：把「{first.header}」当作键列、每行当作一项任务；"
-                         "如果是乡镇或单位，请改 rows，并在 fenjie.toml 的名录中列出这些名称。")
+    texts = _texts(values[first.index])
+    names = "".join(f"「{n}」" for n in texts[:3]) + ("…" if len(texts) > 3 else "")
+    where = "不是 fenjie.toml 名录中的乡镇、村或单位" if config is not None else "看不出是乡镇、村还是单位"
+    out.undecided.append(f"无法确定每行是什么：「{first.header}」一列的名称（{names}）{where}；把这一列当作"
+                         "键列（文字），每行当作一项任务。如果是乡镇或单位，请改 rows，并在 fenjie.toml 的名录中"
+                         "列出这些名称。")
     return first, "tasks"
 
 
