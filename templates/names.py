@@ -111,6 +111,50 @@ def line_of(name: str | None, lines) -> str | None:
     return next((line for line in lines if "、" in line and name in line.split("、")), None)
 
 
+# how the names of a county's directory end: a township's or village's suffix, a unit's kind
+_NAME_ENDING = re.compile(f"({'|'.join(TOWNSHIP_SUFFIXES + VILLAGE_SUFFIXES)}|局|委|办|中心|公司|集团|大队)$")
+SHORT_STEM = 3              # a stem this short, one character off, is as often another name as a typo
+
+
+def closest_listed(word: str, names: list[str], cutoff: float = 60) -> str | None:
+    """The name of `names` (townships, units) that `word` most likely misspells, or None.
+
+    Compared without the ending (镇/乡/街道, 村/社区, 局/委/办 …): 六塘镇 is 六塘乡 with the wrong
+    ending, 鹤龙湖 is 鹤龙湖镇 without one. A short stem one character off is another name as often
+    as a typo — 东塘镇, 三塘镇 and 石塘镇 are three townships — so it is suggested only when the two
+    characters sound alike, as the typos of pinyin input do (东糖镇 -> 东塘镇, 静和镇 -> 静河镇)."""
+    stem = _listed_stem(word)
+    stems = {name: _listed_stem(name) for name in names}
+    same = [name for name, other in stems.items() if other == stem]
+    holding = [name for name, other in stems.items()
+               if min(len(other), len(stem)) >= 2 and (stem in other or other in stem)]
+    for found in (same, holding):
+        if found:
+            return found[0] if len(found) == 1 else None     # 塘: in 东塘镇 and in 三塘镇 alike
+    if len(stem) <= SHORT_STEM:
+        found = [name for name, other in stems.items() if _one_sound_alike_change(stem, other)]
+        return found[0] if len(found) == 1 else None
+    by_stem = {other: name for name, other in stems.items()}
+    best = closest(stem, list(by_stem), cutoff)
+    return by_stem[best] if best else None
+
+
+def _listed_stem(name: str) -> str:
+    name = normalize_name(name)
+    return _NAME_ENDING.sub("", name) or name
+
+
+def _one_sound_alike_change(stem: str, other: str) -> bool:
+    """Same length, one character different, and the two read alike (tones aside): 糖 for 塘."""
+    changed = [(a, b) for a, b in zip(stem, other) if a != b]
+    if len(stem) != len(other) or len(changed) != 1:
+        return False
+    from pypinyin import Style, pinyin
+
+    first, second = pinyin("".join(changed[0]), style=Style.NORMAL, heteronym=True)
+    return bool(set(first) & set(second))
+
+
 def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
     """The choice that `word` most likely misspells (a key, a kind, a column), or None."""
     from rapidfuzz import fuzz, process
