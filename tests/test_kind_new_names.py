@@ -117,3 +117,21 @@ def test_numbered_tasks_are_still_keyed_by_their_sequence(tmp_path):
     assert kind.column_by_header("工作事项").type == "text"
     code, files = check(config, table)
     assert (code, files[0]["findings"]) == (0, []), files
+
+
+def test_a_count_that_happens_to_run_one_two_three_is_no_sequence(tmp_path):
+    """任务数 1, 2, 3 in the county's table is a summed number column; a return whose counts
+    differ (2, 2, 3) is no broken 序号."""
+    lines = [["湘阴县2025年重点工作任务表"], ["工作事项", "任务数", "完成数"], ["道路硬化", 1, 1], ["危房改造", 2, 1],
+             ["农村改厕", 3, 2], ["合计", 6, 4]]
+    table = write(tmp_path / "任务.xlsx", lines)
+    said, config = infer(tmp_path / "county", table)
+    assert "用推断的类型核对原表" not in said and "序号" not in said, said
+    kind = load_kind_file(tmp_path / "county" / "kinds" / "kind.toml")
+    assert kind.key_column.header == "工作事项" and kind.sequence_column is None
+    assert (kind.column_by_header("任务数").type, kind.column_by_header("任务数").summed) == ("integer", True)
+    book = load_workbook(table)
+    book.active["B3"], book.active["B6"] = 2, 7
+    book.save(tmp_path / "报回.xlsx")
+    code, files = check(config, tmp_path / "报回.xlsx")
+    assert (code, files[0]["findings"]) == (0, []), files

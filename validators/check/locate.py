@@ -169,14 +169,17 @@ def _header_texts(kind: TableKind) -> dict[str, set[str]]:
     return texts
 
 
-_TEXTS: dict[tuple[str, str], dict[str, set[str]]] = {}
+_TEXTS: dict[tuple[str, str], tuple[TableKind, dict[str, set[str]]]] = {}
 
 
 def _texts(kind: TableKind) -> dict[str, set[str]]:
+    # kept for this very kind: one not read from a file (kind new's, before it is written) has no
+    # digest, and another of the same name may come next
     key = (kind.name, kind.digest)
-    if key not in _TEXTS:
-        _TEXTS[key] = _header_texts(kind)
-    return _TEXTS[key]
+    cached = _TEXTS.get(key)
+    if cached is None or cached[0] is not kind:
+        cached = _TEXTS[key] = (kind, _header_texts(kind))
+    return cached[1]
 
 
 def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
