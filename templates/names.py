@@ -146,8 +146,10 @@ def _listed_stem(name: str) -> str:
 
 def _one_sound_alike_change(stem: str, other: str) -> bool:
     """Same length, one character different, and the two read alike (tones aside): 糖 for 塘."""
+    if len(stem) != len(other):
+        return False
     changed = [(a, b) for a, b in zip(stem, other) if a != b]
-    if len(stem) != len(other) or len(changed) != 1:
+    if len(changed) != 1:
         return False
     from pypinyin import Style, pinyin
 
