@@ -135,3 +135,16 @@ def test_a_count_that_happens_to_run_one_two_three_is_no_sequence(tmp_path):
     book.save(tmp_path / "报回.xlsx")
     code, files = check(config, tmp_path / "报回.xlsx")
     assert (code, files[0]["findings"]) == (0, []), files
+
+
+def test_a_township_table_of_villages_not_listed_checks_as_a_table_of_its_own(tmp_path):
+    """Keyed by 村名, names the config does not list: a task table, no township's return — its own
+    check expects no return from every township."""
+    lines = [["新泉镇2025年村级道路任务表"], ["村名", "里程(公里)", "户数"], ["新村", 4.5, 20], ["老村", 3, 15],
+             ["合计", 7.5, 35]]
+    table = write(tmp_path / "村级道路.xlsx", lines)
+    said, config = infer(tmp_path / "county", table)
+    assert "用推断的类型核对原表" not in said, said
+    result = run("check", table, "--config", config, "--format", "json")
+    report = json.loads(result.stdout)
+    assert (result.exit_code, report["missing"], report["files"][0]["findings"]) == (0, [], []), report

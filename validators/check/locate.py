@@ -365,7 +365,7 @@ def _sub_headers(rows: list[list], kind: TableKind, header_index: int) -> dict[s
 
 
 def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int | None) -> str:
-    if key_index is None:
+    if key_index is None or kind.rows_from == "tasks":     # a task table has no township's version
         return "county"
     texts = [normalize_header(view[i][key_index]) for i in indexes if key_index < len(view[i])]
     # 村(社区), 村名, 行政村, 社区, 村（居）委会: rows are villages, the sheet is one township's
