@@ -48,10 +48,12 @@ def test_a_near_miss_stays_unsuggested_where_typos_are_not_sound_alike(tmp_path)
 
 
 @pytest.mark.parametrize(("written", "meant"), [("发该局", "发改局"), ("水力局", "水利局"), ("卫建委", "卫健委"),
-                                                 ("税物局", "税务局"), ("农业农村", "农业农村局"),
-                                                 ("财政局", None), ("司法局", None)])
+                                                 ("税物局", "税务局"), ("文旅广体", "文旅广体局"), ("县财政局", "财政局"),
+                                                 ("财政局", None), ("司法局", None), ("市场监管局", None),
+                                                 ("洋沙湖集团", None)])
 def test_an_alias_under_a_unit_not_listed(tmp_path, written, meant):
-    """财政局 beside 民政局, 司法局 beside 公安局 …: a unit left off the list is no other unit's typo."""
+    """财政局 beside 民政局, 市场监管局 beside 金融监管局, 洋沙湖集团 beside the township 洋沙湖镇:
+    a unit left off the list is no other unit's or township's typo."""
     units = [u for u in UNITS if u != written]
     text = (f'county = "湘阴县"\nyear = 2025\ntownships = {TOWNSHIPS}\nunits = {units}\n'
             f'[aliases]\n"{written}" = ["县{written}"]\n')
