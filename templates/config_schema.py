@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from templates.config import BUILTIN_COLLECTIVES, DEFAULT_MAX_BYTES, DEFAULT_MAX_CELLS, Config, ConfigError, Limits
 from templates.kinds import KINDS, TableKind, target_problem
-from templates.names import closest, normalize_name
+from templates.names import closest, closest_listed, normalize_name
 from templates.toml_lines import KeyLines
 
 FIRST_YEAR, LAST_YEAR = 1949, 2100
@@ -193,7 +193,7 @@ def _suggest(word: str, choices: list[str]) -> str:
 
 
 def _not_listed(township: str, townships: list[str]) -> str:
-    hint = closest(township, townships)
+    hint = closest_listed(township, townships)
     return f"「{township}」不在 townships 列表里" + (f"，是不是「{hint}」？" if hint else "。")
 
 
@@ -248,8 +248,9 @@ def _alias_problems(model: ConfigFile) -> list[Problem]:
     for unit, variants in model.aliases.items():
         owner = canonical.get(normalize_name(unit))
         if owner is None:
+            hint = closest_listed(unit, listed)
             problems.append(Problem(("aliases", unit), f"「{unit}」不在 units、townships、collectives 中"
-                                    f"{_suggest(unit, listed)}；别名要登记在名单里的名称下。"))
+                                    f"{f'，是不是「{hint}」' if hint else ''}；别名要登记在名单里的名称下。"))
             continue
         for index, variant in enumerate(variants):
             norm = normalize_name(variant)

@@ -111,6 +111,72 @@ def line_of(name: str | None, lines) -> str | None:
     return next((line for line in lines if "、" in line and name in line.split("、")), None)
 
 
+# how the names of a county's directory end: a place's suffix, a unit's kind
+_PLACE_ENDING = re.compile(f"({'|'.join(TOWNSHIP_SUFFIXES + VILLAGE_SUFFIXES)})$")
+_UNIT_ENDING = re.compile("(局|委|办|中心|公司|集团|大队)$")
+_COUNTY_PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,4}?县")     # 县财政局, 湘阴县湘滨镇
+SHORT_STEM = 3              # a stem this short, one character off, is as often another name as a typo
+
+
+def closest_listed(word: str, names: list[str], cutoff: float = 60) -> str | None:
+    """The name of `names` (townships, units) that `word` most likely misspells, or None.
+
+    Compared as written and without the ending (镇/乡/街道, 村/社区, 局/委/办 …), a leading county
+    name left off, a place's stem only with places' and a unit's only with units' (洋沙湖集团 is no
+    洋沙湖镇): 六塘镇 is 六塘乡 with the wrong ending, 国有场 is 国有场所 one character short. A
+    short stem one character off is another name as often as a typo — 东塘镇, 三塘镇 and 石塘镇 are
+    three townships — so it is suggested only when the two characters sound alike, as the typos of
+    pinyin input do (东糖镇 -> 东塘镇, 静和镇 -> 静河镇)."""
+    written = _forms(word)
+    forms = {name: _forms(name) for name in names}
+
+    def matching(alike) -> list[str]:
+        return [name for name, theirs in forms.items()
+                if any(alike(a, b) for a, sort in written for b, other in theirs
+                       if sort is None or other is None or sort == other)]
+    for found in (matching(str.__eq__), matching(_one_character_short)):
+        if found:
+            return found[0] if len(found) == 1 else None     # 六塘: 六塘镇 and 六塘乡 alike
+    stem, sort = written[-1]
+    stems = {theirs[-1][0]: name for name, theirs in forms.items()
+             if sort is None or theirs[-1][1] is None or theirs[-1][1] == sort}
+    if len(stem) <= SHORT_STEM:
+        found = [name for other, name in stems.items() if _one_sound_alike_change(stem, other)]
+        return found[0] if len(found) == 1 else None
+    best = closest(stem, list(stems), cutoff)
+    return stems[best] if best else None
+
+
+def _forms(name: str) -> list[tuple[str, str | None]]:
+    """The name as written (a leading county left off), then without its ending if it has one,
+    both with what the ending says the name is: place, unit, or None without an ending."""
+    name = normalize_name(name)
+    name = _COUNTY_PREFIX.sub("", name) or name
+    for sort, ending in (("place", _PLACE_ENDING), ("unit", _UNIT_ENDING)):
+        stem = ending.sub("", name)
+        if stem != name and stem:
+            return [(name, sort), (stem, sort)]
+    return [(name, None)]
+
+
+def _one_character_short(word: str, name: str) -> bool:
+    """One is the other with a character more (国有场 / 国有场所, 新泉真 / 新泉), two at least."""
+    return min(len(word), len(name)) >= 2 and abs(len(word) - len(name)) == 1 and (word in name or name in word)
+
+
+def _one_sound_alike_change(stem: str, other: str) -> bool:
+    """Same length, one character different, and the two read alike (tones aside): 糖 for 塘."""
+    if len(stem) != len(other):
+        return False
+    changed = [(a, b) for a, b in zip(stem, other) if a != b]
+    if len(changed) != 1:
+        return False
+    from pypinyin import Style, pinyin
+
+    first, second = pinyin("".join(changed[0]), style=Style.NORMAL, heteronym=True)
+    return bool(set(first) & set(second))
+
+
 def closest(word: str, choices: list[str], cutoff: float = 60) -> str | None:
     """The choice that `word` most likely misspells (a key, a kind, a column), or None."""
     from rapidfuzz import fuzz, process

@@ -44,6 +44,7 @@ class _Header:
     index: int                  # position in the sheet's row
     header: str
     parent: str | None = None
+    numbering: bool = False     # a 序号 column: 1…N down the rows (_numbering)
 
 
 def infer_kind(path, config: Config | None = None) -> Inferred:
@@ -90,11 +91,13 @@ def _infer(rows: list[list], top: int, config: Config | None) -> Inferred:
     title = _title(rows[:top], config, out)
     unit_line, line_unit = _unit_line(rows[:top], out)
     columns_values = {h.index: [r[h.index] if h.index < len(r) else None for r in data] for h in headers}
+    for header in headers:
+        header.numbering = _numbering(header, columns_values[header.index], first=header is headers[0])
     key, rows_from = _key_column(headers, columns_values, config, out)
     total_label = next((v for v in (total or []) if isinstance(v, str)), None)
     columns = [_column(h, columns_values[h.index], key, rows_from, total, config, line_unit, out)
                for h in headers]
-    key_col = next(c for c in columns if c.key == _key_name(rows_from))
+    key_col = columns[headers.index(key)]
     key_headers = {"county": key_col.header, "township": "村(社区)" if rows_from == "townships"
                    else key_col.header}
     if rows_from == "townships" and re.search("村|社区", key_col.header):  # a township's table of villages
@@ -199,11 +202,13 @@ def _county_place_header() -> str:
 
 
 def _key_name(rows_from: str) -> str:
-    return {"townships": "place", "units": "unit", "tasks": "seq"}[rows_from]
+    """The key column's key: a place's or unit's name, or a task's name when no 序号 numbers the
+    tasks (a numbered task table is keyed by its 序号 column, "seq")."""
+    return {"townships": "place", "units": "unit", "tasks": "task"}[rows_from]
 
 
 def _texts(values: list) -> list[str]:
-    return [str(v) for v in values if v is not None]
+    return [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in values if v is not None]
 
 
 def _sequence(values: list) -> bool:
@@ -212,13 +217,20 @@ def _sequence(values: list) -> bool:
         [int(v) for v in numbers] == list(range(1, len(numbers) + 1))
 
 
+def _numbering(header: _Header, values: list, first: bool) -> bool:
+    """Numbers 1…N down the rows in the table's first column or under a 序号 header: a count that
+    happens to run 1, 2, 3 (任务数 of a three-row table) is a number column, not a 序号."""
+    return header.parent is None and _sequence(values) and (
+        first or normalize_name(header.header) in {normalize_name(h) for h in _key_headers("tasks")})
+
+
 def _key_column(headers: list[_Header], values: dict, config: Config | None,
                 out: Inferred) -> tuple[_Header, str]:
     """The key column and what the rows are: townships, units (by the config, else by how the
     names end), or tasks numbered 1..N."""
     text_columns = [h for h in headers if h.parent is None and values[h.index]
                     and all(isinstance(v, str) for v in values[h.index] if v is not None)]
-    sequence = next((h for h in headers if _sequence(values[h.index])), None)
+    sequence = next((h for h in headers if h.numbering), None)
     for header in text_columns:
         names = _texts(values[header.index])
         if sequence is not None and len({normalize_name(n) for n in names}) < len(names):
@@ -232,8 +244,12 @@ def _key_column(headers: list[_Header], values: dict, config: Config | None,
         out.decided.append(f"键列「{sequence.header}」：依次为 1…N，每行是一项任务（rows = \"tasks\"）。")
         return sequence, "tasks"
     first = text_columns[0] if text_columns else headers[0]
-    out.undecided.append(f"无法确定每行是什么：把「{first.header}」当作键列、每行当作一项任务；"
-                         "如果是乡镇或单位，请改 rows，并在 fenjie.toml 的名录中列出这些名称。")
+    texts = _texts(values[first.index])
+    names = "".join(f"「{n}」" for n in texts[:3]) + ("…" if len(texts) > 3 else "")
+    where = "不是 fenjie.toml 名录中的乡镇、村或单位" if config is not None else "看不出是乡镇、村还是单位"
+    out.undecided.append(f"无法确定每行是什么：「{first.header}」一列的名称（{names}）{where}；把这一列当作"
+                         "键列（文字），每行当作一项任务。如果是乡镇或单位，请改 rows，并在 fenjie.toml 的名录中"
+                         "列出这些名称。")
     return first, "tasks"
 
 
@@ -270,6 +286,11 @@ def _column(header: _Header, values: list, key: _Header, rows_from: str, total: 
     filled = [v for v in values if v is not None]
     required = len(filled) == len(values)
     if header is key:
+        if rows_from == "tasks" and not header.numbering:
+            # the tasks are told apart by their names (工作事项, 项目名称): a text column, whatever
+            # fenjie could not place them as; the 序号 spellings are no other name for it
+            return Column(_key_name(rows_from), header.header, TEXT, required=required,
+                          width=_width(header.header, filled))
         variants = tuple(v for v in _key_headers(rows_from) if v != header.header)
         if rows_from == "tasks":
             return Column("seq", header.header, INTEGER, required=True, variants=variants, minimum=1,
@@ -277,7 +298,7 @@ def _column(header: _Header, values: list, key: _Header, rows_from: str, total: 
         return Column(_key_name(rows_from), header.header, TEXT, required=False, variants=variants,
                       width=_width(header.header, filled))
     key_name = f"c{header.index + 1}"
-    if _sequence(values) and header.parent is None:
+    if header.numbering:
         out.decided.append(f"「{header.header}」：序号 1…N，须依次排列。")
         return Column("seq", header.header, INTEGER, required=required, minimum=1, role="sequence",
                       width=6)
@@ -314,7 +335,7 @@ def _number_column(key: str, header: _Header, numbers: list, required: bool, tot
              f"单位「{unit}」" if unit else "没有单位", "不小于 0" if minimum == 0 else "有负数"]
     if summed:
         words.append("合计等于各行之和，设为合计列")
-    elif shown is not None:
+    elif shown is not None and total_label(shown) != TOTAL:   # not the 合计 label itself
         out.undecided.append(f"「{text}」：合计行的值 {shown} 与各行之和 {math.fsum(numbers):g} 不符，"
                              "没有设为合计列。")
     if not required:

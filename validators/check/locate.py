@@ -169,14 +169,17 @@ def _header_texts(kind: TableKind) -> dict[str, set[str]]:
     return texts
 
 
-_TEXTS: dict[tuple[str, str], dict[str, set[str]]] = {}
+_TEXTS: dict[tuple[str, str], tuple[TableKind, dict[str, set[str]]]] = {}
 
 
 def _texts(kind: TableKind) -> dict[str, set[str]]:
+    # kept for this very kind: one not read from a file (kind new's, before it is written) has no
+    # digest, and another of the same name may come next
     key = (kind.name, kind.digest)
-    if key not in _TEXTS:
-        _TEXTS[key] = _header_texts(kind)
-    return _TEXTS[key]
+    cached = _TEXTS.get(key)
+    if cached is None or cached[0] is not kind:
+        cached = _TEXTS[key] = (kind, _header_texts(kind))
+    return cached[1]
 
 
 def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
@@ -194,13 +197,24 @@ def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
     return found
 
 
+def header_matches_needed(kind: TableKind) -> int:
+    """How many of the kind's headers a row must name to be taken for its header: three, or every
+    column of a kind that has fewer (乡镇 | 任务数), but never a single cell."""
+    return max(2, min(MIN_HEADER_MATCHES, len(kind.columns)))
+
+
 def _find_header(rows: list[list], kind: TableKind) -> tuple[int, dict[str, int]] | None:
     best: tuple[int, dict[str, int]] | None = None
+    needed, texts = header_matches_needed(kind), _texts(kind)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = _match_header_row(row, kind)
-        if len(found) >= MIN_HEADER_MATCHES and (best is None or len(found) > len(best[1])):
+        if len(texts) < needed and len(found) == len(texts):
+            # too few top-level headers to tell the table by (乡镇 | 引进资金 › 内资 | 外资): the
+            # sub-headers of the row below count too
+            found.update(_sub_headers(rows, kind, index))
+        if len(found) >= needed and (best is None or len(found) > len(best[1])):
             best = (index, found)
-            if len(found) == len(_texts(kind)):
+            if len(found) == len(texts):
                 break
     return best
 
@@ -351,7 +365,7 @@ def _sub_headers(rows: list[list], kind: TableKind, header_index: int) -> dict[s
 
 
 def _scope(view: list[list], kind: TableKind, indexes: list[int], key_index: int | None) -> str:
-    if key_index is None:
+    if key_index is None or kind.rows_from == "tasks":     # a task table has no township's version
         return "county"
     texts = [normalize_header(view[i][key_index]) for i in indexes if key_index < len(view[i])]
     # 村(社区), 村名, 行政村, 社区, 村（居）委会: rows are villages, the sheet is one township's
@@ -595,9 +609,12 @@ def _row_label(key_value, first, kind: TableKind) -> str | None:
 
 
 def _is_sub_header(texts: list[str], kind: TableKind) -> bool:
-    """The second header row (县政府 | 牵头单位) repeated on its own."""
+    """The second header row (县政府 | 牵头单位) repeated on its own; or, for a kind of fewer
+    than MIN_HEADER_MATCHES columns (乡镇 | 任务数), its whole header repeated."""
     children = {name for c in kind.columns if c.parent for name in c.header_names}
     filled = [normalize_header(v, kind.units) for v in texts if v.strip()]
+    if len(kind.columns) < MIN_HEADER_MATCHES and len(filled) >= 2:
+        return len({key for key, names in _texts(kind).items() for f in filled if f in names}) == len(filled)
     return bool(children) and len(filled) >= 2 and set(filled) <= children
 
 

@@ -157,7 +157,8 @@ def _row_checks(kind: TableKind, present: set[str]) -> list[pa.Check]:
         if {rule.numerator, rule.denominator} <= present:
             checks.append(pa.Check(lambda d, r=rule: _plausible(d, r), name=rule.code))
     numbers = [c.key for c in kind.numeric_columns if c.key in present]
-    if kind.by_place and kind.key in present and numbers:
+    named = kind.by_place or not kind.key_column.is_numeric    # rows told apart by a name, not a 序号
+    if named and kind.key in present and numbers:
         checks.append(pa.Check(lambda d: d[kind.key].notna() | d[numbers].isna().all(axis=1),
                                name="R004"))
     return checks

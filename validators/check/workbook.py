@@ -85,10 +85,10 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
                   if row.key and all_known(row.key, directory)}
     schema = build_schema(kind, set(table.columns), known)
     findings += failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
-    if kind.by_place:
+    if kind.by_place or kind.summed_columns:    # a task table's 合计 adds up its rows too
         findings += total_findings(ctx, frame, totals if totals is not None else {})
-        if kind.rows_from == "townships":    # every township has a row; a units table lists some
-            findings += missing_rows(ctx, directory)
+    if kind.rows_from == "townships":    # every township has a row; a units table lists some
+        findings += missing_rows(ctx, directory)
     findings += sequence_findings(ctx, frame)
     if ctx.config is not None:
         findings += unit_name_findings(ctx)
