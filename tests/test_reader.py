@@ -385,9 +385,9 @@ def test_meanwhile_runs_after_the_package_checks_and_before_calamine(tmp_path, m
 
     from validators.read import workbook
     calls = []
-    checks, opening = workbook.inspect_package, python_calamine.CalamineWorkbook.from_filelike
+    checks, opening = workbook.inspect_package, python_calamine.CalamineWorkbook.from_path
     monkeypatch.setattr(workbook, "inspect_package", lambda *a, **k: calls.append("checks") or checks(*a, **k))
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike",
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path",
                         lambda *a, **k: calls.append("calamine") or opening(*a, **k))
     book = read_workbook(write_xlsx(tmp_path / "a.xlsx", [["乡镇", "面积"], ["新泉镇", 1.5]]),
                          meanwhile=lambda: calls.append("meanwhile"))

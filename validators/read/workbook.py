@@ -94,8 +94,7 @@ def _read_with_calamine(path: Path, container: str, limits: Limits, meanwhile=No
         meanwhile()
     trimmed = {e.replaced_part: e.trimmed for e in extras.values() if e.trimmed is not None}
     try:
-        with _native_errors_quiet(), _opened(path, trimmed) as handle, \
-                pc.CalamineWorkbook.from_filelike(handle) as book:
+        with _native_errors_quiet(), _opened(pc, path, trimmed) as book:
             sheets = []
             for meta in book.sheets_metadata:
                 if meta.typ != pc.SheetTypeEnum.WorkSheet:
@@ -122,18 +121,22 @@ def _read_with_calamine(path: Path, container: str, limits: Limits, meanwhile=No
     return sheets
 
 
-def _opened(path: Path, replaced: dict[str, bytes]):
-    """The file for calamine: as it is, or (sheets read sparsely) a copy in memory whose named
-    parts are replaced by the trimmed XML. The file itself is never changed."""
+def _opened(pc, path: Path, replaced: dict[str, bytes]):
+    """The workbook opened by calamine: the file as it is, or (sheets read sparsely) a copy in
+    memory whose named parts are replaced by the trimmed XML. The file itself is never changed.
+
+    From the path where it can be: calamine then opens it (and reads its shared strings, a
+    quarter of a second for 100 000 names) without holding the GIL; given a Python file object
+    it holds the GIL throughout, and the pandas import meanwhile waits."""
     if not replaced:
-        return path.open("rb")
+        return pc.CalamineWorkbook.from_path(str(path))
     import io
     copy = io.BytesIO()
     with zipfile.ZipFile(path) as package, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
         for info in package.infolist():      # every part was bounded by inspect_package
             out.writestr(info.filename, replaced.get(info.filename) or package.read(info))
     copy.seek(0)
-    return copy
+    return pc.CalamineWorkbook.from_filelike(copy)
 
 
 def _is_reader_failure(exc: BaseException) -> bool:
