@@ -57,10 +57,14 @@ def _check_as(check_file, options: dict, stored: str, name: str, file_name: str,
     """Check the stored file through a link named after the link's township (the engine matches
     a return without identity block or 填报单位 line by its file name), against the round's
     county table when it has one (as `fenjie check --from`); report the upload's name."""
+    from validators.batch import unfilled
+    from validators.read.inputs import untouched_template
     with tempfile.TemporaryDirectory(prefix="fenjie-check-") as folder:
         alias = Path(folder) / f"{name or 'return'}{suffix}"
         _alias(stored, alias)
         result = check_file(alias, assigned=assigned or None, **options)
+    if untouched_template(stored):          # the template downloaded and sent back as it came
+        result = unfilled(result, result.scope or name)
     result.path = file_name
     return result
 
