@@ -24,9 +24,12 @@ TIMED_OUT = "核对超过 {seconds:g} 秒仍未完成（文件可能过大或结
 CRASHED = "读取这个文件时程序异常退出（文件可能已损坏）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 
 
-def other_township_finding(result: FileResult, name: str):
-    """W001 when the file says it is another township's return than the link's."""
-    if result.scope and result.scope != name:
+def other_township_finding(result: FileResult, name: str, assigned: dict | None = None):
+    """W001 when the file says it is another township's (unit's) return than the link's; the two
+    units of a row they share (财政局、发改局) may send each other's return of it."""
+    from templates.names import line_of
+    line = line_of(name, assigned or {})
+    if result.scope and result.scope != name and not (line and line_of(result.scope, assigned) == line):
         return RULES["W001"].finding(other=result.scope, name=name)
     return None
 
@@ -160,7 +163,7 @@ class CheckPool:
                                 findings=[RULES["F001"].finding(reason=reason)])
         if isinstance(answer, Exception):
             answer = FileResult(path=file_name, findings=[RULES["F008"].finding(detail=type(answer).__name__)])
-        wrong = other_township_finding(answer, name)
+        wrong = other_township_finding(answer, name, assigned)
         if wrong:
             answer.findings.insert(0, wrong)
         return answer

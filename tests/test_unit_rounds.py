@@ -204,12 +204,17 @@ def test_serve_gives_each_unit_of_a_shared_row_its_link_and_counts_the_row_once(
         assert [f["code"] for f in upload("教育局", education)["findings"]] == ["S011"]
         answer = upload("发改局", fill(tmp_path / "发改局模板.xlsx", tmp_path / "发改局.xlsx", 125000))
         assert (answer["status"], answer["findings"]) == ("ok", [])
+        partner = upload("财政局", tmp_path / "发改局.xlsx")              # the row they share: no W001
+        assert (partner["status"], partner["findings"]) == ("ok", [])
+        other = upload("林业局", tmp_path / "发改局.xlsx")                # another unit's: W001
+        assert [f["code"] for f in other["findings"]] == ["W001"]
         status = httpx.get(f"{server.base}/c/{links['县里']}/status.json", timeout=60).json()
         by_name = {t["name"]: t for t in status["townships"]}
         assert set(by_name) == set(gazette_figures())                      # one line per row, as merge
         assert by_name[SHARED]["status"] == "ok" and by_name[SHARED]["latest"]["file"] == "发改局.xlsx"
         assert by_name["教育局"]["status"] == "invalid" and by_name["民政局"]["status"] == "missing"
         assert status["summary"]["townships"] == 24 and status["summary"]["ok"] == 1
+        assert by_name[SHARED]["uploads"] == 2 and by_name["林业局"]["status"] == "invalid"
         summary = httpx.get(f"{server.base}/c/{links['县里']}/summary.xlsx", timeout=120)
         assert summary.status_code == 200
         (tmp_path / "汇总.xlsx").write_bytes(summary.content)
