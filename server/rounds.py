@@ -87,7 +87,7 @@ def township_template(store: Store, config: Config, round_: Round, name: str) ->
     if spec.rows_from == "townships" and name in round_.assigned:
         plan = township_plan(spec, config, name, round_.assigned[name])
     elif spec.rows_from == "units":
-        plan = unit_plan(spec, config, name, round_.assigned or None, _county_records(store, config, round_, spec))
+        plan = unit_plan(spec, config, name, round_.assigned or None)
     else:
         plan = county_plan(spec, config)
     folder = store.folder / "templates" / str(round_.id)
@@ -95,6 +95,9 @@ def township_template(store: Store, config: Config, round_: Round, name: str) ->
     index = [link.name for link in store.links(round_.id)].index(name)
     path = folder / f"{index}.xlsx"
     if not path.exists():
+        if spec.rows_from == "units":          # the line's text (资金来源构成): the county table read once
+            plan = unit_plan(spec, config, name, round_.assigned or None,
+                             _county_records(store, config, round_, spec))
         partial = folder / f"{index}.part.xlsx"
         write_plan(plan, partial, role="template")       # recognised when sent back unfilled (S011)
         partial.replace(path)

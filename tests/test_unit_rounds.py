@@ -20,7 +20,7 @@ from validators.batch import check_file
 CONFIG = EXAMPLE / "fenjie.toml"
 TASK_LIST = GAZETTE / "xiangyin-2025-funding-targets.tsv"
 KIND = "funding-targets"
-SHARED = "财政局、发改局"
+JOINT_ROW = "财政局、发改局"
 JSON = {"accept": "application/json"}
 
 
@@ -87,7 +87,7 @@ def test_one_template_per_unit_each_with_its_own_line_and_figures(unit_templates
     assert any("填报单位（盖章）：教育局" in str(c) for row in education for c in row)
     for unit in ("财政局", "发改局"):                                          # both get the row they share
         rows = cells(template_of(out, unit))
-        assert rows[4][1] == SHARED and rows[7][2] == 125000
+        assert rows[4][1] == JOINT_ROW and rows[7][2] == 125000
         assert any(f"填报单位（盖章）：{unit}" in str(c) for row in rows for c in row)
     assert own_output(template_of(out, "教育局")).role == "template"
 
@@ -190,7 +190,7 @@ def test_serve_gives_each_unit_of_a_shared_row_its_link_and_counts_the_row_once(
         assert template.status_code == 200
         (tmp_path / "发改局模板.xlsx").write_bytes(template.content)
         rows = cells(tmp_path / "发改局模板.xlsx")
-        assert rows[4][1] == SHARED and rows[7][1:3] == ("县下达任务", 125000)
+        assert rows[4][1] == JOINT_ROW and rows[7][1:3] == ("县下达任务", 125000)
         assert "125000" in httpx.get(f"{server.base}/t/{links['发改局']}", timeout=60).text
 
         def upload(unit, path):
@@ -211,15 +211,40 @@ def test_serve_gives_each_unit_of_a_shared_row_its_link_and_counts_the_row_once(
         status = httpx.get(f"{server.base}/c/{links['县里']}/status.json", timeout=60).json()
         by_name = {t["name"]: t for t in status["townships"]}
         assert set(by_name) == set(gazette_figures())                      # one line per row, as merge
-        assert by_name[SHARED]["status"] == "ok" and by_name[SHARED]["latest"]["file"] == "发改局.xlsx"
+        assert by_name[JOINT_ROW]["status"] == "ok" and by_name[JOINT_ROW]["latest"]["file"] == "发改局.xlsx"
         assert by_name["教育局"]["status"] == "invalid" and by_name["民政局"]["status"] == "missing"
         assert status["summary"]["townships"] == 24 and status["summary"]["ok"] == 1
-        assert by_name[SHARED]["uploads"] == 2 and by_name["林业局"]["status"] == "invalid"
+        assert by_name[JOINT_ROW]["uploads"] == 2 and by_name["林业局"]["status"] == "invalid"
         summary = httpx.get(f"{server.base}/c/{links['县里']}/summary.xlsx", timeout=120)
         assert summary.status_code == 200
         (tmp_path / "汇总.xlsx").write_bytes(summary.content)
         sheet = openpyxl.load_workbook(tmp_path / "汇总.xlsx").worksheets[0]
-        shared = next(row for row in sheet.iter_rows(values_only=True) if row[0] == SHARED or SHARED in row)
+        shared = next(row for row in sheet.iter_rows(values_only=True) if row[0] == JOINT_ROW or JOINT_ROW in row)
         assert 125000 in shared and "尚未报送" not in [str(c) for c in shared]
     finally:
         server.stop()
+
+
+@pytest.mark.libreoffice
+def test_unit_templates_filled_and_saved_in_libreoffice(unit_templates, county_table, tmp_path):
+    """LibreOffice types the figures, recalculates and saves: a right one is clean, a wrong one is
+    T003, and one only opened and saved (nothing typed) is no longer fenjie's untouched template but
+    still has nothing filled in: T003 against its 县下达任务."""
+    from scripts.libreoffice import run_jobs
+    out, _ = unit_templates
+    returns = tmp_path / "报送"
+    returns.mkdir()
+
+    def job(unit, typing):
+        return {"path": str(template_of(out, unit)), "save": str(returns / f"{unit}.xlsx"),
+                "ops": [{"op": "type", "cells": typing}, {"op": "recalculate"},
+                        {"op": "read", "cells": ["C6", "C9"]}]}
+    seen = run_jobs([job("教育局", {"C5": 5800}), job("发改局", {"C5": 125001}), job("民政局", {})], tmp_path)
+    assert [s["shown"]["C9"] for s in seen] == ["0", "1", "-1600"]         # the live 差额 check
+    config = load_config(CONFIG)
+    results = {unit: check_file(returns / f"{unit}.xlsx", config=config) for unit in ("教育局", "发改局", "民政局")}
+    assert results["教育局"].findings == []
+    assert [(f.code, f.cell) for f in results["发改局"].findings] == [("T003", "C5")]
+    assert [(f.code, f.cell) for f in results["民政局"].findings] == [("T003", "C5")]
+    checked = fenjie("check", returns, "--config", CONFIG, "--from", county_table)
+    assert "S011" not in checked.stdout and checked.stdout.count("T003") == 2
