@@ -104,6 +104,9 @@ def test_each_template_filled_in_correctly_checks_clean_and_a_wrong_number_is_ca
     result = check_file(wrong, config=config)                  # held to the template's own 县下达任务
     assert [(f.code, f.cell) for f in result.findings] == [("T003", "C5")]
     assert "5800" in result.findings[0].message
+    railway = "虞公港铁路建设有限公司"                    # assigned bonds only: fiscal funds are 0, not "any"
+    extra = check_file(fill(template_of(out, railway), tmp_path / "错" / "铁路.xlsx", 100, 108200), config=config)
+    assert [(f.code, f.cell) for f in extra.findings] == [("T003", "C5")]
 
 
 def test_per_unit_from_the_county_table_and_the_folder_check_and_merge_agree(county_table, tmp_path):
@@ -131,9 +134,13 @@ def test_per_township_of_a_unit_kind_explains_itself_in_chinese(tmp_path):
                      encoding="utf-8")
     refused = fenjie("template", KIND, "--per-township", "--config", CONFIG, "--from", wrong, "-o", tmp_path / "o")
     assert refused.returncode == 2 and "教育厅" in refused.stderr and not (tmp_path / "o").exists()
+    twice = tmp_path / "重复.tsv"
+    twice.write_text(TASK_LIST.read_text(encoding="utf-8") + "25\t城管局\t100\t\t\n", encoding="utf-8")
+    repeated = fenjie("template", KIND, "--per-township", "--config", CONFIG, "--from", twice, "-o", tmp_path / "p")
+    assert repeated.returncode == 2 and "「城管执法局」有两行" in repeated.stderr
     tasks = fenjie("template", "task-breakdown", "--per-township", "--config", CONFIG, "-o", tmp_path)
     assert tasks.returncode == 2 and "不按乡镇或单位分解" in tasks.stderr
-    for answer in (no_source, refused, tasks):
+    for answer in (no_source, refused, repeated, tasks):
         assert not any(word in answer.stdout + answer.stderr for word in ENGLISH)
 
 
