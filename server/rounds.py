@@ -51,7 +51,7 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
     bytes may differ) gives that round again; other figures open a new round, which supersedes it."""
     import json
 
-    from validators.county import CountyTableProblem, TableProblem, read_assigned
+    from validators.county import CountyTableProblem, TableProblem, blanks_assign_nothing, read_assigned
     from validators.output.refusal import county_table_refusal
     from validators.read.errors import UnreadableFile
 
@@ -67,7 +67,8 @@ def open_round(store: Store, config: Config, kind: str, county_table: Path | Non
         except (UnreadableFile, TableProblem) as exc:
             raise RoundProblem(f"县分解表 {name} 无法使用：{exc}") from None
         current = store.current_round(spec.name)
-        if current and current.county_table and current.assigned == json.loads(json.dumps(assigned)):
+        # a round opened before blanks assigned 0 (None then) is the same round
+        if current and current.county_table and blanks_assign_nothing(current.assigned) == json.loads(json.dumps(assigned)):
             return current
         _, stored, _ = store.keep_bytes(county_table.read_bytes(), suffix_of(name))
     title = f"{config.county}{config.year}年{spec.title}"
