@@ -71,14 +71,13 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
                                "  fenjie check 报送/ --config fenjie.toml --from 县分解表.xlsx")
         assigned, kind = _assigned(county_table, spec, config)
     inputs = _inputs(paths, county_table)
+    skipped = skipped_files(paths)
     if not inputs:
         refuse_county_table_as_the_returns(
             paths, county_table, f"fenjie check 报送/ --config {config_path} --from {county_table}")
-        from validators.read.inputs import SPREADSHEET_SUFFIXES
-        skipped = skipped_files(paths)
-        raise UsageProblem(f"在 {'、'.join(paths)} 中没有找到要核对的表格"
-                           f"（{' '.join(SPREADSHEET_SUFFIXES)}）。"
-                           + (skipped_line(skipped) if skipped else ""))
+        from validators.read.inputs import untouched_templates
+        if not untouched_templates(skipped):           # one may be a return sent back unfilled (S011)
+            raise UsageProblem(nothing_to_check(paths, skipped))
     refuse_to_overwrite_county_table(county_table, report, "--report")
     report_path = report_or_exit(report, inputs, force)
     copies = copies_or_exit(annotate, inputs)
@@ -87,7 +86,13 @@ def _check(paths, kind, config_path, county_table, targets, output_format, repor
             refuse_to_overwrite_county_table(county_table, copy, "--annotate")
     return run_check(inputs, kind=kind, config=config, targets=target_values, ignore=ignored,
                      output_format=output_format, report=report_path, copies=copies,
-                     assigned=assigned, skipped=skipped_files(paths), force=force)
+                     assigned=assigned, skipped=skipped, force=force, folders=paths)
+
+
+def nothing_to_check(paths, skipped) -> str:
+    from validators.read.inputs import SPREADSHEET_SUFFIXES
+    return (f"在 {'、'.join(map(str, paths))} 中没有找到要核对的表格（{' '.join(SPREADSHEET_SUFFIXES)}）。"
+            + (skipped_line(skipped) if skipped else ""))
 
 
 # -- options --------------------------------------------------------------------------------
@@ -200,25 +205,27 @@ def copies_or_exit(annotate: str | None, inputs: list[Path]) -> dict[Path, Path]
 
 
 def run_check(paths, *, kind, config, targets, ignore, output_format, report, copies,
-              assigned=None, skipped=(), force=False) -> int:
-    """Check the files `paths`; `skipped` are the files the folders held that are not checked."""
+              assigned=None, skipped=(), force=False, folders=()) -> int:
+    """Check the files `paths`; `skipped` are the files the folders held that are not checked
+    (an unfilled template of a township or unit among them is checked as its return, S011)."""
     from validators.batch import check_paths
 
     as_json = output_format == "json"
     progress = None if as_json else ProgressBar()
     try:
         batch = check_paths(list(paths), kind=kind, config=config, targets=targets or None,
-                            assigned=assigned, ignore=ignore, progress=progress)
+                            assigned=assigned, ignore=ignore, progress=progress, skipped=skipped)
     finally:
         if progress:
             progress.close()
-    batch.skipped = list(skipped)       # the files given are files: what the folders held is known here
+    if not batch.files:                 # only templates, none a township's or unit's return
+        raise UsageProblem(nothing_to_check(folders or paths, batch.skipped))
     if as_json:
         _print_json(batch)
     else:
         _print_text(batch)
-    if skipped:
-        click.echo(skipped_line(skipped), err=True)
+    if batch.skipped:
+        click.echo(skipped_line(batch.skipped), err=True)
     notices = []
     if report is not None:
         notices.append(_write_report(batch, report))

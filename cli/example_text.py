@@ -51,6 +51,8 @@ def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:
     lines = [f"  {role}{file.name}"]
     if file.content is not None:
         return lines + [f"    （{len(file.content)} 字节，不是电子表格）"]
+    if file.template:
+        lines.append("    （fenjie 生成的模板，生成后没有人改过、保存过）")
     if file.identity:
         lines.append(f"    模板隐藏的身份信息：{_identity_text(file.identity, config)}")
     for sheet in file.sheets:

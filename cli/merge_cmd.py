@@ -62,8 +62,7 @@ def _merge(paths, config_path, county_table, kind, include_invalid, output, forc
         spec, assigned = merge_kind(county.result.kind, config), county.assigned
     else:
         assigned = assigned_or_exit(county_table, spec, config)
-    skipped_notice(paths)
-    return run_merge(inputs, spec, config, assigned, include_invalid, out, county_table)
+    return run_merge(inputs, spec, config, assigned, include_invalid, out, county_table, paths)
 
 
 # -- options --------------------------------------------------------------------------------
@@ -90,21 +89,19 @@ def input_files(paths, county_table: str | None) -> list[Path]:
     skip = Path(county_table).resolve() if county_table and Path(county_table).exists() else None
     files = [f for f in find_input_files(paths) if not (skip and f.exists() and f.resolve() == skip)]
     if not files:
-        from validators.read.inputs import collect_inputs, skipped_summary
+        from validators.read.inputs import collect_inputs, untouched_templates
         skipped = collect_inputs(paths).skipped
         refuse_county_table_as_the_returns(paths, county_table, f"fenjie merge 报送/ --config fenjie.toml "
                                            f"--from {county_table} -o 汇总.xlsx")
-        raise UsageProblem(f"在 {'、'.join(map(str, paths))} 中没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
-                           + (skipped_summary(skipped) if skipped else ""))
+        if not untouched_templates(skipped):          # one may be a return sent back unfilled (S011)
+            raise UsageProblem(nothing_returned(paths, skipped))
     return files
 
 
-def skipped_notice(paths) -> None:
-    """One line on stderr naming the files in the folders that are not merged, and why."""
-    from validators.read.inputs import collect_inputs, skipped_summary
-    skipped = collect_inputs(paths).skipped
-    if skipped:
-        click.echo(skipped_summary(skipped), err=True)
+def nothing_returned(paths, skipped) -> str:
+    from validators.read.inputs import skipped_summary
+    return (f"在 {'、'.join(map(str, paths))} 中没有找到报回的表格（.xlsx .xlsm .xls .et .ods .csv）。"
+            + (skipped_summary(skipped) if skipped else ""))
 
 
 def output_or_exit(output: str | None, inputs: list[Path], county_table: str | None,
@@ -135,18 +132,26 @@ def assigned_or_exit(county_table: str | None, spec, config) -> dict[str, dict[s
 
 # -- running --------------------------------------------------------------------------------
 
-def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table) -> int:
+def run_merge(inputs, spec, config, assigned, include_invalid, out: Path, county_table, paths=()) -> int:
+    """Check the returns `inputs` (with the unfilled templates among what the folders `paths`
+    held, S011) and write the 汇总 workbook."""
     from cli.running import ProgressBar
     from templates.writer import WriteProblem
     from validators.batch import check_paths
     from validators.merge import consolidate, summary_lines
     from validators.output.summary import write_summary
+    from validators.read.inputs import collect_inputs, skipped_summary
 
     progress = ProgressBar()
     try:
-        batch = check_paths(inputs, kind=spec.name, config=config, assigned=assigned, progress=progress)
+        batch = check_paths(inputs, kind=spec.name, config=config, assigned=assigned, progress=progress,
+                            skipped=collect_inputs(paths).skipped)
     finally:
         progress.close()
+    if not batch.files:                      # only templates, none a township's or unit's return
+        raise UsageProblem(nothing_returned(paths, batch.skipped))
+    if batch.skipped:                        # the files in the folders that are not merged, and why
+        click.echo(skipped_summary(batch.skipped), err=True)
     merged = consolidate(batch, spec, config, assigned, include_invalid)
     source = Path(county_table).name if county_table else None
     from cli.running import pending_output

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server.checker import CheckPool
-from server.rounds import RoundProblem, open_round, township_template
+from server.rounds import RoundProblem, lines_of, open_round, township_template
 from server.store import Round, Store, Upload, safe_file_name, suffix_of
 from templates.config import Config
 from templates.kinds import TableKind, get_kind, kinds_for
@@ -443,14 +443,29 @@ def county_link(request: Request):
     return Link(request.path_params["token"], round_.id if round_ else 0, ""), round_
 
 
+def round_lines(store: Store, round_: Round) -> dict[str, list[str]]:
+    """line -> the links that return it, as `fenjie merge` counts them (server.rounds.lines_of):
+    the row 「财政局、发改局」 is one line, returned through either unit's link."""
+    return lines_of(round_, [link.name for link in store.links(round_.id)])
+
+
+def counted_upload(uploads: list[Upload]) -> Upload | None:
+    """Of the latest uploads through a line's links, the one that counts: the latest without
+    errors, else the latest (the merge counts the latest clean return of a line)."""
+    if not uploads:
+        return None
+    clean = [u for u in uploads if u.status == "ok"]
+    return max(clean or uploads, key=lambda u: u.id)
+
+
 def round_status(store: Store, round_: Round) -> dict:
     latest, counts = store.latest(round_.id), store.counts(round_.id)
     townships = []
-    for link in store.links(round_.id):
-        up = latest.get(link.name)
+    for line, names in round_lines(store, round_).items():
+        up = counted_upload([latest[n] for n in names if n in latest])
         status = "missing" if up is None else ("ok" if up.status == "ok" else "invalid")
-        townships.append({"name": link.name, "status": status, "errors": up.errors if up else 0,
-                          "warnings": up.warnings if up else 0, "uploads": counts.get(link.name, 0),
+        townships.append({"name": line, "status": status, "errors": up.errors if up else 0,
+                          "warnings": up.warnings if up else 0, "uploads": sum(counts.get(n, 0) for n in names),
                           "latest": None if up is None else {"id": up.id, "time": up.received,
                                                              "file": up.file_name, "status": up.status}})
     statuses = [t["status"] for t in townships]
@@ -481,12 +496,13 @@ async def county_status(request: Request):
 
 
 def latest_results(store: Store, round_: Round):
-    """The latest upload of each township as the engine's results, counted for that township."""
+    """The latest upload of each township (unit) as the engine's results, counted for that
+    township, and the lines nobody has returned (a row two units share: neither unit)."""
     from dataclasses import replace
     latest = store.latest(round_.id)
-    names = [link.name for link in store.links(round_.id)]
-    files = [replace(latest[n].result, scope=n) for n in names if n in latest]
-    return files, [n for n in names if n not in latest]
+    lines = round_lines(store, round_)
+    files = [replace(latest[n].result, scope=n) for names in lines.values() for n in names if n in latest]
+    return files, [line for line, names in lines.items() if not any(n in latest for n in names)]
 
 
 def latest_batch(store: Store, round_: Round) -> BatchResult:

@@ -24,9 +24,12 @@ TIMED_OUT = "核对超过 {seconds:g} 秒仍未完成（文件可能过大或结
 CRASHED = "读取这个文件时程序异常退出（文件可能已损坏）：请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
 
 
-def other_township_finding(result: FileResult, name: str):
-    """W001 when the file says it is another township's return than the link's."""
-    if result.scope and result.scope != name:
+def other_township_finding(result: FileResult, name: str, assigned: dict | None = None):
+    """W001 when the file says it is another township's (unit's) return than the link's; the two
+    units of a row they share (财政局、发改局) may send each other's return of it."""
+    from templates.names import line_of
+    line = line_of(name, assigned or {})
+    if result.scope and result.scope != name and not (line and line_of(result.scope, assigned) == line):
         return RULES["W001"].finding(other=result.scope, name=name)
     return None
 
@@ -57,10 +60,14 @@ def _check_as(check_file, options: dict, stored: str, name: str, file_name: str,
     """Check the stored file through a link named after the link's township (the engine matches
     a return without identity block or 填报单位 line by its file name), against the round's
     county table when it has one (as `fenjie check --from`); report the upload's name."""
+    from validators.batch import unfilled
+    from validators.read.inputs import untouched_template
     with tempfile.TemporaryDirectory(prefix="fenjie-check-") as folder:
         alias = Path(folder) / f"{name or 'return'}{suffix}"
         _alias(stored, alias)
         result = check_file(alias, assigned=assigned or None, **options)
+    if untouched_template(stored):          # the template downloaded and sent back as it came
+        result = unfilled(result, result.scope or name)
     result.path = file_name
     return result
 
@@ -156,7 +163,7 @@ class CheckPool:
                                 findings=[RULES["F001"].finding(reason=reason)])
         if isinstance(answer, Exception):
             answer = FileResult(path=file_name, findings=[RULES["F008"].finding(detail=type(answer).__name__)])
-        wrong = other_township_finding(answer, name)
+        wrong = other_township_finding(answer, name, assigned)
         if wrong:
             answer.findings.insert(0, wrong)
         return answer

@@ -41,6 +41,7 @@ class Identity:
     scope: str                                  # "county" or a township's name
     targets: dict[str, float] = field(default_factory=dict)  # column key -> target
     kind_hash: str = ""                         # short hash of the kind's declaration (kind file)
+    party: str | None = None                    # the unit a unit's own template is for (单位模板)
 
     @property
     def is_township(self) -> bool:
@@ -52,6 +53,8 @@ class Identity:
             ("county", self.county), ("year", self.year), ("scope", self.scope)]
         if self.kind_hash:
             rows.append(("kind_hash", self.kind_hash))
+        if self.party:
+            rows.append(("party", self.party))
         rows += [(f"target.{key}", value) for key, value in self.targets.items()]
         return rows
 
@@ -70,6 +73,7 @@ def parse_identity(rows) -> Identity | None:
         return Identity(kind=str(data["kind"]), version=int(float(data["version"])),
                         county=str(data["county"]), year=int(float(data["year"])),
                         scope=str(data["scope"]), targets=targets,
-                        kind_hash=str(data.get("kind_hash") or ""))
+                        kind_hash=str(data.get("kind_hash") or ""),
+                        party=str(data["party"]) if data.get("party") not in (None, "") else None)
     except (KeyError, TypeError, ValueError):
         return None

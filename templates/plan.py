@@ -11,7 +11,7 @@ from templates.config import Config
 from templates.identity import Identity
 from templates.kinds import TableKind
 from templates.layout import Layout
-from templates.names import normalize_name
+from templates.names import line_of, normalize_name
 
 BLANK_TASK_ROWS = 30        # task-breakdown template without a task list
 BLANK_VILLAGE_ROWS = 20     # township template when the config lists no villages
@@ -47,7 +47,7 @@ class TablePlan:
     def identity(self) -> Identity:
         return Identity(kind=self.kind.name, version=self.kind.version, county=self.config.county,
                         year=self.config.year, scope=self.scope, targets=dict(self.targets),
-                        kind_hash=self.kind.digest)
+                        kind_hash=self.kind.digest, party=self.party)
 
     @property
     def file_name(self) -> str:
@@ -87,12 +87,40 @@ def township_plan(kind: TableKind, config: Config, township: str, assigned: dict
     return TablePlan(kind, config, township, rows, targets)
 
 
-def unit_plan(kind: TableKind, config: Config, unit: str) -> TablePlan:
+def unit_plan(kind: TableKind, config: Config, unit: str, assigned: dict[str, dict] | None = None,
+              records: dict[str, dict] | None = None) -> TablePlan:
     """One unit's return of a unit-keyed table (争资争项): the county layout with the unit's own
-    row, named in the 填报单位 line and the file name. No county target: `fenjie check` holds
-    the row to what the county table assigns the unit (T003)."""
-    sequence = {c.key: 1 for c in kind.columns if c.role == "sequence" and c.key != kind.key}
-    return TablePlan(kind, config, "county", [PlannedRow(unit, sequence, key_locked=True)], party=unit)
+    row, named in the 填报单位 line, the file name and the identity block (party).
+
+    With the county's figures (`assigned`: line -> column key -> figure) the row is the unit's
+    line — a row it shares with another unit, 「财政局、发改局」, included (templates.names.line_of)
+    —, its figures are the unit's targets (the locked 县下达任务 under the 合计 and the identity
+    block, which `fenjie check` holds the row to, T003), and its text cells (资金来源构成) come
+    from the county's record of the line (`records`: line -> column key -> value). The unit
+    fills in the figures."""
+    line = line_of(unit, assigned or {}) or unit
+    figures = (assigned or {}).get(line) or {}
+    values = {c.key: 1 for c in kind.columns if c.role == "sequence" and c.key != kind.key}
+    record = (records or {}).get(line) or {}
+    values.update({c.key: record[c.key] for c in kind.columns
+                   if not c.is_numeric and c.key != kind.key and record.get(c.key) not in (None, "")})
+    targets = {c.key: figures[c.key] for c in kind.summed_columns if figures.get(c.key) is not None}
+    return TablePlan(kind, config, "county", [PlannedRow(line, values, key_locked=True)], targets, party=unit)
+
+
+def units_of_lines(lines) -> list[str]:
+    """The units that return the county table's `lines`, in its order: each unit of a row two
+    units share (财政局、发改局) gets its own template and link."""
+    units: dict[str, None] = {}
+    for line in lines:
+        units.update(dict.fromkeys(line.split("、")))
+    return list(units)
+
+
+def unit_plans(kind: TableKind, config: Config, assigned: dict[str, dict],
+               records: dict[str, dict] | None = None) -> list[TablePlan]:
+    """One plan per unit the county table assigns figures to (units_of_lines)."""
+    return [unit_plan(kind, config, unit, assigned, records) for unit in units_of_lines(assigned)]
 
 
 def _villages_of(config: Config, township: str) -> list[str]:

@@ -273,7 +273,7 @@ def _write_total_and_check(sheet: Worksheet, plan: TablePlan, layout: Layout) ->
     bold = text_font(FONT_BODY, BODY_SIZE, bold=True)
     body = text_font(FONT_BODY, BODY_SIZE)
     labels = {layout.total_row: TOTAL_LABEL, layout.diff_row: DIFF_LABEL,
-              layout.target_row: TARGET_LABEL["township" if layout.is_township else "county"]}
+              layout.target_row: TARGET_LABEL["township" if layout.is_township or plan.party else "county"]}
     for row, label in labels.items():
         for index, column in enumerate(layout.columns, start=1):
             cell = sheet.cell(row, index)

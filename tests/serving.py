@@ -60,12 +60,12 @@ def free_port() -> int:
 class Server:
     """`fenjie serve` as a real process on a free port (the round opened by --from)."""
 
-    def __init__(self, data: Path, *extra: str):
+    def __init__(self, data: Path, *extra: str, county_table: Path = COUNTY_TABLE):
         import subprocess
         import sys
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.command = [sys.executable, "-m", "cli", "serve", "--config", str(CONFIG), "--from", str(COUNTY_TABLE),
+        self.command = [sys.executable, "-m", "cli", "serve", "--config", str(CONFIG), "--from", str(county_table),
                         "--data", str(data), "--port", str(self.port), *extra]
         self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.wait_ready()

@@ -123,7 +123,8 @@ def unit_return(client, links, unit: str, fiscal: float, folder: Path) -> Path:
     import openpyxl
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/t/{links[unit]}/template.xlsx").content))
     sheet = book.worksheets[0]
-    row = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 2).value == unit)
+    row = next(r for r in range(1, sheet.max_row + 1)              # its line: 财政局、发改局 for 财政局
+               if unit in str(sheet.cell(r, 2).value or "").split("、"))
     sheet.cell(row, 3, fiscal)
     folder.mkdir(exist_ok=True)
     path = folder / f"{unit}-争资争项.xlsx"
@@ -171,6 +172,7 @@ def test_a_unit_keyed_summary_speaks_of_units_not_townships(shared_row_round, tm
         for cell in line:
             if isinstance(cell.value, str) and "民政局" in cell.value:
                 cell.value = cell.value.replace("民政局", "")   # nobody's: no unit, no 填报单位
+    del stray["fenjie_id"]                         # nor the identity block naming the unit
     stray.save(folder / "争资争项.xlsx")
     out = tmp_path / "汇总.xlsx"
     fenjie("merge", folder, "--config", CONFIG, "--kind", "funding-targets", "--from", county_table, "-o", out)

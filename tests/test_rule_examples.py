@@ -45,6 +45,10 @@ def write_file(folder, file):
         for key, value in Identity(**file.identity).rows():
             hidden.append([key, value])
         hidden.sheet_state = "hidden"
+    if file.template:                     # marked and sealed as the template command saves it
+        from templates.outputs import save_output
+        save_output(book, path, "template")
+        return path
     book.save(path)
     return path
 

@@ -22,6 +22,7 @@ from validators.check.context import match_township
 from validators.check.rules import RULES
 from validators.check.workbook import check_workbook
 from validators.findings import OK, BatchResult, FileResult
+from validators.read.inputs import Skipped, untouched_templates
 from validators.read.sheet import WorkbookData
 
 log = logging.getLogger("fenjie")
@@ -140,11 +141,14 @@ def _pool_context():
 
 
 def check_paths(paths, *, kind=None, config: Config | None = None, targets=None, assigned=None,
-                ignore=(), progress=None, workers: int | None = None) -> BatchResult:
-    """Check every file under `paths` in input order; both cores for many files."""
+                ignore=(), progress=None, workers: int | None = None, skipped=()) -> BatchResult:
+    """Check every file under `paths` in input order; both cores for many files. `skipped`: the
+    files the caller's folders held that are not returns (validators.read.inputs), besides those
+    of folders among `paths`; an unfilled template of them may be a return (S011)."""
     from validators.read.inputs import collect_inputs
 
     inputs = collect_inputs(paths)
+    inputs.skipped.extend(skipped)
     files = [str(f) for f in inputs.files]
     options = dict(kind=kind, config=config, targets=targets, assigned=assigned, ignore=ignore)
     workers = workers or min(2, os.cpu_count() or 1)
@@ -157,8 +161,10 @@ def check_paths(paths, *, kind=None, config: Config | None = None, targets=None,
             results.append(check_file(path, **options))
             if progress:
                 progress(len(results), len(files))
-    batch = _batch(results, config, ignore, assigned)
-    batch.skipped = list(inputs.skipped)
+    returned = _unfilled_templates(inputs.skipped, results, options)
+    batch = _batch(results + returned, config, ignore, assigned)
+    taken = {r.path for r in returned}
+    batch.skipped = [s for s in inputs.skipped if str(s.path) not in taken]
     return batch
 
 
@@ -227,8 +233,36 @@ def _batch(results: list[FileResult], config: Config | None, ignore, assigned=No
     if returns and "S003" not in ignored:
         _mark_unmatched(results, bool(by_township))
     if "S002" not in ignored:
-        _mark_sent_twice(batch, by_township)
+        _mark_sent_twice(batch, _by_line(by_township, assigned))
     return batch
+
+
+def unfilled(result: FileResult, name: str | None = None) -> FileResult:
+    """S011 for a return that is fenjie's untouched template, in place of its findings: its
+    empty cells are one fact, not a finding each."""
+    result.findings = [RULES["S011"].finding(name=name or result.scope or Path(result.path).name)]
+    return result
+
+
+def _unfilled_templates(skipped: list[Skipped], results: list[FileResult], options: dict) -> list[FileResult]:
+    """S011: an untouched template in the folder that is a township's or unit's (its identity
+    block, 填报单位 line or file name says whose) when that party sent nothing else — it returned
+    the template as it came. A template whose party did send a return is the county's own copy,
+    and one that is nobody's is the blank county table: both stay skipped."""
+    config, assigned = options.get("config"), options.get("assigned")
+    if config is None or "S011" in {c.upper() for c in options.get("ignore") or ()}:
+        return []
+
+    def line(name: str) -> str:                  # 财政局 and 发改局 return the line they share
+        return (line_of(name, assigned) or name) if assigned else name
+    sent = {line(r.scope) for r in results if r.scope}
+    found = []
+    for item in untouched_templates(skipped):
+        result = check_file(item.path, **options)
+        if result.scope and line(result.scope) not in sent:
+            sent.add(line(result.scope))
+            found.append(unfilled(result))
+    return found
 
 
 def _not_sent(by_township: dict[str, list[FileResult]], config: Config, assigned) -> list[str]:
@@ -237,6 +271,17 @@ def _not_sent(by_township: dict[str, list[FileResult]], config: Config, assigned
     expected = list(assigned or []) if by_unit else config.townships
     sent = {line_of(name, expected) for name in by_township}     # 财政局 sends for 财政局、发改局
     return [t for t in expected if t not in sent]
+
+
+def _by_line(by_township: dict[str, list[FileResult]], assigned) -> dict[str, list[FileResult]]:
+    """The returns by the county table's line: 财政局's and 发改局's are two returns of the row
+    「财政局、发改局」 they share, as `fenjie merge` counts them."""
+    if not assigned:
+        return by_township
+    grouped: dict[str, list[FileResult]] = defaultdict(list)
+    for name, returns in by_township.items():
+        grouped[line_of(name, assigned) or name].extend(returns)
+    return grouped
 
 
 def _mark_unmatched(results: list[FileResult], any_matched: bool) -> None:

@@ -90,7 +90,16 @@ def _assigned_figures(table: LocatedTable, config: Config) -> dict[str, dict[str
         if township in places or township and "、" in township:
             assigned[township] = {col.key: _in_kind_unit(table, col.key, row.cells.get(col.key))
                                   for col in spec.summed_columns if col.key in table.columns}
-    return assigned
+    return blanks_assign_nothing(assigned)
+
+
+def blanks_assign_nothing(assigned: dict[str, dict[str, float | None]]) -> dict[str, dict[str, float | None]]:
+    """A blank cell in a column the county decomposes assigns 0 (its 合计 counts it so): a unit
+    with no 专项债券 in the county table must not return some. A column blank in every row is
+    not decomposed and stays None (no target)."""
+    decomposed = {key for figures in assigned.values() for key, value in figures.items() if value is not None}
+    return {line: {key: (0.0 if value is None and key in decomposed else value) for key, value in figures.items()}
+            for line, figures in assigned.items()}
 
 
 def _in_kind_unit(table: LocatedTable, key: str, value) -> float | None:
@@ -115,3 +124,40 @@ def read_assigned(path, kind: str | TableKind | None, config: Config) -> dict[st
     if county.result.errors:
         raise CountyTableProblem(county.result)
     return county.assigned
+
+
+def records_by_line(records: list[dict], spec: TableKind, config: Config, name: str) -> dict[str, dict]:
+    """The records of a units table (a task list or a filled table, validators.records) by the
+    line each is: the unit's name in the config, or 「财政局、发改局」, a row two units share.
+    TableProblem (Chinese, naming them) for records of units the config does not know."""
+    by_line: dict[str, dict] = {}
+    unknown = []
+    for record in records:
+        key = record.get(spec.key)
+        line = (config.resolve(str(key)) or shared_row(str(key), config)) if key not in (None, "") else None
+        if line is None or line not in config.units and "、" not in line:
+            unknown.append(str(key or "（空）"))
+        elif line in by_line:
+            raise TableProblem(f"{name} 里「{line}」有两行：请合并成一行，或核对单位名称。")
+        else:
+            by_line[line] = record
+    if unknown:
+        raise TableProblem(f"{name} 里有 {len(unknown)} 个单位不在 fenjie.toml 的 units（或 [aliases]）中："
+                           f"{'、'.join(unknown[:10])}{' 等' if len(unknown) > 10 else ''}。"
+                           "请核对名称，或先把单位加进 fenjie.toml。")
+    return by_line
+
+
+def assigned_from_records(by_line: dict[str, dict], spec: TableKind, name: str) -> dict[str, dict[str, float]]:
+    """line -> column key -> figure, from a task list's records (records_by_line); TableProblem
+    for a figure that is not a plain number (1,234 or 12万元 is not guessed)."""
+    assigned: dict[str, dict[str, float]] = {}
+    for line, record in by_line.items():
+        figures = {}
+        for col in spec.summed_columns:
+            value = record.get(col.key)
+            if isinstance(value, str):
+                raise TableProblem(f"{name} 里「{line}」的「{col.header}」写的是「{value}」，不是数字：请只填数字。")
+            figures[col.key] = None if value is None else float(value)
+        assigned[line] = figures
+    return blanks_assign_nothing(assigned)

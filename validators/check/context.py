@@ -121,8 +121,10 @@ def is_own_row_return(table: LocatedTable, identity: Identity | None, township: 
             and not (identity and identity.is_township))
 
 
-def own_row_context(table: LocatedTable, config: Config | None, township: str, targets, assigned) -> Context:
-    """Only the township's own row counts: it is checked, and its figures are the return's 合计."""
+def own_row_context(table: LocatedTable, config: Config | None, township: str, targets, assigned,
+                    identity: Identity | None = None) -> Context:
+    """Only the township's own row counts: it is checked, and its figures are the return's 合计,
+    held to what the county table assigns it, else to the targets of the unit's own template."""
     resolve = config.resolve if config else (lambda name: None)
     if table.kind.rows_from == "units" and config:
         resolve = lambda name, units=unit_directory(config): units.get(normalize_name(name))  # noqa: E731
@@ -131,7 +133,8 @@ def own_row_context(table: LocatedTable, config: Config | None, township: str, t
                                                      or line_of(township, [shared(row.key)]) is not None)]
     explicit = resolve_targets(table.kind, targets, strict=False)
     table = replace(table, rows=own, total_row=None, subtotals=[])
-    expected = {**figures_of(township, assigned), **explicit}
+    own_template = identity.targets if identity and identity.party and identity.kind == table.kind.name else {}
+    expected = {**(figures_of(township, assigned) or own_template), **explicit}
     return Context(table, config, township, expected, "T003", own_row=True)
 
 
@@ -160,10 +163,13 @@ def match_township(book: WorkbookData, config: Config | None) -> str | None:
 
 
 def match_unit(book: WorkbookData, config: Config | None) -> str | None:
-    """Which unit a return of a units table is from: 填报单位 line, then file name."""
+    """Which unit a return of a units table is from: the unit's own template (identity block),
+    then 填报单位 line, then file name."""
     if config is None:
         return None
     directory = unit_directory(config)
+    if book.identity and book.identity.party:
+        return directory.get(normalize_name(book.identity.party), book.identity.party)
     for text in (book.filler, Path(book.path).stem):
         if not text:
             continue

@@ -63,6 +63,7 @@ class File:
     sheets: tuple[Sheet, ...] = ()
     identity: dict | None = None            # the template's hidden fenjie_id block (Identity fields)
     content: bytes | None = None            # a file that is no workbook: its bytes
+    template: bool = False                  # fenjie's template exactly as written (marked, unchanged)
 
 
 @dataclass(frozen=True)
@@ -327,6 +328,14 @@ EXAMPLES: dict[str, RuleExamples] = {
               note="模板是按改动之前的粮食生产计划任务分解表生成的（身份信息记下的摘要不同）"),
         table(identity=identity(), note="模板是按现在的粮食生产计划任务分解表生成的")),
     # -- W: fenjie serve ----------------------------------------------------------------------------
+    "S011": RuleExamples(
+        batch(township_return("新泉镇"),
+              File("湘滨镇-2025年粮食生产计划任务分解表.xlsx",
+                   (Sheet((("湘阴县湘滨镇2025年粮食生产计划任务分解表",), VILLAGE_HEADER, ("湘滨村",),
+                           ("白马寺社区",), ("合计", 0, 0, 0, 0, 0))),),
+                   identity=identity("湘滨镇", grain_area=15.5), template=True),
+              note="湘滨镇报回的是 fenjie 生成的模板，原样未动"),
+        batch(township_return("新泉镇"), township_return("湘滨镇"))),
     "W001": RuleExamples(batch(township_return("新泉镇", "湘滨镇.xlsx"), link="湘滨镇"),
                          batch(township_return("湘滨镇"), link="湘滨镇")),
 }

@@ -68,7 +68,7 @@ def _visible_target_findings(table: LocatedTable, identity: Identity) -> list[Fi
     one of the two was edited when they differ."""
     from templates.layout import TARGET_LABEL
 
-    label = TARGET_LABEL["township" if identity.is_township else "county"]
+    label = TARGET_LABEL["township" if identity.is_township or identity.party else "county"]
     sheet, key_col = table.sheet, table.columns.get(table.kind.key)
     if key_col is None:
         return []

@@ -58,7 +58,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     findings += round_findings(table, book.identity, config, township, assigned)
     findings += kind_changed(table.kind, book.identity)
     if is_own_row_return(table, book.identity, township):
-        ctx = own_row_context(table, config, township, targets, assigned)
+        ctx = own_row_context(table, config, township, targets, assigned, book.identity)
     else:
         ctx = context_for(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
@@ -89,7 +89,8 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
         findings += total_findings(ctx, frame, totals if totals is not None else {})
     if kind.rows_from == "townships":    # every township has a row; a units table lists some
         findings += missing_rows(ctx, directory)
-    findings += sequence_findings(ctx, frame)
+    if not ctx.own_row:                  # a unit's own row keeps the county table's 序号
+        findings += sequence_findings(ctx, frame)
     if ctx.config is not None:
         findings += unit_name_findings(ctx)
     findings += owner_findings(ctx)

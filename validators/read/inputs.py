@@ -114,6 +114,18 @@ def _is_own_output(path: Path) -> bool:
     return found is not None and (found.intact or found.role in ("report", "summary"))
 
 
+def untouched_template(path) -> bool:
+    """Is `path` a template exactly as fenjie wrote it? In a folder of returns it may be a
+    township's or unit's return sent back unfilled (validators.batch, rule S011)."""
+    from templates.outputs import own_output
+    found = own_output(path)
+    return found is not None and found.role == "template" and found.intact
+
+
+def untouched_templates(skipped: list[Skipped]) -> list[Skipped]:
+    return [s for s in skipped if s.reason == "fenjie_output" and untouched_template(s.path)]
+
+
 def skipped_summary(skipped: list[Skipped], shown: int = 3) -> str:
     """One Chinese line: how many files were skipped, grouped by reason, a few names each."""
     groups: dict[str, list[Skipped]] = {}
