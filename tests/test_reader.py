@@ -396,3 +396,12 @@ def test_meanwhile_runs_after_the_package_checks_and_before_calamine(tmp_path, m
     calls.clear()
     read_workbook(write_csv(tmp_path / "a.csv", [["乡镇", "面积"], ["新泉镇", "1.5"]]), meanwhile=lambda: calls.append("meanwhile"))
     assert calls == []          # no calamine: nothing to overlap; the check imports what it needs
+
+
+@pytest.mark.parametrize("name", ["表.ods", "表.XLSX", "表.xlsm", "表.xls", "表.et"])
+def test_a_workbook_is_read_by_its_content_whatever_its_name_says(tmp_path, name):
+    """calamine picks the reader of a path by its extension: a name that does not say what the
+    file holds must still be read (by content), one that does may be read from the path."""
+    source = write_xlsx(tmp_path / "a.xlsx", [["乡镇", "面积"], ["新泉镇", 1.5]])
+    renamed = source.rename(tmp_path / name)
+    assert read_workbook(renamed).sheets[0].rows[1] == ["新泉镇", 1.5]

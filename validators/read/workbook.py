@@ -30,7 +30,7 @@ from validators.read import biff, ods, ooxml
 from validators.read.csvfile import read_csv
 from validators.read.errors import CORRUPT, DAMAGED, ENCRYPTED, NOT_A_WORKBOOK, WPS_ET, UnreadableFile, too_many_cells
 from validators.read.extras import SheetExtras
-from validators.read.package import ODS, check_declared_sizes, package_kind, part_cap
+from validators.read.package import ODS, XLSX, check_declared_sizes, package_kind, part_cap
 from validators.read.sheet import SheetData, WorkbookData
 from validators.read.sniff import OLE_MAGIC, sniff, stat_and_head
 
@@ -94,7 +94,7 @@ def _read_with_calamine(path: Path, container: str, limits: Limits, meanwhile=No
         meanwhile()
     trimmed = {e.replaced_part: e.trimmed for e in extras.values() if e.trimmed is not None}
     try:
-        with _native_errors_quiet(), _opened(pc, path, trimmed) as book:
+        with _native_errors_quiet(), _opened(pc, path, container, trimmed) as book:
             sheets = []
             for meta in book.sheets_metadata:
                 if meta.typ != pc.SheetTypeEnum.WorkSheet:
@@ -121,15 +121,20 @@ def _read_with_calamine(path: Path, container: str, limits: Limits, meanwhile=No
     return sheets
 
 
-def _opened(pc, path: Path, replaced: dict[str, bytes]):
+def _opened(pc, path: Path, container: str, replaced: dict[str, bytes]):
     """The workbook opened by calamine: the file as it is, or (sheets read sparsely) a copy in
     memory whose named parts are replaced by the trimmed XML. The file itself is never changed.
 
-    From the path where it can be: calamine then opens it (and reads its shared strings, a
-    quarter of a second for 100 000 names) without holding the GIL; given a Python file object
-    it holds the GIL throughout, and the pandas import meanwhile waits."""
-    if not replaced:
+    From the path where its name says what it holds: calamine then opens it (and reads its
+    shared strings, a quarter of a second for 100 000 names) without holding the GIL, where
+    given a Python file object it holds the GIL throughout and the pandas import waits. From a
+    file object otherwise: calamine picks the format of a path by its extension, and an .xls
+    renamed .xlsx is read by its content."""
+    if not replaced and _named_for_content(path, container):
         return pc.CalamineWorkbook.from_path(str(path))
+    if not replaced:
+        with path.open("rb") as handle:
+            return pc.CalamineWorkbook.from_filelike(handle)
     import io
     copy = io.BytesIO()
     with zipfile.ZipFile(path) as package, zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as out:
@@ -137,6 +142,16 @@ def _opened(pc, path: Path, replaced: dict[str, bytes]):
             out.writestr(info.filename, replaced.get(info.filename) or package.read(info))
     copy.seek(0)
     return pc.CalamineWorkbook.from_filelike(copy)
+
+
+_EXTENSIONS = {"ole": (".xls",), XLSX: (".xlsx", ".xlsm"), ODS: (".ods",)}     # as calamine names them
+
+
+def _named_for_content(path: Path, container: str) -> bool:
+    if container == "zip":
+        with zipfile.ZipFile(path) as package:       # checked already: it is one of the two
+            container = package_kind(package, set(package.namelist()))
+    return path.suffix in _EXTENSIONS.get(container, ())
 
 
 def _is_reader_failure(exc: BaseException) -> bool:
