@@ -184,3 +184,14 @@ def test_percent_styled_cells_are_found_only_where_a_cell_holds_a_value():
                 '<x:c r="E4" s="3"><x:v>2</x:v></x:c></x:row></x:sheetData></x:worksheet>').encode()
     assert _cells_with_styles(prefixed, {3}) == {(4, 5)}
     assert _cells_with_styles(xml, {4}) == set()
+
+
+@pytest.mark.parametrize("opening", ["<c>", "<c\n>", "<c\tt=\"n\">", "<c\r\n>"])
+def test_cells_placed_without_a_reference_are_measured_where_calamine_puts_them(opening):
+    """Cells without r="…" go after the one before them, in rows without r after the row
+    before: 3 000 such rows and one row of 3 000 such cells make a 9-million-cell rectangle in a
+    small file. It is measured as calamine would allocate it, and refused."""
+    cell = opening + "<v>1</v></c>"
+    xml = sheet_xml("<row>" + cell * 3000 + "</row>" + ("<row>" + cell + "</row>") * 3000)
+    with pytest.raises(UnreadableFile):
+        inspect_sheet(xml, "表", Limits())

@@ -186,6 +186,11 @@ _WIDE_REF = re.compile(rb'r="([A-Z]{2,3})[0-9]+' + _HOLDS)
 _ANY_COLUMN = re.compile(rb'r="([A-Z]{1,3})[0-9]+' + _HOLDS)
 _TALL_REF = {digits: re.compile(rb'r="[A-Z]{1,3}([0-9]{%d,})' % digits + _HOLDS)
              for digits in range(1, 8)}
+# A cell placed by its reference: every cell calamine reads is then where its r="…" says, and the
+# farthest-cell scans are exact. A cell without one (<c>, <c/>, a line break before its first
+# attribute) is placed after the one before it, and a few thousand such in rows without r
+# would make calamine allocate gigabytes: those sheets go through the streaming parser.
+_BARE_CELL = re.compile(rb"<c[\t\n\r>/]")
 _CLOSED_FORMULA = re.compile(rb"</f>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
 _EMPTY_FORMULA = re.compile(rb"<f\b[^>]*/>[ \t\r\n]*(<v[ \t\r\n]*/>|<v>[ \t\r\n]*</v>)?[ \t\r\n]*</c>")
 _TAG_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
@@ -206,9 +211,8 @@ def inspect_sheet(xml: bytes, name: str, limits: Limits, *, sparse: bool = False
     cells (`trimmed`, for calamine) and their values (`far_cells`, put back at their places)."""
     cells = xml.count(b"<c ")
     data_at = xml.find(b"sheetData")              # near the top: a prefix shows at once
-    regular = (xml[data_at - 1:data_at] != b":" and (b"'" not in xml or b"r='" not in xml)   # memchr first
-               and b"<c>" not in xml
-               and xml.count(b' r="') >= cells + xml.count(b"<row "))
+    regular = (xml[data_at - 1:data_at] != b":" and xml.count(b'<c r="') == cells
+               and _BARE_CELL.search(xml) is None)
     if regular:
         height, width = _farthest_cell(xml, limits.max_cells)
         stray = _check_size(name, height * width, cells, limits, xml, sparse)
