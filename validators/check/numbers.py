@@ -54,6 +54,19 @@ def parse_number(value, unit: str | None = None) -> ParsedNumber:
     return _parse_text(str(value), unit)
 
 
+# how clerks number rows as text: 1. / 1、 / 1． / (1) / （1） / 1） / 第1项 (NFKC folds the full-width forms)
+_SEQUENCE_TEXT = re.compile(r"第?\(?([0-9]{1,6})\)?[.、,:;]?项?")
+
+
+def sequence_number(value):
+    """A 序号 cell as the number it gives its row: text 「1.」「1、」「（1）」 is 1, as Excel would
+    show it to the clerk; anything else is returned as it is (for parse_number to judge)."""
+    if not isinstance(value, str):
+        return value
+    matched = _SEQUENCE_TEXT.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", value)))
+    return int(matched.group(1)) if matched else value
+
+
 def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:
     """Text in a number cell: the number it means and the first problem a clerk should fix."""
     width_folded = unicodedata.normalize("NFKC", text)
