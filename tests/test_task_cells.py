@@ -125,11 +125,12 @@ def test_sequence_numbers_written_as_text_are_their_numbers(tmp_path, form, exam
 
 
 def test_a_broken_sequence_written_with_dun_is_still_one_finding(tmp_path, example_config, baseline):
-    path = write_tasks(tmp_path / "序号.xlsx", seq=lambda n: f"{n if n != 17 else 16}、")
+    path = write_tasks(tmp_path / "序号.xlsx", {"D30": "/"}, seq=lambda n: f"{n if n != 17 else 16}、")
     result = check_file(path, config=example_config)
-    assert {(f.cell, f.code) for f in result.findings} ^ baseline == {("A25", "K005")}
-    broken = next(f for f in result.findings if f.cell == "A25")
-    assert broken.message == "序号 16 重复出现，按前后顺序应为 17" and broken.suggestion == "17"
+    assert {(f.cell, f.code) for f in result.findings} ^ baseline == {("A25", "K005"), ("D30", "K001")}
+    message = {f.cell: (f.message, f.suggestion) for f in result.findings}
+    assert message["A25"] == ("序号 16 重复出现，按前后顺序应为 17", "17")
+    assert message["D30"] == ("第 22 项任务没有牵头单位", None)            # not 「第 22、 项」
 
 
 @pytest.mark.libreoffice
@@ -161,7 +162,8 @@ def test_messages_on_a_task_row_without_a_sequence_number(tmp_path, example_conf
 # -- 4. the headers clerks write -------------------------------------------------------------------
 
 @pytest.mark.parametrize("header", [{"D": "牵头部门", "E": "配合单位"}, {"D": "牵头部门", "E": "配合部门"},
-                                    {"D": "牵头部门"}, {"E": "配合部门"}])
+                                    {"D": "牵头部门"}, {"E": "配合部门"}, {"D": "牵头单位（部门）"},
+                                    {"C": "责任县领导", "E": "配合单位（部门）"}])
 def test_clerks_header_words_name_the_same_columns(tmp_path, header, example_config, baseline):
     path = write_tasks(tmp_path / "表头.xlsx", header=header)
     assert found(path, example_config) == baseline
