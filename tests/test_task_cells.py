@@ -99,6 +99,20 @@ def test_an_optional_related_units_cell_saying_none_is_fine(tmp_path, text, exam
     assert found(path, example_config) == baseline
 
 
+def test_an_error_value_in_a_text_or_names_cell_is_f007_alone(tmp_path, example_config, baseline):
+    """#REF! in 责任领导 passed; #N/A (read as 「N/A」) must not turn into a missing-value rule."""
+    path = write_tasks(tmp_path / "错误值.xlsx")
+    book = openpyxl.load_workbook(path)
+    errors = {"C31": "#REF!", "D30": "#N/A", "E32": "#VALUE!", "B36": "#NULL!", "G35": "#DIV/0!"}
+    for address, text in errors.items():
+        book.active[address] = text
+        book.active[address].data_type = "e"
+    book.save(path)
+    result = check_file(path, config=example_config)
+    assert {(f.cell, f.code) for f in result.findings} ^ baseline == {(cell, "F007") for cell in errors}
+    assert {f.cell: f.value for f in result.findings if f.code == "F007"} == errors
+
+
 def test_fenjie_check_exits_1_and_the_button_does_not_say_passed(tmp_path, with_config):
     """The reviewer's case: D10 = "/" passed with exit 0 and the 校验 button said 校验通过."""
     path = write_tasks(tmp_path / "斜杠.xlsx", {"D10": "/"})

@@ -10,6 +10,7 @@ from validators.check.context import Context
 from validators.check.locate import TableRow
 from validators.check.numbers import cell_text, format_number, is_blank
 from validators.findings import Finding
+from validators.read.sheet import CellError
 
 
 class _FrameCells:
@@ -100,8 +101,9 @@ def _required(ctx: Context, failed: _Failed, directory) -> Finding | None:
 
     row, column = failed.row, failed.column
     if (column + PROBLEM in failed.frame and not pd.isna(failed.at(column + PROBLEM))) \
+            or isinstance(failed.raw, CellError) \
             or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
-        return None
+        return None                     # an error value in a text cell is F007 (text_error_findings)
     col, raw = ctx.table.kind.column(column), failed.raw
     return ctx.finding(col.missing_rule or "N009", cell=ctx.cell(row, column), column=col.header,
                        value=None if is_blank(raw) else cell_text(raw), which=col.header,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from templates.cells import plain_number
+from templates.names import means_nothing
 from templates.units import KNOWN_UNITS, MAGNITUDES, convert, unit_group
 from validators.read.sheet import CellError
 
@@ -38,6 +39,12 @@ EMPTY = ParsedNumber(None, None)
 
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not _SPACES.sub("", value))
+
+
+def says_nothing(value) -> bool:
+    """A text or names cell that names nothing (templates.names.means_nothing: 「/」「无」), or an
+    error value (#REF!), which F007 reports on its own."""
+    return isinstance(value, CellError) or means_nothing(value)
 
 
 def parse_number(value, unit: str | None = None) -> ParsedNumber:

@@ -16,9 +16,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from templates.kinds import INTEGER, TableKind
-from templates.names import means_nothing
 from validators.check.locate import LocatedTable, column_values
-from validators.check.numbers import parse_number, sequence_number
+from validators.check.numbers import parse_number, says_nothing, sequence_number
 
 PROBLEM = ":problem"
 NORMALISED = ":norm"
@@ -92,9 +91,9 @@ def _blank_as_none(raw: list) -> list:
 
 
 def _nothing_as_none(raw: list) -> list:
-    """A text or names column's cells with those that say nothing (empty, 「/」, 「无」: see
-    templates.names.means_nothing) as None: a required cell holding one is not filled in."""
-    return [None if means_nothing(v) else v for v in raw]
+    """A text or names column's cells with those that say nothing (empty, 「/」, 「无」, an error
+    value: numbers.says_nothing) as None: a required cell holding one is not filled in."""
+    return [None if says_nothing(v) else v for v in raw]
 
 
 _PLAIN_NUMBERS = frozenset((float, int))
