@@ -48,6 +48,8 @@ def means_nothing(cell: object) -> bool:
         return cell is None
     if isinstance(cell, (int, float)):
         return cell == 0
+    if not isinstance(cell, str):
+        return False            # a date, an error value (#N/A): something, reported by its own rule
     core = "".join(ch for ch in nfkc(cell) if not ch.isspace()
                    and unicodedata.category(ch)[0] not in "PSZ")
     return not core or core.lower() in PLACEHOLDER_WORDS or not core.strip("一")
