@@ -33,6 +33,28 @@ def split_names(cell: object) -> list[str]:
     return [part for part in NAME_SEPARATORS.split(nfkc(cell).strip()) if part]
 
 
+# what a clerk writes in a cell to say there is nothing to say: 无, 暂无, 待定, 略, N/A …
+PLACEHOLDER_WORDS = frozenset({
+    "无", "暂无", "没有", "空", "空白", "缺", "略", "不详", "未知", "未填", "未定", "待定", "待填",
+    "待补", "待补充", "待明确", "待确定", "无此项", "不涉及", "不适用", "零", "〇", "0",
+    "na", "none", "null", "nil", "nan",
+})
+
+
+def means_nothing(cell: object) -> bool:
+    """A text cell that names nothing: empty, only separators and punctuation (/ 、 ； — … ),
+    only 一 used as a dash, a placeholder word (无, 待定, N/A) or the number 0."""
+    if cell is None or isinstance(cell, bool):
+        return cell is None
+    if isinstance(cell, (int, float)):
+        return cell == 0
+    if not isinstance(cell, str):
+        return False            # a date, an error value (#N/A): something, reported by its own rule
+    core = "".join(ch for ch in nfkc(cell) if not ch.isspace()
+                   and unicodedata.category(ch)[0] not in "PSZ")
+    return not core or core.lower() in PLACEHOLDER_WORDS or not core.strip("一")
+
+
 # the second word of a group written with a separator: 各乡镇、街道
 _GROUP_TAIL = re.compile(r"街道|社区|场所|园区|管委会")
 # how place names end: a township (街道, 办事处, 镇, 乡, a state farm's 场), a village (社区, 村)

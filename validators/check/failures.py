@@ -8,8 +8,9 @@ from functools import partial
 from templates.names import closest_name, normalize_name
 from validators.check.context import Context
 from validators.check.locate import TableRow
-from validators.check.numbers import format_number
+from validators.check.numbers import cell_text, format_number, is_blank
 from validators.findings import Finding
+from validators.read.sheet import CellError
 
 
 class _FrameCells:
@@ -100,11 +101,14 @@ def _required(ctx: Context, failed: _Failed, directory) -> Finding | None:
 
     row, column = failed.row, failed.column
     if (column + PROBLEM in failed.frame and not pd.isna(failed.at(column + PROBLEM))) \
+            or isinstance(failed.raw, CellError) \
             or (row.row, ctx.table.columns[column]) in ctx.table.sheet.unsaved_formulas:
-        return None
-    col = ctx.table.kind.column(column)
+        return None                     # an error value in a text cell is F007 (text_error_findings)
+    col, raw = ctx.table.kind.column(column), failed.raw
     return ctx.finding(col.missing_rule or "N009", cell=ctx.cell(row, column), column=col.header,
-                       seq=_seq(row), which=col.header, problem="未填写")
+                       value=None if is_blank(raw) else cell_text(raw), which=col.header,
+                       problem="未填写",
+                       **_task_words(ctx, failed))
 
 
 def _out_of_bounds(ctx: Context, failed: _Failed, directory) -> Finding:
@@ -145,5 +149,12 @@ def _ratio(rule, ctx: Context, failed: _Failed, directory) -> Finding:
     return ctx.finding(failed.code, cell=ctx.key_cell(failed.row), ratio=f"{value * rule.factor:.0f}")
 
 
-def _seq(row: TableRow) -> str:
-    return row.key if row.key else f"（第 {row.row} 行）"
+def _task_words(ctx: Context, failed: _Failed) -> dict[str, str]:
+    """How a task-row message names its row: by 序号 (第 3 项任务) or, when the row has none,
+    by its Excel row (第 21 行的任务)."""
+    sequence, row = ctx.table.kind.sequence_column, failed.row
+    number = failed.at(sequence.key) if sequence is not None and sequence.key in failed.frame else None
+    if number is not None and number == number and not number % 1:
+        seq = str(int(number))
+        return {"seq": seq, "item": f"第 {seq} 项", "task": f"第 {seq} 项任务", "number": f" {seq} "}
+    return {"seq": row.key or "", "item": f"第 {row.row} 行", "task": f"第 {row.row} 行的任务", "number": ""}

@@ -182,12 +182,14 @@ def _texts(kind: TableKind) -> dict[str, set[str]]:
     return cached[1]
 
 
-def _match_header_row(row: list, kind: TableKind) -> dict[str, int]:
-    """Column key -> 0-based index of the cells of `row` that are headers of `kind`."""
+def _match_header_row(row: list, kind: TableKind, above: list | None = None) -> dict[str, int]:
+    """Column key -> 0-based index of the cells of `row` that are headers of `kind`; a cell under
+    a declared parent in `above` (牵头单位 under 责任人) is a sub-column, never a top-level one."""
     found: dict[str, int] = {}
     texts = _texts(kind)
+    under = _under_parent(above, kind, len(row)) if above else ()
     for index, value in enumerate(row):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or index in under:
             continue
         norm = normalize_header(value, kind.units)
         for key, names in texts.items():
@@ -203,11 +205,28 @@ def header_matches_needed(kind: TableKind) -> int:
     return max(2, min(MIN_HEADER_MATCHES, len(kind.columns)))
 
 
+def _under_parent(above: list, kind: TableKind, width: int) -> set[int]:
+    """Indexes (below `width`) under a parent header the kind declares (责任人) in the row `above`:
+    its own cell and, when it was not merged across its sub-columns, the empty cells right of it."""
+    parents = {normalize_name(c.parent) for c in kind.columns if c.parent}
+    under: set[int] = set()
+    spanning = False
+    for index in range(max(len(above), width) if parents else 0):
+        value = above[index] if index < len(above) else None
+        if isinstance(value, str) and normalize_name(value) in parents:
+            spanning = True
+        elif value is not None and value != "":
+            spanning = False
+        if spanning:
+            under.add(index)
+    return under
+
+
 def _find_header(rows: list[list], kind: TableKind) -> tuple[int, dict[str, int]] | None:
     best: tuple[int, dict[str, int]] | None = None
     needed, texts = header_matches_needed(kind), _texts(kind)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = _match_header_row(row, kind)
+        found = _match_header_row(row, kind, rows[index - 1] if index else None)
         if len(texts) < needed and len(found) == len(texts):
             # too few top-level headers to tell the table by (乡镇 | 引进资金 › 内资 | 外资): the
             # sub-headers of the row below count too
@@ -287,7 +306,8 @@ def _header_block(sheet: SheetData, view: list[list], kind: TableKind, header: i
         if any(isinstance(v, (int, float)) for v in row):
             continue
         used = set(found.values())
-        extra = {k: i for k, i in _match_header_row(row, kind).items() if k not in found and i not in used}
+        above = view[neighbour - 1] if neighbour else None
+        extra = {k: i for k, i in _match_header_row(row, kind, above).items() if k not in found and i not in used}
         if extra:
             found.update(extra)
             indexes.append(neighbour)

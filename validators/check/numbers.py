@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from templates.cells import plain_number
+from templates.names import means_nothing
 from templates.units import KNOWN_UNITS, MAGNITUDES, convert, unit_group
 from validators.read.sheet import CellError
 
@@ -40,6 +41,12 @@ def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not _SPACES.sub("", value))
 
 
+def says_nothing(value) -> bool:
+    """A text or names cell that names nothing (templates.names.means_nothing: 「/」「无」), or an
+    error value (#REF!), which F007 reports on its own."""
+    return isinstance(value, CellError) or means_nothing(value)
+
+
 def parse_number(value, unit: str | None = None) -> ParsedNumber:
     """What a number cell holds; `unit` is the column's unit, to convert a unit written in the
     cell (4.4万吨 in a 吨 column means 44000) — or, when it cannot be converted, to mean none."""
@@ -52,6 +59,19 @@ def parse_number(value, unit: str | None = None) -> ParsedNumber:
     if is_blank(value):
         return EMPTY
     return _parse_text(str(value), unit)
+
+
+# how clerks number rows as text: 1. / 1、 / 1． / (1) / （1） / 1） / 第1项 (NFKC folds the full-width forms)
+_SEQUENCE_TEXT = re.compile(r"第?\(?([0-9]{1,6})\)?[.、,:;]?项?")
+
+
+def sequence_number(value):
+    """A 序号 cell as the number it gives its row: text 「1.」「1、」「（1）」 is 1, as Excel would
+    show it to the clerk; anything else is returned as it is (for parse_number to judge)."""
+    if not isinstance(value, str):
+        return value
+    matched = _SEQUENCE_TEXT.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", value)))
+    return int(matched.group(1)) if matched else value
 
 
 def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:

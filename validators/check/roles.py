@@ -8,9 +8,10 @@ from collections import Counter, defaultdict
 from templates.kinds import NAMES
 from templates.names import closest_name, nfkc, normalize_name, split_unit_names
 from validators.check.context import Context
-from validators.check.locate import TableRow
-from validators.check.numbers import is_blank
+from validators.check.locate import TableRow, column_values
+from validators.check.numbers import says_nothing
 from validators.findings import Finding
+from validators.read.sheet import CellError
 
 
 def missing_rows(ctx: Context, directory: dict[str, str] | None) -> list[Finding]:
@@ -37,7 +38,7 @@ def sequence_findings(ctx: Context, frame) -> list[Finding]:
         following = numbered[position + 1][1] if position + 1 < len(numbered) else None
         if seq != expected and following == expected + 1:
             problem = "重复出现" if seq in seen else "与前后不连续"
-            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq,
+            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq, number=f" {seq} ",
                                         problem=f"{problem}，按前后顺序应为 {expected}",
                                         suggestion=expected))
             seen.add(seq)
@@ -54,7 +55,8 @@ def sequence_findings(ctx: Context, frame) -> list[Finding]:
             problem = None
         if problem:
             # no suggestion: the rows around say this number is right and another is missing
-            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq, problem=problem))
+            findings.append(ctx.finding("K005", cell=ctx.cell(row, sequence.key), value=seq, number=f" {seq} ",
+                                        problem=problem))
         seen.add(seq)
         expected = max(expected, seq + 1)
     return findings
@@ -68,13 +70,23 @@ def unit_name_findings(ctx: Context) -> list[Finding]:
     for row in ctx.table.rows:
         for column in names_columns:
             cell = row.cells.get(column)
-            if is_blank(cell) or column not in ctx.table.columns:
-                continue
+            if says_nothing(cell) or column not in ctx.table.columns:
+                continue            # 「/」「无」 names no one: a required column's missing rule says so
             for name in _names_in(cell, canonical):
                 if normalize_name(name) not in canonical:
                     findings.append(ctx.finding("K004", cell=ctx.cell(row, column), value=name, name=name,
                                                 suggestion=closest_name(name, canonical)))
     return findings
+
+
+def text_error_findings(ctx: Context) -> list[Finding]:
+    """An error value (#REF!, #N/A) in a text or names cell: F007, as in a number cell."""
+    kind, rows = ctx.table.kind, ctx.table.rows
+    columns = [c.key for c in kind.columns
+               if not c.is_numeric and c.key != kind.key and c.key in ctx.table.columns]
+    return [ctx.finding("F007", cell=ctx.cell(row, key), value=cell)
+            for key, cells in column_values(rows, columns).items()
+            for row, cell in zip(rows, cells) if isinstance(cell, CellError)]
 
 
 def _names_in(cell, canonical: dict[str, str]) -> list[str]:
@@ -96,7 +108,7 @@ def _agreement_findings(ctx: Context, group: str, column: str) -> list[Finding]:
     by_unit: dict[str, list[tuple[TableRow, str]]] = defaultdict(list)
     for row in ctx.table.rows:
         unit, owner = row.cells.get(group), row.cells.get(column)
-        if is_blank(unit) or is_blank(owner):
+        if says_nothing(unit) or says_nothing(owner):
             continue
         unit = str(unit).strip()
         by_unit[resolve(unit) or normalize_name(unit)].append((row, normalize_name(owner)))

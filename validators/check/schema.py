@@ -17,7 +17,7 @@ import pandera.pandas as pa
 
 from templates.kinds import INTEGER, TableKind
 from validators.check.locate import LocatedTable, column_values
-from validators.check.numbers import parse_number
+from validators.check.numbers import parse_number, says_nothing, sequence_number
 
 PROBLEM = ":problem"
 NORMALISED = ":norm"
@@ -43,11 +43,15 @@ def build_frame(table: LocatedTable, normalise_key=None) -> pd.DataFrame:
     data: dict[str, object] = {}
     for col in kind.columns:
         raw = located.get(col.key) or [None] * len(rows)
+        if col.role == "sequence":
+            raw = [sequence_number(v) for v in raw]
         if col.is_numeric and col.key != kind.key or col.type == INTEGER:
             numbers, problems = _parse_column(raw, table.unit_of(col.key))
             data[col.key], data[col.key + PROBLEM] = numbers, _objects(problems, index)
-        else:
+        elif col.key == kind.key:
             data[col.key] = _objects(_blank_as_none(raw), index)
+        else:
+            data[col.key] = _objects(_nothing_as_none(raw), index)
     _add_kind_units(data, table)
     if normalise_key is not None:
         data[kind.key + NORMALISED] = _objects(
@@ -84,6 +88,12 @@ def _blank_as_none(raw: list) -> list:
     if "" not in map(str.strip, texts):          # the usual column: every text filled in, in C
         return raw
     return [None if v is None or (isinstance(v, str) and not v.strip()) else v for v in raw]
+
+
+def _nothing_as_none(raw: list) -> list:
+    """A text or names column's cells with those that say nothing (empty, 「/」, 「无」, an error
+    value: numbers.says_nothing) as None: a required cell holding one is not filled in."""
+    return [None if says_nothing(v) else v for v in raw]
 
 
 _PLAIN_NUMBERS = frozenset((float, int))

@@ -23,7 +23,13 @@ from validators.check.layout import hidden_and_unsaved, layout_findings
 from validators.check.locate import LocatedTable, locate_table
 from validators.check.numbers import is_blank
 from validators.check.origin import kind_changed, round_findings
-from validators.check.roles import missing_rows, owner_findings, sequence_findings, unit_name_findings
+from validators.check.roles import (
+    missing_rows,
+    owner_findings,
+    sequence_findings,
+    text_error_findings,
+    unit_name_findings,
+)
 from validators.check.rules import RULES
 from validators.check.totals import total_findings
 from validators.findings import FileResult, Finding
@@ -91,6 +97,7 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
         findings += missing_rows(ctx, directory)
     if not ctx.own_row:                  # a unit's own row keeps the county table's 序号
         findings += sequence_findings(ctx, frame)
+    findings += text_error_findings(ctx)
     if ctx.config is not None:
         findings += unit_name_findings(ctx)
     findings += owner_findings(ctx)
