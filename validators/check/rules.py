@@ -21,10 +21,11 @@ class Rule:
     message: str         # str.format template, Chinese
     explanation: str     # Chinese, shown by `fenjie rules CODE`
     kinds: tuple[str, ...] = ()  # empty: applies to every kind
+    defaults: tuple[tuple[str, str], ...] = ()   # message fields a caller may leave out
 
     def finding(self, *, sheet=None, cell=None, value=None, suggestion=None, **fields) -> Finding:
         text = None if value is None else str(value)
-        message = self.message.format(value="" if text is None else text, **fields)
+        message = self.message.format(value="" if text is None else text, **{**dict(self.defaults), **fields})
         return Finding(self.code, self.severity, message, sheet, cell, text,
                        None if suggestion is None else str(suggestion))
 
@@ -114,18 +115,21 @@ _BASE = [
          "显示为 5%，合计和汇总都按 0.05 计算。请把单元格格式改为“常规”或“数值”，再核实数字。"),
     # -- T: totals -------------------------------------------------------------
     Rule("T001", "total-mismatch", ERROR, "「{column}」合计为 {total}，各行相加为 {sum}，相差 {diff}",
-         "合计行的数字与上面各行之和不符。容差是合计自己写到的最后一位小数的半个单位：合计比各行少写几位小数"
-         "（各行相加 22.55，合计四舍五入写 22.6）不算错；合计比各行多写了小数（各行都是整数、加起来 15，"
+         "合计行的数字与上面各行之和不符。合计应是各行之和按合计自己写到的小数位四舍五入的数：合计比各行"
+         "少写几位小数（各行相加 22.55，合计写 22.6）不算错；合计比各行多写了小数（各行都是整数、加起来 15，"
          "合计写 15.5）而与各行之和不符，就是错的。"
          "常见原因：某个单元格是文本未被求和、手工改了合计、插入的行不在求和范围内。"),
     Rule("T002", "target-mismatch", ERROR, "「{column}」{what}为 {total}，县下达目标为 {target}，相差 {diff}",
          "合计与县下达的总目标不符。目标来自 --target、配置文件 [targets] 或模板自带的身份信息。"
          "合计与各行之和不符（T001）而正好写成了目标数时，按各行实际分下去的数（各行相加）与目标核对："
-         "照抄目标数的合计掩盖不了分少了或分多了。"),
+         "照抄目标数的合计掩盖不了分少了或分多了；合计四舍五入少写了小数时也按各行相加核对。",
+         defaults=(("what", "合计"),)),
     Rule("T003", "assigned-mismatch", ERROR,
          "「{column}」{what}为 {total}，县里分配给{scope}的任务是 {target}，相差 {diff}",
          "乡镇自己的分解表（分到村）合计应等于县分解表分给本乡镇的数。合计与各行之和不符（T001）而正好"
-         "写成了分配数时，按各行实际分下去的数（各行相加）核对：照抄分配数的合计掩盖不了分少了或分多了。"),
+         "写成了分配数时，按各行实际分下去的数（各行相加）核对：照抄分配数的合计掩盖不了分少了或分多了；"
+         "合计四舍五入少写了小数时也按各行相加核对。",
+         defaults=(("what", "合计"),)),
     Rule("T004", "total-row-missing", ERROR, "表中没有合计行",
          "分解表应有“合计”行，便于核对。请在表尾加上合计行，用 SUM 公式求和。"),
     Rule("T005", "total-missing-value", ERROR, "合计行的「{column}」是空的",
