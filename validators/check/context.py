@@ -81,18 +81,36 @@ def unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
             if col in numeric and (row in data or row in totals and plain_sum(sheet, (row, col)) is None)}
 
 
-def plain_sum(sheet: SheetData, cell: tuple[int, int], outer: frozenset = frozenset()) -> float | None:
+def plain_sum(sheet: SheetData, cell: tuple[int, int]) -> float | None:
     """What Excel shows for the unsaved plain =SUM(C4:C13) at `cell` (row, col): the numbers in
-    the range it names, text, blanks and TRUE/FALSE skipped, a plain SUM inside it worked out the
-    same way. None when that is not known: another formula, an error value, a date, or a range
-    that takes in the cell itself (a circular reference)."""
+    the range it names, text, blanks and TRUE/FALSE skipped, a plain SUM inside it (a 小计)
+    worked out the same way. None when that is not known: another formula, an error value, a
+    date, a range that takes in the cell itself (a circular reference), or more work than a
+    table's sums take (MAX_SUMMED_CELLS)."""
+    # the last row with anything in it: =SUM(B5:B1048576) adds nothing past it
+    last = max(sheet.origin_row + len(sheet.rows) - 1, *(r for r, _ in sheet.unsaved_formulas))
+    try:
+        return _sum_of(sheet, cell, frozenset(), {}, [MAX_SUMMED_CELLS, last])
+    except (OverflowError, RecursionError):
+        return None
+
+
+MAX_SUMMED_CELLS = 2_000_000    # a 合计 over 100 000 rows × 6 columns, with its 小计, is far below
+
+
+def _sum_of(sheet: SheetData, cell: tuple[int, int], outer: frozenset, known: dict, budget: list[int]):
+    """plain_sum's work; budget is [cells left to add, the sheet's last row]."""
+    if cell in known:
+        return known[cell]
     found = _PLAIN_SUM.fullmatch(sheet.unsaved_formulas.get(cell, ""))
     if found is None:
         return None
     top, bottom = sorted((int(found[2]), int(found[4])))
     left, right = sorted((column_number(found[1]), column_number(found[3])))
-    last = max(sheet.origin_row + len(sheet.rows) - 1, *(r for r, _ in sheet.unsaved_formulas))
-    bottom = min(bottom, last)          # =SUM(B5:B1048576): the cells past the data are empty
+    bottom = min(bottom, budget[1])
+    budget[0] -= max(0, bottom - top + 1) * (right - left + 1)
+    if budget[0] < 0:
+        return None
     outer = outer | {cell}
     numbers = []
     for row in range(top, bottom + 1):
@@ -100,7 +118,7 @@ def plain_sum(sheet: SheetData, cell: tuple[int, int], outer: frozenset = frozen
             if (row, col) in outer:
                 return None
             if (row, col) in sheet.unsaved_formulas:
-                value = plain_sum(sheet, (row, col), outer)
+                value = _sum_of(sheet, (row, col), outer, known, budget)
                 if value is None:
                     return None
             else:
@@ -109,7 +127,8 @@ def plain_sum(sheet: SheetData, cell: tuple[int, int], outer: frozenset = frozen
                 return None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 numbers.append(value)
-    return round(math.fsum(numbers), 9)
+    known[cell] = total = round(math.fsum(numbers), 9)
+    return total if math.isfinite(total) else None
 
 
 # -- targets -----------------------------------------------------------------------------------
