@@ -75,12 +75,18 @@ def is_rounding_of(shown: float, exact: float) -> bool:
     has: 22.6 for 22.55, 38 for 37.5, not 37 for 37.5 nor 15.5 for 15."""
     from decimal import ROUND_HALF_UP, Decimal
     rounded = Decimal(repr(exact)).quantize(Decimal(1).scaleb(-shown_places(shown)), rounding=ROUND_HALF_UP)
-    return abs(float(rounded) - shown) <= 1e-9 * max(1.0, abs(shown))
+    return abs(float(rounded) - shown) <= _NOISE * max(1.0, abs(shown))
+
+
+_NOISE = 1e-12      # relative: what a saved SUM carries past the places it means (4.3999999999999995)
 
 
 def shown_places(number: float) -> int:
     """The decimal places a 合计 shows (15.5 -> 1), float noise of a saved SUM ignored."""
-    return column_decimals([number])
+    for places in range(11):
+        if abs(round(number, places) - number) <= _NOISE * max(1.0, abs(number)):
+            return places
+    return 10
 
 
 def _other_total_findings(ctx: Context, row: TableRow, col, frame, rows_sum: float) -> list[Finding]:
