@@ -286,3 +286,9 @@ def test_unsaved_sum_gets_the_findings_the_saved_one_gets(tmp_path):
 def test_unsaved_total_formulas_fenjie_cannot_or_can_work_out(tmp_path, formula, code):
     _, findings = check(hand_made(tmp_path / "三塘镇.xlsx", formula))
     assert {f["code"] for f in findings} == {code}, findings
+
+
+def test_a_row_of_unsaved_formulas_under_the_total_is_a_row():
+    rows = [*grain_rows(), ["青草湖渔场", None, None, None]]
+    findings = check_workbook(book(rows, unsaved_formulas={(len(rows), 2): "=0.1+0.2"})).findings
+    assert ("T006", f"A{len(rows)}") in {(f.code, f.cell) for f in findings}

@@ -25,7 +25,8 @@ _DATE = re.compile(r"\d{2,4}\s*[年./-]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日"
 
 
 def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Finding]:
-    """T006 at the key cell of each row under the 合计 that names a place and gives numbers."""
+    """T006 at the key cell of each row under the 合计 that names a place and gives numbers (or
+    formulas) in the number columns."""
     table = ctx.table
     key_col = table.columns.get(table.kind.key)
     if table.total_row is None or key_col is None:
@@ -45,7 +46,8 @@ def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Fin
         name = sheet.value(number, key_col)
         if not _names_a_place(name, table.kind, known):
             continue
-        if any(parse_number(sheet.value(number, col), unit).number is not None for col, unit in numeric):
+        if any((number, col) in sheet.unsaved_formulas or parse_number(sheet.value(number, col), unit).number
+               is not None for col, unit in numeric):
             findings.append(ctx.finding("T006", cell=ctx.cell(number, table.kind.key), value=name.strip(),
                                         name=name.strip(), total=table.total_row.row))
     return findings

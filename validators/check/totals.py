@@ -30,7 +30,7 @@ def _column_findings(ctx: Context, frame, col, totals: dict[str, float]) -> list
     table, findings = ctx.table, []
     if any(c == table.columns[col.key] for _, c in ctx.unknown_formulas):
         return findings         # F015: a cell whose value is not known; no total, no suggestion
-    meant = _column_numbers(frame, col.key, clean_only=False)
+    meant = _column_numbers(frame, col.key)
     rows_sum = round(math.fsum(meant), 9)
     places = column_decimals(meant)
     shown, wrong, cell = None, False, None
@@ -135,15 +135,11 @@ def _has_unknown(frame, key: str) -> bool:
     return bool(len(frame)) and bool((frame[key].isna() & frame[key + PROBLEM].notna()).any())
 
 
-def _column_numbers(frame, key: str, clean_only: bool) -> list[float]:
-    """The numbers meant in a column; with clean_only, only cells that hold a real number."""
-    from validators.check.schema import PROBLEM
+def _column_numbers(frame, key: str) -> list[float]:
+    """The numbers meant in a column (text that means a number included: 「1.87万亩」 is 1.87)."""
     if not len(frame):
         return []
-    numbers = frame[key]
-    if clean_only:
-        numbers = numbers[frame[key + PROBLEM].isna()]
-    return numbers.dropna().tolist()
+    return frame[key].dropna().tolist()
 
 
 @dataclass(frozen=True)
