@@ -2,11 +2,13 @@
 from, and the names of the rows the table must have."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
-from templates.cells import a1
+from templates.cells import a1, column_number
 from templates.config import Config
 from templates.identity import Identity
 from templates.kinds import TableKind, target_problem
@@ -15,7 +17,7 @@ from validators.check.locate import LocatedTable, TableRow
 from validators.check.numbers import format_number
 from validators.check.rules import rule_of
 from validators.findings import Finding
-from validators.read.sheet import WorkbookData
+from validators.read.sheet import CellError, SheetData, WorkbookData
 
 
 @dataclass
@@ -58,12 +60,14 @@ class Context:
                             suggestion=format_number(number) if number is not None else None)
 
 
-_PLAIN_SUM = re.compile(r"=\s*SUM\(\s*\$?[A-Z]{1,3}\$?\d+\s*:\s*\$?[A-Z]{1,3}\$?\d+\s*\)\s*", re.IGNORECASE)
+_PLAIN_SUM = re.compile(r"=\s*SUM\(\s*\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)\s*\)\s*",
+                        re.IGNORECASE)
 
 
 def unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
     """Unsaved formulas in number cells whose value fenjie cannot know: any formula in a data
-    row, and in a 合计 row anything but a plain SUM (which is recomputed from the rows)."""
+    row, and in a 合计 row anything but a plain SUM over cells whose values are known (which is
+    worked out over its own range, as Excel will when the clerk opens the file)."""
     if not table.sheet.unsaved_formulas:
         return set()
     totals = {r.row for r in [*([table.total_row] if table.total_row else []), *table.other_totals,
@@ -72,8 +76,59 @@ def unknown_formulas(table: LocatedTable) -> set[tuple[int, int]]:
     numeric = {table.columns[c.key] for c in table.kind.numeric_columns
                if c.key in table.columns and c.key != table.kind.key}
     # rows below the table (a template's 县下达任务 and 差额 check rows) are not the table's figures
-    return {(row, col) for (row, col), formula in table.sheet.unsaved_formulas.items()
-            if col in numeric and (row in data or row in totals and not _PLAIN_SUM.fullmatch(formula))}
+    sheet = table.sheet
+    return {(row, col) for (row, col) in sheet.unsaved_formulas
+            if col in numeric and (row in data or row in totals and plain_sum(sheet, (row, col)) is None)}
+
+
+def plain_sum(sheet: SheetData, cell: tuple[int, int]) -> float | None:
+    """What Excel shows for the unsaved plain =SUM(C4:C13) at `cell` (row, col): the numbers in
+    the range it names, text, blanks and TRUE/FALSE skipped, a plain SUM inside it (a 小计)
+    worked out the same way. None when that is not known: another formula, an error value, a
+    date, a range that takes in the cell itself (a circular reference), or more work than a
+    table's sums take (MAX_SUMMED_CELLS)."""
+    # the last row with anything in it: =SUM(B5:B1048576) adds nothing past it
+    last = max(sheet.origin_row + len(sheet.rows) - 1, *(r for r, _ in sheet.unsaved_formulas))
+    try:
+        return _sum_of(sheet, cell, frozenset(), {}, [MAX_SUMMED_CELLS, last])
+    except (OverflowError, RecursionError):
+        return None
+
+
+MAX_SUMMED_CELLS = 2_000_000    # a 合计 over 100 000 rows × 6 columns, with its 小计, is far below
+
+
+def _sum_of(sheet: SheetData, cell: tuple[int, int], outer: frozenset, known: dict, budget: list[int]):
+    """plain_sum's work; budget is [cells left to add, the sheet's last row]."""
+    if cell in known:
+        return known[cell]
+    found = _PLAIN_SUM.fullmatch(sheet.unsaved_formulas.get(cell, ""))
+    if found is None:
+        return None
+    top, bottom = sorted((int(found[2]), int(found[4])))
+    left, right = sorted((column_number(found[1]), column_number(found[3])))
+    bottom = min(bottom, budget[1])
+    budget[0] -= max(0, bottom - top + 1) * (right - left + 1)
+    if budget[0] < 0:
+        return None
+    outer = outer | {cell}
+    numbers = []
+    for row in range(top, bottom + 1):
+        for col in range(left, right + 1):
+            if (row, col) in outer:
+                return None
+            if (row, col) in sheet.unsaved_formulas:
+                value = _sum_of(sheet, (row, col), outer, known, budget)
+                if value is None:
+                    return None
+            else:
+                value = sheet.value(row, col)
+            if isinstance(value, (CellError, datetime, date)):
+                return None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                numbers.append(value)
+    known[cell] = total = round(math.fsum(numbers), 9)
+    return total if math.isfinite(total) else None
 
 
 # -- targets -----------------------------------------------------------------------------------

@@ -265,6 +265,11 @@ EXAMPLES: dict[str, RuleExamples] = {
               note="新泉镇的模板（隐藏的身份信息中，县下达新泉镇粮食总面积 22 万亩）")),
     "T004": RuleExamples(table(GRAIN[:-1]), table()),
     "T005": number_rule("B4", None),
+    "T006": RuleExamples(
+        table((*GRAIN, ("南湖洲镇", 13, 4.4, 56000, 2.8, 0.4)), "A5",
+              note="南湖洲镇这一行补在了合计行下面"),
+        table((*GRAIN, (), ("填报人：张三",), ("联系电话", None, None, 13807301234), ("2025年2月17日",)),
+              note="合计行下面是填报人、联系电话和日期")),
     "T010": RuleExamples(table(edit(SUBTOTALS, ("B6", 14)), "B6"), table(SUBTOTALS)),
     # -- R: rows ----------------------------------------------------------------------------------
     "R001": RuleExamples(table(config={**COUNTY, "townships": ["新泉镇", "湘滨镇", "南湖洲镇"]}),

@@ -42,7 +42,7 @@ def far_cell_findings(book: WorkbookData, table: LocatedTable | None) -> list[Fi
 def _far_on_table_sheet(table: LocatedTable) -> set[tuple[int, int]]:
     """Cells after FAR_ROWS empty rows below the table, and cells FAR_COLUMNS right of it."""
     sheet, far = table.sheet, set()
-    last = _last_row(table) - sheet.origin_row
+    last = last_row(table) - sheet.origin_row
     first_far = max(table.columns.values()) + FAR_COLUMNS + 1 - sheet.origin_col    # rows[] index
     previous, beyond = last, False
     below = len(sheet.rows)
@@ -73,7 +73,8 @@ def _table_rows(table: LocatedTable) -> list:
             *([table.total_row] if table.total_row else []), *table.other_totals]
 
 
-def _last_row(table: LocatedTable) -> int:
+def last_row(table: LocatedTable) -> int:
+    """Excel row of the table's last row: a data row, 小计, 合计 or repeated header."""
     return max([*map(_ROW, _table_rows(table)), *table.repeated_headers, *table.header_rows])
 
 

@@ -21,10 +21,11 @@ class Rule:
     message: str         # str.format template, Chinese
     explanation: str     # Chinese, shown by `fenjie rules CODE`
     kinds: tuple[str, ...] = ()  # empty: applies to every kind
+    defaults: tuple[tuple[str, str], ...] = ()   # message fields a caller may leave out
 
     def finding(self, *, sheet=None, cell=None, value=None, suggestion=None, **fields) -> Finding:
         text = None if value is None else str(value)
-        message = self.message.format(value="" if text is None else text, **fields)
+        message = self.message.format(value="" if text is None else text, **{**dict(self.defaults), **fields})
         return Finding(self.code, self.severity, message, sheet, cell, text,
                        None if suggestion is None else str(suggestion))
 
@@ -38,8 +39,9 @@ _BASE = [
          "隐藏的工作表里可能藏着数据，汇总时容易漏看。请取消隐藏，确认其内容后再报送。"),
     Rule("F003", "hidden-row", WARNING, "第 {row} 行被隐藏，其中有内容",
          "隐藏行里的数字仍参与合计，但看表的人看不到。请取消隐藏，确认这一行是否应保留。"),
-    Rule("F004", "formula-no-value", WARNING, "公式 {formula} 没有保存计算结果，已按单元格内容重新计算",
-         "文件由不计算公式的程序生成或保存，公式的结果没有存进文件。fenjie 按表中数字重新计算，"
+    Rule("F004", "formula-no-value", WARNING, "公式 {formula} 没有保存计算结果，已按它求和的单元格重新计算",
+         "文件由不计算公式的程序生成或保存，公式的结果没有存进文件。fenjie 像 Excel 打开时那样，"
+         "按公式引用的范围（=SUM(C4:C13) 只加 C4 到 C13）重新计算，"
          "不信任空结果。请在 Excel 或 WPS 中打开后保存一次。"),
     Rule("F005", "table-not-found", ERROR, "未找到{what}：{detail}",
          "在工作表中找不到分解表的表头。fenjie 按声明的列名（及常见写法）查找表头行；"
@@ -113,17 +115,31 @@ _BASE = [
          "显示为 5%，合计和汇总都按 0.05 计算。请把单元格格式改为“常规”或“数值”，再核实数字。"),
     # -- T: totals -------------------------------------------------------------
     Rule("T001", "total-mismatch", ERROR, "「{column}」合计为 {total}，各行相加为 {sum}，相差 {diff}",
-         "合计行的数字与上面各行之和不符（容差为该列所用最小小数位的半个单位）。"
+         "合计行的数字与上面各行之和不符。合计应是各行之和按合计自己写到的小数位四舍五入的数：合计比各行"
+         "少写几位小数（各行相加 22.55，合计写 22.6）不算错；合计比各行多写了小数（各行都是整数、加起来 15，"
+         "合计写 15.5）而与各行之和不符，就是错的。"
          "常见原因：某个单元格是文本未被求和、手工改了合计、插入的行不在求和范围内。"),
-    Rule("T002", "target-mismatch", ERROR, "「{column}」合计为 {total}，县下达目标为 {target}，相差 {diff}",
-         "合计与县下达的总目标不符。目标来自 --target、配置文件 [targets] 或模板自带的身份信息。"),
+    Rule("T002", "target-mismatch", ERROR, "「{column}」{what}为 {total}，县下达目标为 {target}，相差 {diff}",
+         "合计与县下达的总目标不符。目标来自 --target、配置文件 [targets] 或模板自带的身份信息。"
+         "合计与各行之和不符（T001）而正好写成了目标数时，按各行实际分下去的数（各行相加）与目标核对："
+         "照抄目标数的合计掩盖不了分少了或分多了；合计四舍五入少写了小数时也按各行相加核对。",
+         defaults=(("what", "合计"),)),
     Rule("T003", "assigned-mismatch", ERROR,
-         "「{column}」合计为 {total}，县里分配给{scope}的任务是 {target}，相差 {diff}",
-         "乡镇自己的分解表（分到村）合计应等于县分解表分给本乡镇的数。"),
+         "「{column}」{what}为 {total}，县里分配给{scope}的任务是 {target}，相差 {diff}",
+         "乡镇自己的分解表（分到村）合计应等于县分解表分给本乡镇的数。合计与各行之和不符（T001）而正好"
+         "写成了分配数时，按各行实际分下去的数（各行相加）核对：照抄分配数的合计掩盖不了分少了或分多了；"
+         "合计四舍五入少写了小数时也按各行相加核对。",
+         defaults=(("what", "合计"),)),
     Rule("T004", "total-row-missing", ERROR, "表中没有合计行",
          "分解表应有“合计”行，便于核对。请在表尾加上合计行，用 SUM 公式求和。"),
     Rule("T005", "total-missing-value", ERROR, "合计行的「{column}」是空的",
          "合计行中该列没有数字。请填入 SUM 公式。"),
+    Rule("T006", "row-below-total", ERROR,
+         "「{name}」这一行在合计行（第 {total} 行）下面：它的数不在合计内，也没有核对",
+         "合计行下面又填了一行（名称和数字），多半是漏填了一个村（单位）后补在表尾。表格到合计行为止："
+         "合计的 SUM 不含这一行，fenjie 也只核对合计行以上的各行，这一行的数既不在合计里，也不汇总。"
+         "请把它移到合计行上面（插入行后确认合计的求和范围包含它），或删去。表尾的填报人、联系电话、"
+         "注、日期，模板的「县下达任务」「差额」两行都不是这样的行。"),
     Rule("T010", "subtotal-mismatch", ERROR,
          "「{column}」{label}为 {total}，本组各行（{rows}）相加为 {sum}，相差 {diff}",
          "小计应等于它所在那一组各行之和：小计在组下面时，是上一个小计（或表头）以下到它为止的各行；"

@@ -7,6 +7,7 @@ from templates.config import Config
 from templates.identity import is_own_hidden_sheet
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
 from templates.names import normalize_name
+from validators.check.below import rows_below_total
 from validators.check.context import (
     Context,
     all_known,
@@ -93,6 +94,8 @@ def check_table(ctx: Context, totals: dict[str, float] | None = None) -> list[Fi
     findings += failure_findings(ctx, frame, run_schema(schema, frame), directory or {})
     if kind.by_place or kind.summed_columns:    # a task table's 合计 adds up its rows too
         findings += total_findings(ctx, frame, totals if totals is not None else {})
+    if kind.by_place:                    # a row under the 合计 that names a place (T006)
+        findings += rows_below_total(ctx, directory)
     if kind.rows_from == "townships":    # every township has a row; a units table lists some
         findings += missing_rows(ctx, directory)
     if not ctx.own_row:                  # a unit's own row keeps the county table's 序号
