@@ -27,8 +27,8 @@ def layout_findings(ctx: Context) -> list[Finding]:
         declared = table.kind.column(key).unit
         if declared and unit != declared:
             factor = table.unit_factor(key)
-            findings.append(ctx.finding("F014" if factor is not None else "F016",
-                                        cell=a1(table.header_rows[-1], table.columns[key]),
+            where = table.unit_line_cells.get(key, (table.header_rows[-1], table.columns[key]))
+            findings.append(ctx.finding("F014" if factor is not None else "F016", cell=a1(*where),
                                         column=table.kind.column(key).header, unit=unit,
                                         declared=declared, title=table.kind.title,
                                         factor=format_number(factor) if factor is not None else ""))

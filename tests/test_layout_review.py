@@ -1,0 +1,125 @@
+"""Correct grain-plan returns laid out as clerks really make them must not be flagged: the
+「单位：亩、吨」 line above the table, a note line between the rows, a number shown as a time or
+date, the 「其中：」 header wording, and the table given on two sheets."""
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from tests.conftest import EXAMPLE
+from validators.batch import check_file
+from validators.county import read_assigned
+
+COUNTY_TABLE = EXAMPLE / "县分解表" / "湘阴县2025年粮食生产计划任务分解表.xlsx"
+HEADERS = ["粮食总面积", "早稻面积", "粮食总产量", "早稻集中育秧", "专业化示范育秧"]
+# 三塘镇's villages and their figures in 万亩 / 吨: the county assigns 4.4 / 1 / 18000 / 0.7 / 0.3
+SANTANG = [
+    ("严家山村", 0.61, 0.15, 2474, 0.11, 0.05), ("拦河坝社区", 0.1, 0, 393, 0, 0),
+    ("新龙村", 0.72, 0.17, 3007, 0.12, 0.05), ("民岳村", 0.31, 0.07, 1245, 0.05, 0.02),
+    ("白雪村", 0.51, 0.12, 2151, 0.08, 0.04), ("蒙古包社区", 0.1, 0, 397, 0, 0),
+    ("金嵒村", 0.21, 0.05, 860, 0.04, 0.02), ("金嵩村", 0.51, 0.12, 2068, 0.08, 0.03),
+    ("青草湖村", 0.41, 0.1, 1613, 0.07, 0.03), ("黄陵港村", 0.61, 0.15, 2548, 0.1, 0.04),
+    ("龙华村", 0.31, 0.07, 1244, 0.05, 0.02)]
+AREA = (0, 1, 3, 4)             # the 万亩 columns among the five figures
+
+
+@pytest.fixture(scope="module")
+def assigned():
+    from templates.config import load_config
+    config = load_config(EXAMPLE / "fenjie.toml")
+    return config, read_assigned(COUNTY_TABLE, "grain-plan", config)
+
+
+def santang(path, *, unit_line="单位：万亩、吨", headers=None, in_mu=False, between=None,
+            below=None, setup=None, formulas=False):
+    """三塘镇's own table as a clerk makes it: title, unit line, 序号 | 村名 | five figures, a
+    合计 (its sums, or SUM formulas for LibreOffice to calculate), a 填报单位 line; `between` =
+    (after which village, a row) inserted."""
+    scale = [10000 if in_mu and i in AREA else 1 for i in range(5)]
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["三塘镇2025年粮食生产计划任务分解到村"])
+    if unit_line:
+        ws.append([unit_line])
+    ws.append(["序号", "村名", *(headers or HEADERS)])
+    first = ws.max_row + 1
+    for number, (village, *figures) in enumerate(SANTANG, 1):
+        ws.append([number, village, *(round(f * s, 6) for f, s in zip(figures, scale))])
+        if between and between[0] == village:
+            ws.append(list(between[1]))
+    last = ws.max_row
+    sums = [round(sum(row[i + 1] * scale[i] for row in SANTANG), 6) for i in range(5)]
+    ws.append([None, "合计", *([f"=SUM({c}{first}:{c}{last})" for c in "CDEFG"] if formulas else sums)])
+    for row in below or [["填报单位：三塘镇人民政府    填报人：王五"]]:
+        ws.append(list(row))
+    if setup:
+        setup(book, ws)
+    book.save(path)
+    return path
+
+
+def calculated(path, tmp_path):
+    """The file as LibreOffice saves it: the 合计 formulas carry their results, as Excel's do."""
+    from scripts.libreoffice import convert
+    return convert([path], "xlsx", tmp_path / "lo")[0]
+
+
+def found(path, assigned, **options):
+    config, figures = assigned
+    result = check_file(path, config=config, assigned=figures, **options)
+    return result, sorted((f.code, f.cell) for f in result.findings)
+
+
+# -- 1. the unit line above the table -----------------------------------------------------------
+
+@pytest.mark.libreoffice
+def test_a_unit_line_in_mu_converts_the_columns_without_units(tmp_path, assigned):
+    path = calculated(santang(tmp_path / "三塘镇.xlsx", unit_line="单位：亩、吨", in_mu=True,
+                              formulas=True), tmp_path)
+    result, codes = found(path, assigned)
+    assert codes == [("F014", "A2")] * 4, result.findings
+    assert result.totals == {"grain_area": 4.4, "early_rice_area": 1, "grain_output": 18000,
+                             "early_rice_seedling": 0.7, "demo_seedling": 0.3}
+    assert "「粮食总面积」的单位是亩" in result.findings[0].message
+
+
+@pytest.mark.libreoffice
+def test_a_unit_line_in_mu_over_figures_in_wan_mu_is_still_wrong(tmp_path, assigned):
+    """The line says 亩, the clerk wrote 万亩: 4.4 亩 is not the 4.4 万亩 assigned."""
+    path = calculated(santang(tmp_path / "三塘镇.xlsx", unit_line="单位：亩、吨", formulas=True), tmp_path)
+    codes = {code for code, _ in found(path, assigned)[1]}
+    assert "T003" in codes
+
+
+def test_units_in_the_headers_win_over_the_unit_line(tmp_path, assigned):
+    headers = [h + ("(吨)" if h == "粮食总产量" else "(万亩)") for h in HEADERS]
+    path = santang(tmp_path / "三塘镇.xlsx", unit_line="单位：亩、吨", headers=headers)
+    assert found(path, assigned)[1] == []
+
+
+def test_the_templates_unit_line_changes_nothing(tmp_path, assigned):
+    path = santang(tmp_path / "三塘镇.xlsx", unit_line="单位：万亩、吨")
+    assert found(path, assigned)[1] == []
+
+
+def test_a_filler_line_above_the_table_is_no_unit_line(tmp_path, assigned):
+    path = santang(tmp_path / "三塘镇.xlsx", unit_line="填报单位：三塘镇人民政府")
+    assert found(path, assigned)[1] == []
+
+
+def test_a_county_table_with_a_unit_line_in_mu_assigns_wan_mu(tmp_path, assigned):
+    config, figures = assigned
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["湘阴县2025年粮食生产计划任务分解表"])
+    ws.append(["单位：亩、吨"])
+    ws.append(["乡镇(单位)", *HEADERS])
+    rows = [[t, *(round(figures[t][k] * (10000 if i in AREA else 1), 6)
+                  for i, k in enumerate(("grain_area", "early_rice_area", "grain_output",
+                                         "early_rice_seedling", "demo_seedling")))]
+            for t in config.townships]
+    for row in rows:
+        ws.append(row)
+    ws.append(["合计", *(round(sum(r[i] for r in rows), 6) for i in range(1, 6))])
+    book.save(tmp_path / "县表.xlsx")
+    assert read_assigned(tmp_path / "县表.xlsx", "grain-plan", config) == figures
