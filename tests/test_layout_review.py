@@ -123,3 +123,51 @@ def test_a_county_table_with_a_unit_line_in_mu_assigns_wan_mu(tmp_path, assigned
     ws.append(["合计", *(round(sum(r[i] for r in rows), 6) for i in range(1, 6))])
     book.save(tmp_path / "县表.xlsx")
     assert read_assigned(tmp_path / "县表.xlsx", "grain-plan", config) == figures
+
+
+# -- 2. a note line between the rows --------------------------------------------------------------
+
+NOTE = ["注：以下为新划入的村"]
+
+
+def located(path):
+    from validators.check.locate import locate_table
+    from validators.read.workbook import read_workbook
+    return locate_table(read_workbook(path).sheets[0])
+
+
+def test_a_note_between_the_rows_does_not_end_the_table(tmp_path, assigned):
+    path = santang(tmp_path / "三塘镇.xlsx", between=("蒙古包社区", NOTE))
+    result, codes = found(path, assigned)
+    assert codes == [], result.findings
+    table = located(path)
+    assert len(table.rows) == 11 and table.total_row.key == "合计"
+
+
+@pytest.mark.libreoffice
+def test_rows_below_the_note_are_checked(tmp_path, assigned):
+    """The village below the note written wrong: its error found, the 合计 against all rows."""
+    path = santang(tmp_path / "三塘镇.xlsx", between=("蒙古包社区", NOTE), formulas=True)
+    book = openpyxl.load_workbook(path)
+    book.active["C11"] = "0.21万亩"                 # 金嵒村, below the note: text, SUM skips it
+    book.save(path)
+    codes = found(calculated(path, tmp_path), assigned)[1]
+    assert ("N004", "C11") in codes and ("T001", "C16") in codes
+
+
+def test_a_note_under_the_total_still_ends_the_table(tmp_path):
+    path = santang(tmp_path / "三塘镇.xlsx", below=[NOTE, [12, "新村", 1, 1, 1, 1, 1], [None, "合计", 1, 1, 1, 1, 1]])
+    table = located(path)
+    assert len(table.rows) == 11 and table.total_row.row == 15 and not table.other_totals
+
+
+def test_a_note_before_a_second_table_ends_the_first(tmp_path):
+    """Rows, a note, then another table with its own header and 合计: not one table."""
+    path = santang(tmp_path / "三塘镇.xlsx", between=("蒙古包社区", NOTE))
+    book = openpyxl.load_workbook(path)
+    book.active.insert_rows(11)
+    for col, text in enumerate(["序号", "村名", *HEADERS], 1):
+        book.active.cell(11, col, text)
+    book.save(path)
+    table = located(path)
+    assert len(table.rows) == 6 and table.total_row is None and table.later_header == 11

@@ -514,7 +514,9 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
                 first = next(v for v in row if v is not None and v != "")
             if isinstance(first, str) and (first.lstrip().startswith(NOTE_PREFIXES) or filled == 1) \
                     and _is_note(row, first, filled, indexes):
-                if rows or table.total_row:
+                if (rows or table.total_row) and not (
+                        filled == 1 and rows and table.total_row is None
+                        and _rows_then_total(body, position + 1, found, kind)):
                     stop = index + 1
                     break
                 continue
@@ -549,6 +551,29 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
     subtotals = _drop_group_headings(table, subtotals)
     _group_subtotals(table, subtotals)
     return stop
+
+
+def _rows_then_total(body: list[list], begin: int, found: dict[str, int], kind: TableKind) -> bool:
+    """Below a note line between the rows (注：以下为新划入的村): rows with numbers, then the
+    table's 合计 — the note is inside the table and does not end it. A header on the way (a
+    second table) or no 合计 below: the note ends the table, as a note under it does."""
+    numeric = [i for key, i in found.items() if key != kind.key and kind.column(key).is_numeric]
+    key_index = found.get(kind.key)
+    numbers = False
+    for row in body[begin:]:
+        filled = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+        if not filled:
+            continue
+        key_value = row[key_index] if key_index is not None and key_index < len(row) else None
+        label = _row_label(key_value, filled[0], kind)
+        if label == TOTAL:
+            return numbers
+        if sum(isinstance(v, str) for v in filled) >= MIN_HEADER_MATCHES \
+                and len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES:
+            return False
+        numbers = numbers or any(i < len(row) and isinstance(row[i], (int, float))
+                                 and not isinstance(row[i], bool) for i in numeric)
+    return False
 
 
 def _usual_keys(body: list[list]) -> list[str | None]:
