@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from cli.options import aligned
 from templates.cells import cell_position, column_letter, plain_number
-from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, rule_examples
+from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, Timed, rule_examples
 
 MARK = ">>"
 WIDEST = 20            # display columns; a longer cell is cut with …
@@ -113,6 +113,8 @@ def _shown(value, whole: bool = False) -> str:
         return value.text
     if isinstance(value, Percent):
         return f"{value.number * 100:g}%"
+    if isinstance(value, Timed):
+        return value.shown
     if isinstance(value, float):
         return str(int(value)) if value == int(value) else str(value)
     if isinstance(value, int):

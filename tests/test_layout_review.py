@@ -171,3 +171,44 @@ def test_a_note_before_a_second_table_ends_the_first(tmp_path):
     book.save(path)
     table = located(path)
     assert len(table.rows) == 6 and table.total_row is None and table.later_header == 11
+
+
+# -- 3. a number shown as a time or a date --------------------------------------------------------
+
+def shown_as_time_and_date(book, ws):
+    ws["C4"].number_format = "hh:mm:ss"              # 严家山村 0.61 万亩: 14:38:24
+    ws["E4"].number_format = "yyyy-mm-dd"            # 严家山村 2474 吨: 1906-10-09
+
+
+@pytest.mark.libreoffice
+def test_numbers_shown_as_a_time_or_a_date_are_summed_as_numbers(tmp_path, assigned):
+    path = calculated(santang(tmp_path / "三塘镇.xlsx", setup=shown_as_time_and_date, formulas=True),
+                      tmp_path)
+    result, codes = found(path, assigned)
+    assert codes == [("N013", "C4"), ("N013", "E4")], result.findings
+    assert [f.severity for f in result.findings] == ["warning", "warning"]
+    time_finding, date_finding = result.findings
+    assert "时间格式：显示为「14:38:24」，实际数值是 0.61" in time_finding.message
+    assert "日期格式：显示为「1906-10-09」，实际数值是 2474" in date_finding.message
+    assert result.totals["grain_area"] == 4.4 and result.totals["grain_output"] == 18000
+
+
+def test_a_wrong_number_shown_as_a_time_is_still_wrong(tmp_path, assigned):
+    def wrong(book, ws):
+        ws["C4"] = 0.71                                  # 0.1 more than the typed 合计 counts
+        ws["C4"].number_format = "hh:mm:ss"
+    codes = found(santang(tmp_path / "三塘镇.xlsx", setup=wrong), assigned)[1]
+    assert ("N013", "C4") in codes and ("T001", "C15") in codes
+
+
+def test_date_serials():
+    import datetime as dt
+
+    from validators.check.numbers import date_serial
+    assert date_serial(dt.time(14, 38, 24)) == 0.61
+    assert date_serial(dt.time(14, 41, 46, 666000)) == 0.6123457
+    assert date_serial(dt.date(2025, 1, 6)) == 45663
+    assert date_serial(dt.datetime(1900, 1, 1, 14, 38, 24)) == 1.61        # the file reader's 1.61
+    assert date_serial(dt.datetime(1899, 12, 30, 14, 38, 24)) == 0.61      # COM's 0.61
+    assert date_serial(dt.date(1900, 3, 1)) == 61
+    assert date_serial(dt.timedelta(days=1, hours=12)) == 1.5

@@ -49,6 +49,17 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class Timed:
+    """A number in a cell formatted as a time of day (hh:mm:ss): 0.5 shows as 12:00:00."""
+    number: float
+
+    @property
+    def shown(self) -> str:
+        seconds = round(self.number % 1 * 86400)
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True)
 class Sheet:
     rows: tuple[tuple, ...]                 # cell values, Excel row 1 first, column A first
     name: str = "Sheet1"
@@ -252,6 +263,9 @@ EXAMPLES: dict[str, RuleExamples] = {
     "N011": number_rule("B2", "10%", ("B4", 15.5)),
     "N012": RuleExamples(table(edit(GRAIN, ("C2", Percent(9))), "C2",
                                note="C2 设成了百分比格式：输入 9，Excel 存的是 0.09，显示为 900%"),
+                         table()),
+    "N013": RuleExamples(table(edit(GRAIN, ("F3", Timed(0.5))), "F3",
+                               note="F3 设成了时间格式：0.5 显示为 12:00:00"),
                          table()),
     # -- T: totals --------------------------------------------------------------------------------
     "T001": number_rule("B4", 37),
