@@ -212,3 +212,22 @@ def test_date_serials():
     assert date_serial(dt.datetime(1899, 12, 30, 14, 38, 24)) == 0.61      # COM's 0.61
     assert date_serial(dt.date(1900, 3, 1)) == 61
     assert date_serial(dt.timedelta(days=1, hours=12)) == 1.5
+
+
+# -- 4. the 「其中：」 and 「…面积」 header wordings ---------------------------------------------------
+
+WORDED = ["粮食播种面积（万亩）", "其中：早稻面积（万亩）", "粮食产量（吨）", "早稻集中育秧面积（万亩）",
+          "专业化示范育秧面积（万亩）"]
+
+
+def test_other_header_wordings_are_the_right_columns(tmp_path, assigned):
+    path = santang(tmp_path / "三塘镇.xlsx", headers=WORDED)
+    assert found(path, assigned)[1] == []
+    assert located(path).columns == {"unit": 2, "grain_area": 3, "early_rice_area": 4, "grain_output": 5,
+                                     "early_rice_seedling": 6, "demo_seedling": 7}
+
+
+def test_another_crop_after_qizhong_is_not_early_rice(tmp_path, assigned):
+    headers = [h.replace("早稻面积", "晚稻面积") for h in WORDED]
+    codes = found(santang(tmp_path / "三塘镇.xlsx", headers=headers), assigned)[1]
+    assert ("F006", None) in codes and "early_rice_area" not in located(tmp_path / "三塘镇.xlsx").columns
