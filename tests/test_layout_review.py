@@ -231,3 +231,67 @@ def test_another_crop_after_qizhong_is_not_early_rice(tmp_path, assigned):
     headers = [h.replace("早稻面积", "晚稻面积") for h in WORDED]
     codes = found(santang(tmp_path / "三塘镇.xlsx", headers=headers), assigned)[1]
     assert ("F006", None) in codes and "early_rice_area" not in located(tmp_path / "三塘镇.xlsx").columns
+
+
+# -- 5. the table on two sheets -------------------------------------------------------------------
+
+SANTANG_RETURN = EXAMPLE / "报送" / "三塘镇-2025年粮食生产计划任务分解表.xlsx"
+
+
+def two_sheets(tmp_path, edit_first=None, edit_copy=None):
+    """三塘镇's filled template with a copy of its table on a second sheet 「修改后」, each sheet
+    edited (cell -> value; None empties it), recalculated and saved by LibreOffice."""
+    table = located(SANTANG_RETURN)
+    numbers = {f"{col}{row.row}": None for row in table.rows for col in "BCDEF"}
+    book = openpyxl.load_workbook(SANTANG_RETURN)
+    first = book.worksheets[0]
+    copy = book.copy_worksheet(first)
+    copy.title = "修改后"
+    for sheet, edits in ((first, edit_first), (copy, edit_copy)):
+        for address, value in (numbers if edits == "blank" else edits or {}).items():
+            sheet[address] = value
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "三塘镇.xlsx"
+    book.save(path)
+    return calculated(path, tmp_path)
+
+
+@pytest.mark.libreoffice
+def test_a_blank_first_sheet_is_not_checked_when_the_second_is_filled(tmp_path, assigned):
+    path = two_sheets(tmp_path, edit_first="blank")
+    result, codes = found(path, assigned)
+    assert result.sheet == "修改后"
+    assert codes == [("F011", None)] and result.findings[0].sheet == "粮食生产计划任务分解表", result.findings
+    assert result.totals["grain_area"] == 4.4
+
+
+@pytest.mark.libreoffice
+def test_two_filled_copies_that_differ_are_an_error(tmp_path, assigned):
+    path = two_sheets(tmp_path, edit_copy={"B5": 0.91, "B6": 0})     # 合计 still 4.4
+    result, codes = found(path, assigned)
+    assert codes == [("F018", "B5")], result.findings
+    f018 = result.findings[0]
+    assert f018.severity == "error" and f018.sheet == "修改后" and f018.value == "0.91"
+    assert "在工作表「修改后」中是 0.91，在工作表「粮食生产计划任务分解表」中是 0.61" in f018.message
+    assert result.status == "invalid"
+
+
+@pytest.mark.libreoffice
+def test_a_same_copy_or_a_blank_copy_after_the_table_is_a_warning(tmp_path, assigned):
+    for edit in (None, "blank"):
+        result, codes = found(two_sheets(tmp_path / str(edit), edit_copy=edit), assigned)
+        assert result.sheet == "粮食生产计划任务分解表" and codes == [("F011", None)], result.findings
+
+
+@pytest.mark.libreoffice
+def test_a_county_table_with_two_copies_that_differ_is_refused(tmp_path, assigned):
+    from validators.county import CountyTableProblem
+    config, _ = assigned
+    book = openpyxl.load_workbook(COUNTY_TABLE)
+    copy = book.copy_worksheet(book.worksheets[0])
+    copy.title = "修改后"
+    copy["B5"], copy["B6"] = 23, 14.5                       # 新泉镇 22 -> 23, 湘滨镇 15.5 -> 14.5
+    book.save(tmp_path / "县表.xlsx")
+    with pytest.raises(CountyTableProblem) as refused:
+        read_assigned(calculated(tmp_path / "县表.xlsx", tmp_path), "grain-plan", config)
+    assert [f.code for f in refused.value.result.findings if f.severity == "error"] == ["F018"]
