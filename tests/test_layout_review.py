@@ -295,3 +295,14 @@ def test_a_county_table_with_two_copies_that_differ_is_refused(tmp_path, assigne
     with pytest.raises(CountyTableProblem) as refused:
         read_assigned(calculated(tmp_path / "县表.xlsx", tmp_path), "grain-plan", config)
     assert [f.code for f in refused.value.result.findings if f.severity == "error"] == ["F018"]
+
+
+def test_another_table_on_another_sheet_is_no_copy(tmp_path, assigned):
+    """The county's table (乡镇 rows) beside the township's own: not two versions of one, F011."""
+    def county_sheet(book, ws):
+        other = book.create_sheet("县表")
+        for row in (["乡镇(单位)", *HEADERS], ["三塘镇", 4.4, 1, 18000, 0.7, 0.3],
+                    ["石塘镇", 5.5, 1.5, 22000, 1, 0.35], ["合计", 9.9, 2.5, 40000, 1.7, 0.65]):
+            other.append(row)
+    result, codes = found(santang(tmp_path / "三塘镇.xlsx", setup=county_sheet), assigned)
+    assert codes == [("F011", None)] and result.sheet == "Sheet", result.findings

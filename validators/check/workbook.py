@@ -158,13 +158,23 @@ def other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
         if other is None or not (other.rows or other.total_row):
             continue
         names = dict(sheet=sheet.name, name=sheet.name, title=table.kind.title, checked=table.sheet.name)
-        difference = _first_difference(table, other) if filled and _filled(other) else None
+        difference = _first_difference(table, other) \
+            if filled and _filled(other) and _copies(table, other) else None
         if difference is None:
             findings.append(RULES["F011"].finding(**names))
         else:
             cell, value, detail = difference
             findings.append(RULES["F018"].finding(cell=cell, value=value, detail=detail, **names))
     return findings
+
+
+def _copies(table: LocatedTable, other: LocatedTable) -> bool:
+    """Two versions of one table (a 「修改后」 sheet): same scope, mostly the same rows. A county
+    table beside a township's, or another township's villages, is another table (F011)."""
+    if table.scope != other.scope:
+        return False
+    mine, theirs = ({normalize_name(row.key) for row in t.rows if row.key} for t in (table, other))
+    return bool(mine and theirs) and 2 * len(mine & theirs) >= min(len(mine), len(theirs))
 
 
 def _first_difference(table: LocatedTable, other: LocatedTable) -> tuple[str | None, str | None, str] | None:
