@@ -191,7 +191,10 @@ def _first_difference(table: LocatedTable, other: LocatedTable) -> tuple[str | N
                     f"「{label}」一行只在工作表「{other.sheet.name}」中有")
         for col in columns:
             theirs, ours = row.cells.get(col.key), match.cells.get(col.key)
-            if _meaning(other, col, theirs) != _meaning(table, col, ours):
+            meant = _meaning(other, col, theirs), _meaning(table, col, ours)
+            if row is other.total_row and None in meant:
+                continue            # a 合计 without a saved value: the rows say it
+            if meant[0] != meant[1]:
                 return (a1(row.row, other.columns[col.key]), _shown(theirs),
                         f"「{label}」的「{col.header}」在工作表「{other.sheet.name}」中是 {_shown(theirs)}，"
                         f"在工作表「{table.sheet.name}」中是 {_shown(ours)}")
@@ -202,7 +205,12 @@ def _first_difference(table: LocatedTable, other: LocatedTable) -> tuple[str | N
 
 
 def _rows_by_key(table: LocatedTable) -> dict[str, TableRow]:
-    rows = {normalize_name(row.key) if row.key else f"#{n}": row for n, row in enumerate(table.rows)}
+    """The rows by name (a name given twice: by name and how many times before), then the 合计."""
+    rows, seen = {}, {}
+    for number, row in enumerate(table.rows):
+        name = normalize_name(row.key) if row.key else f"\0{number}"
+        seen[name] = seen.get(name, 0) + 1
+        rows[name if seen[name] == 1 else f"{name}\0{seen[name]}"] = row
     if table.total_row is not None:
         rows["\0合计"] = table.total_row
     return rows
