@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from cli.options import aligned
 from templates.cells import cell_position, column_letter, plain_number
-from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, rule_examples
+from validators.check.examples import ErrorValue, Example, File, Formula, Percent, Sheet, Timed, rule_examples
 
 MARK = ">>"
 WIDEST = 20            # display columns; a longer cell is cut with …
@@ -29,11 +29,12 @@ def _example_lines(example: Example, code: str | None, config) -> list[str]:
     if example.county_table is not None:
         lines += _file_lines(example.county_table, None, "县分解表（--from）", config)
     for file in example.files:
-        lines += _file_lines(file, example.cell if code else None, "", config)
+        lines += _file_lines(file, example.cell if code else None, "", config, example.sheet)
     for text in _numbers_as_text(example):
         lines.append(f"  '{text}：单元格里是文字“{text}”，不是数字（同 Excel 里以 ' 开头输入）")
     if code:
-        where = f"在 {example.cell}（{MARK} 处）" if example.cell else ""
+        sheet = f"工作表「{example.sheet}」的 " if example.sheet else " "
+        where = f"在{sheet}{example.cell}（{MARK} 处）" if example.cell else ""
         lines.append(f"  fenjie check {where}报 {code}。")
     return lines
 
@@ -47,7 +48,7 @@ def _looks_like_a_number(text: str) -> bool:
     return plain_number(text.strip()) is not None
 
 
-def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:
+def _file_lines(file: File, cell: str | None, role: str, config, sheet_name: str | None = None) -> list[str]:
     lines = [f"  {role}{file.name}"]
     if file.content is not None:
         return lines + [f"    （{len(file.content)} 字节，不是电子表格）"]
@@ -58,8 +59,9 @@ def _file_lines(file: File, cell: str | None, role: str, config) -> list[str]:
     for sheet in file.sheets:
         if len(file.sheets) > 1 or sheet.hidden:
             lines.append(f"    工作表「{sheet.name}」" + ("（隐藏）" if sheet.hidden else ""))
-        lines += _sheet_lines(sheet, cell if sheet is file.sheets[0] else None)
-        lines += _far_lines(sheet, cell if sheet is file.sheets[0] else None)
+        marked = sheet.name == sheet_name if sheet_name else sheet is file.sheets[0]
+        lines += _sheet_lines(sheet, cell if marked else None)
+        lines += _far_lines(sheet, cell if marked else None)
     return lines
 
 
@@ -115,6 +117,8 @@ def _shown(value, whole: bool = False) -> str:
         return value.text
     if isinstance(value, Percent):
         return f"{value.number * 100:g}%"
+    if isinstance(value, Timed):
+        return value.shown
     if isinstance(value, float):
         return str(int(value)) if value == int(value) else str(value)
     if isinstance(value, int):

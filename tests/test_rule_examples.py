@@ -15,7 +15,7 @@ from templates.kinds import kinds_for
 from tests.conftest import EXAMPLE
 from validators import batch
 from validators.batch import check_paths
-from validators.check.examples import EXAMPLES, ErrorValue, Formula, Percent, kind_examples, rule_examples
+from validators.check.examples import EXAMPLES, ErrorValue, Formula, Percent, Timed, kind_examples, rule_examples
 from validators.check.rules import RULES, rules_for
 from validators.county import read_assigned
 
@@ -61,6 +61,8 @@ def write_cell(cell, value):
         assert cell.data_type == "e"
     elif isinstance(value, Percent):
         cell.value, cell.number_format = value.number, "0%"
+    elif isinstance(value, Timed):
+        cell.value, cell.number_format = value.number, "hh:mm:ss"
     else:
         cell.value = value
         if isinstance(value, str):

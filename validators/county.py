@@ -9,13 +9,12 @@ from pathlib import Path
 
 from templates.cells import cell_position
 from templates.config import Config, Limits
-from templates.identity import Identity
 from templates.kinds import TableKind, get_kind
 from validators.check.context import context_for, shared_row
 from validators.check.locate import LocatedTable
 from validators.check.numbers import is_blank, parse_number
 from validators.check.origin import round_findings
-from validators.check.workbook import check_table, find_table, kind_for, reading_order
+from validators.check.workbook import check_table, find_table, kind_for, other_tables, reading_order
 from validators.findings import FileResult, Finding
 from validators.read.sheet import WorkbookData
 
@@ -44,9 +43,10 @@ def check_county_table(path, kind: str | TableKind | None, config: Config) -> Co
     its rows and against the config's [targets]) and read each township's figures from it.
 
     Raises UnreadableFile or TableProblem (Chinese) when it is not a usable county table."""
-    table, identity = _county_layout(path, kind, config)
+    table, book = _county_layout(path, kind, config)
+    identity = book.identity
     result = FileResult(path=str(path), kind=table.kind.name, sheet=table.sheet.name)
-    findings = round_findings(table, identity, config, None, None)
+    findings = round_findings(table, identity, config, None, None) + other_tables(book, table)
     findings += check_table(context_for(table, identity, config, None, None, None), result.totals)
     result.findings = sorted(_unassigned_columns_allowed(table, findings), key=reading_order)
     return CountyTable(result, _assigned_figures(table, config))
@@ -63,8 +63,8 @@ def read_table_file(path, kind: TableKind | None, config: Config | None) -> tupl
     return find_table(book, kind or kind_for(book, None, config), config), book
 
 
-def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[LocatedTable, Identity | None]:
-    """The county table's located table and identity; TableProblem when it is no county table."""
+def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[LocatedTable, WorkbookData]:
+    """The county table's located table and workbook; TableProblem when it is no county table."""
     spec = get_kind(kind, config) if isinstance(kind, str) else kind
     table, book = read_table_file(path, spec, config)
     name = Path(path).name
@@ -76,7 +76,7 @@ def _county_layout(path, kind: str | TableKind | None, config: Config) -> tuple[
     identity = book.identity
     if table.scope == "township" or (identity and identity.is_township):
         raise TableProblem(f"{name} 是乡镇分到村的表，不是县分解表（乡镇(单位) 各占一行）。")
-    return table, identity
+    return table, book
 
 
 def _assigned_figures(table: LocatedTable, config: Config) -> dict[str, dict[str, float]]:

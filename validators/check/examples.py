@@ -49,6 +49,17 @@ class Percent:
 
 
 @dataclass(frozen=True)
+class Timed:
+    """A number in a cell formatted as a time of day (hh:mm:ss): 0.5 shows as 12:00:00."""
+    number: float
+
+    @property
+    def shown(self) -> str:
+        seconds = round(self.number % 1 * 86400)
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@dataclass(frozen=True)
 class Sheet:
     rows: tuple[tuple, ...]                 # cell values, Excel row 1 first, column A first
     name: str = "Sheet1"
@@ -70,6 +81,7 @@ class File:
 class Example:
     files: tuple[File, ...]
     cell: str | None = None                 # where the failing example's finding points
+    sheet: str | None = None                # the sheet of `cell` when not the file's first
     kind: str | None = None                 # fenjie check --kind
     config: dict | None = None              # fenjie.toml keys: a small county
     targets: dict | None = None             # fenjie check --target 列名=数值
@@ -218,8 +230,13 @@ EXAMPLES: dict[str, RuleExamples] = {
         table(fault=True, note="表格没有问题，fenjie 自身出了错（测试中人为制造）"), table()),
     "F010": RuleExamples(table(SECOND_TABLE, "A6"), table()),
     "F011": RuleExamples(
-        Example((File(CLEAN_NAME, (Sheet(GRAIN), Sheet(edit(GRAIN, ("B2", 23), ("B4", 38.5)), "修改后"))),)),
+        Example((File(CLEAN_NAME, (Sheet(GRAIN), Sheet(GRAIN, "副本"))),),
+                note="工作表「副本」是同一张表的副本，内容相同"),
         Example((File(CLEAN_NAME, (Sheet(GRAIN), Sheet((("说明", "按县里下达的数填报"),), "说明"))),))),
+    "F018": RuleExamples(
+        Example((File(CLEAN_NAME, (Sheet(GRAIN), Sheet(edit(GRAIN, ("B2", 23), ("B4", 38.5)), "修改后"))),),
+                cell="B2", sheet="修改后", note="又加了一个工作表「修改后」，B2 改成了 23，合计也跟着改了"),
+        table()),
     "F012": RuleExamples(
         table(edit(GRAIN, ("G1", "粮食总面积(万亩)"), ("G2", 23), ("G3", 15.5), ("G4", 38.5)), "G2"),
         table()),
@@ -253,6 +270,9 @@ EXAMPLES: dict[str, RuleExamples] = {
     "N011": number_rule("B2", "10%", ("B4", 15.5)),
     "N012": RuleExamples(table(edit(GRAIN, ("C2", Percent(9))), "C2",
                                note="C2 设成了百分比格式：输入 9，Excel 存的是 0.09，显示为 900%"),
+                         table()),
+    "N013": RuleExamples(table(edit(GRAIN, ("F3", Timed(0.5))), "F3",
+                               note="F3 设成了时间格式：0.5 显示为 12:00:00"),
                          table()),
     # -- T: totals --------------------------------------------------------------------------------
     "T001": number_rule("B4", 37),

@@ -2,13 +2,14 @@
 percentages, a unit other than the kind's, hidden rows and formulas the file did not save."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from itertools import compress
 from operator import attrgetter
 
 from templates.cells import a1, column_letter
 from templates.names import normalize_name
 from validators.check.context import Context
-from validators.check.numbers import cell_text, format_number, parse_number
+from validators.check.numbers import DATE_TYPES, cell_text, date_serial, date_text, format_number, parse_number
 from validators.findings import Finding
 
 
@@ -23,12 +24,13 @@ def layout_findings(ctx: Context) -> list[Finding]:
         for other in others:
             findings.append(_duplicate_column(ctx, key, other))
     findings += _percent_findings(ctx)
+    findings += _date_findings(ctx)
     for key, unit in table.units.items():
         declared = table.kind.column(key).unit
         if declared and unit != declared:
             factor = table.unit_factor(key)
-            findings.append(ctx.finding("F014" if factor is not None else "F016",
-                                        cell=a1(table.header_rows[-1], table.columns[key]),
+            where = table.unit_line_cells.get(key, (table.header_rows[-1], table.columns[key]))
+            findings.append(ctx.finding("F014" if factor is not None else "F016", cell=a1(*where),
                                         column=table.kind.column(key).header, unit=unit,
                                         declared=declared, title=table.kind.title,
                                         factor=format_number(factor) if factor is not None else ""))
@@ -80,6 +82,27 @@ def _percent_findings(ctx: Context) -> list[Finding]:
                 findings.append(ctx.finding(
                     "N012", cell=a1(row.row, excel_col), value=format_number(value), column=col.header,
                     shown=format_number(value * 100) + "%", number=format_number(value)))
+    return findings
+
+
+def _date_findings(ctx: Context) -> list[Finding]:
+    """N013: a number cell whose format shows it as a time or a date (0.61 as 14:38:24); the
+    number is what Excel stores and sums, and what the checks use."""
+    table, findings = ctx.table, []
+    rows = [*table.rows, *(s.row for s in table.subtotals),
+            *([table.total_row] if table.total_row else [])]
+    for col in table.kind.numeric_columns:
+        if col.key not in table.columns:
+            continue
+        for row in rows:
+            value = row.cells.get(col.key)
+            if isinstance(value, DATE_TYPES):
+                number = format_number(date_serial(value))
+                findings.append(ctx.finding(
+                    "N013", cell=ctx.cell(row, col.key), value=number, column=col.header,
+                    what="时间" if isinstance(value, (time, timedelta)) or
+                    (isinstance(value, datetime) and value.year < 1900) else "日期",
+                    shown=date_text(value), number=number))
     return findings
 
 

@@ -13,7 +13,7 @@ from operator import attrgetter, itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
-from templates.units import KNOWN_UNITS, factor, split_unit
+from templates.units import KNOWN_UNITS, factor, split_unit, unit_group
 from validators.read.sheet import SheetData
 
 NOTE_PREFIXES = ("注", "说明", "备注", "填报", "制表", "审核", "联系", "附件", "单位:", "单位：")
@@ -110,6 +110,8 @@ class LocatedTable:
     repeated_headers: list[int] = field(default_factory=list)
     subtotals: list[Subtotal] = field(default_factory=list)
     units: dict[str, str] = field(default_factory=dict)     # column key -> unit the sheet prints
+    # column key -> Excel (row, col) of the 单位：亩、吨 line above the table that gave its unit
+    unit_line_cells: dict[str, tuple[int, int]] = field(default_factory=dict)
     duplicate_columns: dict[str, list[int]] = field(default_factory=dict)  # key -> other Excel cols
     later_header: int | None = None     # Excel row of another table's header below this one
 
@@ -343,6 +345,47 @@ def _units(view: list[list], indexes: list[int], found: dict[str, int], kind: Ta
     return units
 
 
+# 单位：亩、吨 / 计量单位:万亩 / 金额单位：万元 — the units a line above the table states
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(.+?)(?:\s{2,}|\u3000|$)")
+_UNIT_LINE_SPLIT = re.compile(r"[、，,/;；\s]+")
+
+
+def _unit_line(view: list[list], header: int, kind: TableKind) -> tuple[int, int, list[str]] | None:
+    """(row, col) 0-based of the 单位：… line above the header, and the units it lists (only the
+    words that are units: 填报单位：三塘镇 lists none and is no unit line)."""
+    for r in range(header):
+        for c, value in enumerate(view[r]):
+            if not isinstance(value, str) or "单位" not in value:
+                continue
+            for match in _UNIT_LINE.finditer(value):
+                words = [w.strip("()（）") for w in _UNIT_LINE_SPLIT.split(normalize_name(match.group(1)))]
+                units = [w for w in words if w in kind.units]
+                if units:
+                    return r, c, units
+    return None
+
+
+def _line_units(view: list[list], header: int, found: dict[str, int], kind: TableKind,
+                units: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Give each number column whose header states no unit the unit the 单位：亩、吨 line lists
+    for what it measures (亩 for an area in 万亩, 吨 for an output in 吨); adds to `units` and
+    returns column key -> the line's 0-based (row, col). Two units of one measure: none taken."""
+    line = _unit_line(view, header, kind)
+    if line is None:
+        return {}
+    row, col, listed = line
+    cells = {}
+    for key in found:
+        declared = kind.column(key).unit
+        if key in units or not declared or not kind.column(key).is_numeric:
+            continue
+        same = {u for u in listed if u in unit_group(declared)}
+        if len(same) == 1:
+            units[key] = same.pop()
+            cells[key] = (row, col)
+    return cells
+
+
 def _duplicate_columns(sheet: SheetData, indexes: list[int], found: dict[str, int],
                        kind: TableKind) -> dict[str, list[int]]:
     """Column key -> other Excel columns whose header names the same column (a second 粮食总面积)."""
@@ -414,6 +457,8 @@ def locate_table(sheet: SheetData, kind: TableKind | None = None,
         scope=_scope(view, kind, header_indexes, found.get(kind.key)),
         units=_units(view, header_indexes, found, kind),
         duplicate_columns=_duplicate_columns(sheet, header_indexes, found, kind))
+    line = _line_units(view, header_indexes[0], found, kind, table.units)
+    table.unit_line_cells = {key: (sheet.origin_row + r, sheet.origin_col + c) for key, (r, c) in line.items()}
     end = _collect_rows(table, found, header_indexes[-1] + 1)
     if sheet.merged:
         _fill_merged(table)
@@ -503,7 +548,9 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
                 first = next(v for v in row if v is not None and v != "")
             if isinstance(first, str) and (first.lstrip().startswith(NOTE_PREFIXES) or filled == 1) \
                     and _is_note(row, first, filled, indexes):
-                if rows or table.total_row:
+                if (rows or table.total_row) and not (
+                        filled == 1 and rows and table.total_row is None
+                        and _rows_then_total(body, position + 1, found, kind)):
                     stop = index + 1
                     break
                 continue
@@ -538,6 +585,29 @@ def _collect_rows(table: LocatedTable, found: dict[str, int], start: int) -> int
     subtotals = _drop_group_headings(table, subtotals)
     _group_subtotals(table, subtotals)
     return stop
+
+
+def _rows_then_total(body: list[list], begin: int, found: dict[str, int], kind: TableKind) -> bool:
+    """Below a note line between the rows (注：以下为新划入的村): rows with numbers, then the
+    table's 合计 — the note is inside the table and does not end it. A header on the way (a
+    second table) or no 合计 below: the note ends the table, as a note under it does."""
+    numeric = [i for key, i in found.items() if key != kind.key and kind.column(key).is_numeric]
+    key_index = found.get(kind.key)
+    numbers = False
+    for row in body[begin:]:
+        filled = [v for v in row if v is not None and not (isinstance(v, str) and not v.strip())]
+        if not filled:
+            continue
+        key_value = row[key_index] if key_index is not None and key_index < len(row) else None
+        label = _row_label(key_value, filled[0], kind)
+        if label == TOTAL:
+            return numbers
+        if sum(isinstance(v, str) for v in filled) >= MIN_HEADER_MATCHES \
+                and len(_match_header_row(row, kind)) >= MIN_HEADER_MATCHES:
+            return False
+        numbers = numbers or any(i < len(row) and isinstance(row[i], (int, float))
+                                 and not isinstance(row[i], bool) for i in numeric)
+    return False
 
 
 def _usual_keys(body: list[list]) -> list[str | None]:

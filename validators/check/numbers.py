@@ -10,7 +10,7 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from templates.cells import plain_number
 from templates.names import means_nothing
@@ -50,8 +50,10 @@ def says_nothing(value) -> bool:
 def parse_number(value, unit: str | None = None) -> ParsedNumber:
     """What a number cell holds; `unit` is the column's unit, to convert a unit written in the
     cell (4.4万吨 in a 吨 column means 44000) — or, when it cannot be converted, to mean none."""
-    if isinstance(value, bool) or isinstance(value, (datetime, date)):
+    if isinstance(value, bool):
         return ParsedNumber(None, "N007")
+    if isinstance(value, DATE_TYPES):       # a number the cell's format shows as a time (N013)
+        return ParsedNumber(date_serial(value), None)
     if isinstance(value, CellError):
         return ParsedNumber(None, "F007")
     if isinstance(value, (int, float)):
@@ -72,6 +74,42 @@ def sequence_number(value):
         return value
     matched = _SEQUENCE_TEXT.fullmatch(_SPACES.sub("", unicodedata.normalize("NFKC", value)))
     return int(matched.group(1)) if matched else value
+
+
+DATE_TYPES = (datetime, date, time, timedelta)
+_OLE_EPOCH = datetime(1899, 12, 30)         # serial 0 in Excel and in COM (the add-in)
+_EXCEL_1900 = datetime(1899, 12, 31)        # serial 0 for Excel's own 1900-01-01 … 1900-02-28
+_LEAP_BUG_END = datetime(1900, 3, 1)
+
+
+def date_serial(value) -> float:
+    """The number Excel stores in a cell its format shows as a date or time (what its SUM adds):
+    14:38:24 -> 0.61, 2025-01-06 -> 45663. Readers give a time for a fraction below 1 and the
+    date by Excel's 1900 calendar (whose 1900-02-29 makes 1900-01-01 … 02-28 one day earlier
+    than from 1899-12-30, as the file reader gives them; COM gives 1899-12-30 plus a time for
+    a fraction). Rounded to 7 places: readers keep a time to the millisecond."""
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() / 86400, 7)
+    if isinstance(value, time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return round(seconds / 86400, 7)
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    value = value.replace(tzinfo=None)
+    epoch = _EXCEL_1900 if datetime(1900, 1, 1) <= value < _LEAP_BUG_END else _OLE_EPOCH
+    return round((value - epoch).total_seconds() / 86400, 7)
+
+
+def date_text(value) -> str:
+    """A date or time cell as Excel shows it: 14:38:24, 2025-01-06, 2025-01-09 18:57:36."""
+    if isinstance(value, timedelta):
+        seconds = round(value.total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if value.time() else "%Y-%m-%d")
+    return value.strftime("%Y-%m-%d")
 
 
 def _parse_text(text: str, unit: str | None = None) -> ParsedNumber:

@@ -2,7 +2,7 @@
 and check_table (every check on a located table, in the order a clerk reads the findings)."""
 from __future__ import annotations
 
-from templates.cells import cell_position
+from templates.cells import a1, cell_position
 from templates.config import Config
 from templates.identity import is_own_hidden_sheet
 from templates.kinds import TableKind, find_kind, get_kind, kinds_for
@@ -21,8 +21,8 @@ from validators.check.context import (
 from validators.check.failures import failure_findings
 from validators.check.far import far_cell_findings
 from validators.check.layout import hidden_and_unsaved, layout_findings
-from validators.check.locate import LocatedTable, locate_table
-from validators.check.numbers import is_blank
+from validators.check.locate import LocatedTable, TableRow, locate_table
+from validators.check.numbers import cell_text, is_blank, parse_number
 from validators.check.origin import kind_changed, round_findings
 from validators.check.roles import (
     missing_rows,
@@ -69,7 +69,7 @@ def check_workbook(book: WorkbookData, *, kind: str | None = None, config: Confi
     else:
         ctx = context_for(table, book.identity, config, township, targets, assigned)
     findings += check_table(ctx, result.totals)
-    findings += _other_tables(book, table)
+    findings += other_tables(book, table)
     findings += far_cell_findings(book, table)
     result.findings = sorted(_drop_ignored(findings, ignore), key=reading_order)
     return result
@@ -136,27 +136,107 @@ def _has_content(sheet: SheetData) -> bool:
 
 
 def find_table(book: WorkbookData, spec: TableKind | None, config=None) -> LocatedTable | None:
-    """The first table of `spec` (any kind when None) on a sheet not fenjie's own, visible sheets first."""
+    """The table of `spec` (any kind when None) on a sheet not fenjie's own, visible sheets first:
+    the first filled one, so that a blank copy of the template before it is not what is checked."""
     sheets = [s for s in book.sheets if not _ours(s, book)]
     candidates = list(kinds_for(config).values())
+    blank = None
     for sheet in sorted(sheets, key=lambda s: s.hidden):
-        table = locate_table(sheet, spec, candidates)
-        if table is not None:
+        table = locate_table(sheet, spec or (blank.kind if blank else None), candidates)
+        if table is None:
+            continue
+        if _filled(table):
             return table
-    return None
+        blank = blank or table
+    return blank
 
 
-def _other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
-    """Another table of the same kind on another visible sheet: checked is only the first."""
+def _filled(table: LocatedTable) -> bool:
+    """Anything written in a row beside its name (a template's blank copy has the names only)."""
+    keys = [key for key in table.columns if key != table.kind.key]
+    return any(not is_blank(row.cells.get(key)) for row in table.rows for key in keys)
+
+
+def other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
+    """Another table of the same kind on another visible sheet: checked is only one. Both filled
+    and not the same is F018 (which is meant?), else F011."""
     findings = []
+    filled = _filled(table)
     for sheet in book.sheets:
         if sheet is table.sheet or sheet.hidden or _ours(sheet, book):
             continue
         other = locate_table(sheet, table.kind)
-        if other is not None and (other.rows or other.total_row):
-            findings.append(RULES["F011"].finding(sheet=sheet.name, name=sheet.name,
-                                                  title=table.kind.title, checked=table.sheet.name))
+        if other is None or not (other.rows or other.total_row):
+            continue
+        names = dict(sheet=sheet.name, name=sheet.name, title=table.kind.title, checked=table.sheet.name)
+        difference = _first_difference(table, other) \
+            if filled and _filled(other) and _copies(table, other) else None
+        if difference is None:
+            findings.append(RULES["F011"].finding(**names))
+        else:
+            cell, value, detail = difference
+            findings.append(RULES["F018"].finding(cell=cell, value=value, detail=detail, **names))
     return findings
+
+
+def _copies(table: LocatedTable, other: LocatedTable) -> bool:
+    """Two versions of one table (a 「修改后」 sheet): same scope, mostly the same rows. A county
+    table beside a township's, or another township's villages, is another table (F011)."""
+    if table.scope != other.scope:
+        return False
+    mine, theirs = ({normalize_name(row.key) for row in t.rows if row.key} for t in (table, other))
+    return bool(mine and theirs) and 2 * len(mine & theirs) >= min(len(mine), len(theirs))
+
+
+def _first_difference(table: LocatedTable, other: LocatedTable) -> tuple[str | None, str | None, str] | None:
+    """Where `other` (a second filled copy) first says something else than `table`: its cell, the
+    value there and a line saying both; None when the two say the same (row order aside)."""
+    kind, key = table.kind, table.kind.key
+    mine = _rows_by_key(table)
+    columns = [c for c in kind.columns if c.key != key and c.key in table.columns and c.key in other.columns]
+    for name, row in _rows_by_key(other).items():
+        match = mine.pop(name, None)
+        label = "合计" if row is other.total_row else (row.key or f"第 {row.row} 行")
+        if match is None:
+            return (a1(row.row, other.columns[key]) if key in other.columns else None, row.key,
+                    f"「{label}」一行只在工作表「{other.sheet.name}」中有")
+        for col in columns:
+            theirs, ours = row.cells.get(col.key), match.cells.get(col.key)
+            meant = _meaning(other, col, theirs), _meaning(table, col, ours)
+            if row is other.total_row and None in meant:
+                continue            # a 合计 without a saved value: the rows say it
+            if meant[0] != meant[1]:
+                return (a1(row.row, other.columns[col.key]), _shown(theirs),
+                        f"「{label}」的「{col.header}」在工作表「{other.sheet.name}」中是 {_shown(theirs)}，"
+                        f"在工作表「{table.sheet.name}」中是 {_shown(ours)}")
+    if mine:
+        name, row = next(iter(mine.items()))
+        return None, None, f"「{row.key or name}」一行只在工作表「{table.sheet.name}」中有"
+    return None
+
+
+def _rows_by_key(table: LocatedTable) -> dict[str, TableRow]:
+    """The rows by name (a name given twice: by name and how many times before), then the 合计."""
+    rows, seen = {}, {}
+    for number, row in enumerate(table.rows):
+        name = normalize_name(row.key) if row.key else f"\0{number}"
+        seen[name] = seen.get(name, 0) + 1
+        rows[name if seen[name] == 1 else f"{name}\0{seen[name]}"] = row
+    if table.total_row is not None:
+        rows["\0合计"] = table.total_row
+    return rows
+
+
+def _meaning(table: LocatedTable, col, value):
+    """What a cell says, comparable across two copies: a number in the kind's unit, or the text."""
+    if col.is_numeric:
+        number = parse_number(value, table.unit_of(col.key)).number
+        return None if number is None else table.in_kind_unit(col.key, number)
+    return None if is_blank(value) else normalize_name(value)
+
+
+def _shown(value) -> str:
+    return "空" if is_blank(value) else cell_text(value)
 
 
 def _header_example(spec: TableKind | None, config=None) -> str:
