@@ -5,6 +5,7 @@ so `fenjie --help`, `fenjie kinds` and `fenjie rules` start fast.
 """
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -148,4 +149,8 @@ def run():
     except (click.Abort, KeyboardInterrupt):
         click.echo(interrupted_message(), err=True)
         sys.exit(130)
+    # The command is done and its files written and closed. Python's shutdown would still run the
+    # cyclic collector over every object left (a 100 000-row check: 0.2 s of a 1.6 s run);
+    # frozen objects are freed as usual, only not searched for cycles.
+    gc.freeze()
     sys.exit(code if isinstance(code, int) else 0)

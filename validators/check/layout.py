@@ -9,6 +9,7 @@ from operator import attrgetter
 from templates.cells import a1, column_letter
 from templates.names import normalize_name
 from validators.check.context import Context
+from validators.check.locate import column_values
 from validators.check.numbers import DATE_TYPES, cell_text, date_serial, date_text, format_number, parse_number
 from validators.findings import Finding
 
@@ -91,11 +92,13 @@ def _date_findings(ctx: Context) -> list[Finding]:
     table, findings = ctx.table, []
     rows = [*table.rows, *(s.row for s in table.subtotals),
             *([table.total_row] if table.total_row else [])]
-    for col in table.kind.numeric_columns:
-        if col.key not in table.columns:
+    present = [col for col in table.kind.numeric_columns if col.key in table.columns]
+    columns = column_values(rows, [col.key for col in present])
+    for col in present:
+        values = columns[col.key]
+        if not any(issubclass(kind, DATE_TYPES) for kind in set(map(type, values))):   # in C: the usual column
             continue
-        for row in rows:
-            value = row.cells.get(col.key)
+        for row, value in zip(rows, values):
             if isinstance(value, DATE_TYPES):
                 number = format_number(date_serial(value))
                 findings.append(ctx.finding(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import attrgetter, itemgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not, itemgetter
 
 from templates.kinds import KINDS, TableKind
 from templates.names import normalize_header, normalize_name
@@ -72,22 +72,26 @@ _CELLS, _SOURCE, _LAYOUT = attrgetter("_cells"), attrgetter("_source"), attrgett
 def column_values(rows: list[TableRow], keys) -> dict[str, list]:
     """Column key -> the rows' values in that column (None where a row has no such cell), taken
     column by column from the sheet rows in C instead of a dict looked up per cell."""
+    if not keys:
+        return {}
     layout = rows[0]._layout if rows else None
     if layout is None or list(map(_LAYOUT, rows)).count(layout) != len(rows):
         cells = [r.cells for r in rows]
         return {key: [c.get(key) for c in cells] for key in keys}
     cells, sources = list(map(_CELLS, rows)), list(map(_SOURCE, rows))
-    untouched = cells.count(None) == len(cells)       # no row's cells were asked for or changed
+    # the few rows whose cells were asked for (and may have been changed: a merged value filled in)
+    touched = list(compress(range(len(cells)), map(is_not, cells, repeat(None))))
     where = dict(zip(layout.keys, layout.indexes))
     columns = {}
     for key in keys:
         index = where.get(key)
         if index is None:
             columns[key] = [None if c is None else c.get(key) for c in cells]
-        elif untouched:
-            columns[key] = list(map(itemgetter(index), sources))
-        else:
-            columns[key] = [s[index] if c is None else c.get(key) for c, s in zip(cells, sources)]
+            continue
+        column = list(map(itemgetter(index), sources))
+        for position in touched:
+            column[position] = cells[position].get(key)
+        columns[key] = column
     return columns
 
 
