@@ -405,3 +405,16 @@ def test_a_workbook_is_read_by_its_content_whatever_its_name_says(tmp_path, name
     source = write_xlsx(tmp_path / "a.xlsx", [["乡镇", "面积"], ["新泉镇", 1.5]])
     renamed = source.rename(tmp_path / name)
     assert read_workbook(renamed).sheets[0].rows[1] == ["新泉镇", 1.5]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file names on Windows are always Unicode")
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_file_whose_name_is_not_utf8_is_read(tmp_path, suffix):
+    """unzip leaves a Windows zip's names in GBK bytes on Linux: 三塘镇 as \\xc8\\xfd\\xcc\\xc1\\xd5\\xf2."""
+    source = write_xlsx(tmp_path / "a.xlsx", [["乡镇", "面积"], ["新泉镇", 1.5]])
+    if suffix == ".xls":
+        source = soffice_convert([source], "xls", tmp_path / "xls")[0]
+    raw = os.fsencode(tmp_path) + b"/" + "三塘镇".encode("gbk") + suffix.encode()
+    with open(raw, "wb") as out:
+        out.write(source.read_bytes())
+    assert read_workbook(Path(os.fsdecode(raw))).sheets[0].rows[1] == ["新泉镇", 1.5]

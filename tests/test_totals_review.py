@@ -8,6 +8,7 @@ check` passed with exit 0, and the correct tables beside them that must stay cle
 
 The township returns are fenjie's own templates filled in and recalculated by LibreOffice, as a
 clerk's Excel or WPS would save them; the hand-made table is written by openpyxl."""
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -226,6 +227,21 @@ def test_a_township_under_the_total_is_a_row():
     rows = [*grain_rows(), ["南湖洲镇", 14, 5, 59000, 3, 0.4]]
     found = {(f.code, f.cell) for f in check_workbook(book(rows)).findings}
     assert ("T006", f"A{len(rows)}") in found
+
+
+@pytest.mark.parametrize("line", [
+    ("张三", 13907301234), ("李四", dt.date(2025, 2, 17)), ("张三", "联系电话：", 13907301234),
+    ("张三", 0.3, None, None, None, None, "填报人"), ("王五", "0730-5621234")])
+def test_a_person_under_the_total_with_a_phone_a_date_or_a_footer_label_is_no_row(line):
+    """The review of 2026-11-29: 填报人 张三 13907301234 under the 合计 was T006 (an error that kept
+    the return out of the 汇总)."""
+    rows = [*grain_rows(), [], list(line)]
+    assert "T006" not in {f.code for f in check_workbook(book(rows)).findings}
+
+
+def test_a_farm_under_the_total_is_still_a_row():
+    rows = [*grain_rows(), ["青草湖渔场", 0.3, 0.1, 1200, 0.05, 0.02]]
+    assert ("T006", f"A{len(rows)}") in {(f.code, f.cell) for f in check_workbook(book(rows)).findings}
 
 
 # -- 3. an unsaved SUM over its own range ---------------------------------------------------------

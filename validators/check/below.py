@@ -14,7 +14,7 @@ from templates.names import normalize_name
 from validators.check.context import Context
 from validators.check.far import FAR_ROWS, last_row
 from validators.check.locate import NOTE_PREFIXES, total_label
-from validators.check.numbers import is_blank, parse_number
+from validators.check.numbers import DATE_TYPES, is_blank, parse_number
 from validators.findings import Finding
 
 # what the label of a footer or check line says; a name of the county's list is a row whatever it says
@@ -44,13 +44,37 @@ def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Fin
             break
         previous = number
         name = sheet.value(number, key_col)
-        if not _names_a_place(name, table.kind, known):
+        if not _names_a_place(name, table.kind, known) or _footer_labelled(cells, name):
             continue
-        if any((number, col) in sheet.unsaved_formulas or parse_number(sheet.value(number, col), unit).number
-               is not None for col, unit in numeric):
+        if any((number, col) in sheet.unsaved_formulas or _figure(sheet.value(number, col), unit)
+               for col, unit in numeric):
             findings.append(ctx.finding("T006", cell=ctx.cell(number, table.kind.key), value=name.strip(),
                                         name=name.strip(), total=table.total_row.row))
     return findings
+
+
+_FOOTER_WORDS = ("填报", "填表", "制表", "审核", "联系", "电话", "手机", "负责", "签字", "签名", "盖章", "日期")
+# a phone number where a figure would be: 139 0730 1234, 0730-5621234
+_PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
+
+
+def _footer_labelled(cells: list, name: str) -> bool:
+    """A person's name under the 合计 with 填报人 / 联系电话 / 日期 written beside it: a footer."""
+    return any(isinstance(value, str) and value is not name and (
+        normalize_name(value).startswith(NOTE_PREFIXES) or normalize_name(value).rstrip(":：").endswith("人")
+        or any(word in value for word in _FOOTER_WORDS)) for value in cells)
+
+
+def _figure(value, unit) -> bool:
+    """A figure of the table, not a date or a phone number written in a number column."""
+    if isinstance(value, DATE_TYPES):
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer() \
+            and _PHONE.fullmatch(str(int(value))):
+        return False
+    if isinstance(value, str) and _PHONE.fullmatch(value.strip()):
+        return False
+    return parse_number(value, unit).number is not None
 
 
 def _names_a_place(name, kind, known: dict[str, str]) -> bool:

@@ -148,6 +148,10 @@ _EXTENSIONS = {"ole": (".xls",), XLSX: (".xlsx", ".xlsm"), ODS: (".ods",)}     #
 
 
 def _named_for_content(path: Path, container: str) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:      # a name in GBK bytes (unzipped from Windows): Rust cannot open it
+        return False
     if container == "zip":
         with zipfile.ZipFile(path) as package:       # checked already: it is one of the two
             container = package_kind(package, set(package.namelist()))
