@@ -244,6 +244,13 @@ def test_a_farm_under_the_total_is_still_a_row():
     assert ("T006", f"A{len(rows)}") in {(f.code, f.cell) for f in check_workbook(book(rows)).findings}
 
 
+def test_a_total_differing_only_past_ten_places_is_its_sum():
+    """4.40000000001 over rows adding up to 4.4 (Excel shows 4.4): T001 said 合计为 4.4，各行相加为 4.4，相差 0."""
+    rows = grain_rows()
+    rows[-1] = [*rows[-1][:5], rows[-1][5] + 1e-11]          # 专业化示范育秧: 6.00000000001
+    assert "T001" not in {f.code for f in check_workbook(book(rows)).findings}
+
+
 # -- 3. an unsaved SUM over its own range ---------------------------------------------------------
 
 def hand_made(path: Path, total_formula: str | None) -> Path:
