@@ -306,3 +306,24 @@ def test_another_table_on_another_sheet_is_no_copy(tmp_path, assigned):
             other.append(row)
     result, codes = found(santang(tmp_path / "三塘镇.xlsx", setup=county_sheet), assigned)
     assert codes == [("F011", None)] and result.sheet == "Sheet", result.findings
+
+
+def test_last_years_table_kept_beside_this_years_is_another_table_not_a_copy():
+    """The review of 2026-11-29: a 「2024年」 sheet left before or after the 2025 table was F018
+    (two versions, which is meant?); titles that name two years are two tables (F011)."""
+    from tests.sheets import grain_rows
+    from validators.check.workbook import check_workbook
+    from validators.read.sheet import SheetData, WorkbookData
+    this_year = grain_rows()
+    last_year = [list(row) for row in grain_rows()]
+    last_year[1] = ["湘阴县2024年粮食生产计划任务分解表"]
+    last_year[4] = [last_year[4][0], 21.0, *last_year[4][2:]]
+    for sheets in ((this_year, last_year), (last_year, this_year)):
+        named = [SheetData(f"S{i}", rows) for i, rows in enumerate(sheets)]
+        codes = {f.code for f in check_workbook(WorkbookData("县表.xlsx", named)).findings}
+        assert "F018" not in codes and "F011" in codes, codes
+    same_year = [list(row) for row in last_year]
+    same_year[1] = this_year[1]
+    codes = {f.code for f in check_workbook(WorkbookData("县表.xlsx", [SheetData("A", this_year),
+                                                                       SheetData("B", same_year)])).findings}
+    assert "F018" in codes

@@ -98,28 +98,37 @@ _TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _TITLE_COUNTY = re.compile(r"[\u4e00-\u9fff]{1,6}?[县市区]")
 
 
-def _title_findings(table: LocatedTable, config: Config) -> list[Finding]:
-    """A hand-made table's title (南县三塘镇2024年…) names its county and year: another
-    county's or year's table is not this round's, whatever its numbers."""
+def _title_lines(table: LocatedTable):
+    """(text, its year) of each line above the header that names a year (2025年)."""
     sheet = table.sheet
     for index in range(min(table.header_rows[0] - sheet.origin_row, len(sheet.rows))):
         for value in sheet.rows[index]:
-            if not isinstance(value, str):
-                continue
-            text = normalize_name(value)
-            year = _TITLE_YEAR.search(text)
-            if year is None:
-                continue
-            county = normalize_name(config.county)
-            named = None if county in text else _TITLE_COUNTY.match(text)
-            if named is not None and not _names_a_county(named.group(0), county, config):
-                named = None
-            wrong_year = int(year.group(1)) != config.year
-            if wrong_year or (named is not None and named.group(0) != county):
-                found = f"{named.group(0) if named else config.county}{year.group(1)}年"
-                return [RULES["S008"].finding(title=value.strip()[:60], found=found,
-                                              wanted=f"{config.county}{config.year}年")]
-            return []
+            if isinstance(value, str):
+                year = _TITLE_YEAR.search(normalize_name(value))
+                if year is not None:
+                    yield value, year
+
+
+def title_year(table: LocatedTable) -> int | None:
+    """The year the table's title names (湘阴县2025年…), or None."""
+    return next((int(year.group(1)) for _, year in _title_lines(table)), None)
+
+
+def _title_findings(table: LocatedTable, config: Config) -> list[Finding]:
+    """A hand-made table's title (南县三塘镇2024年…) names its county and year: another
+    county's or year's table is not this round's, whatever its numbers."""
+    for value, year in _title_lines(table):
+        text = normalize_name(value)
+        county = normalize_name(config.county)
+        named = None if county in text else _TITLE_COUNTY.match(text)
+        if named is not None and not _names_a_county(named.group(0), county, config):
+            named = None
+        wrong_year = int(year.group(1)) != config.year
+        if wrong_year or (named is not None and named.group(0) != county):
+            found = f"{named.group(0) if named else config.county}{year.group(1)}年"
+            return [RULES["S008"].finding(title=value.strip()[:60], found=found,
+                                          wanted=f"{config.county}{config.year}年")]
+        return []
     return []
 
 

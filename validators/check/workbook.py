@@ -23,7 +23,7 @@ from validators.check.far import far_cell_findings
 from validators.check.layout import hidden_and_unsaved, layout_findings
 from validators.check.locate import LocatedTable, TableRow, locate_table
 from validators.check.numbers import cell_text, is_blank, parse_number
-from validators.check.origin import kind_changed, round_findings
+from validators.check.origin import kind_changed, round_findings, title_year
 from validators.check.roles import (
     missing_rows,
     owner_findings,
@@ -181,8 +181,12 @@ def other_tables(book: WorkbookData, table: LocatedTable) -> list[Finding]:
 
 def _copies(table: LocatedTable, other: LocatedTable) -> bool:
     """Two versions of one table (a 「修改后」 sheet): same scope, mostly the same rows. A county
-    table beside a township's, or another township's villages, is another table (F011)."""
+    table beside a township's, another township's villages, or last year's table kept beside this
+    year's (titles naming two years) is another table (F011)."""
     if table.scope != other.scope:
+        return False
+    years = title_year(table), title_year(other)
+    if None not in years and years[0] != years[1]:
         return False
     mine, theirs = ({normalize_name(row.key) for row in t.rows if row.key} for t in (table, other))
     return bool(mine and theirs) and 2 * len(mine & theirs) >= min(len(mine), len(theirs))
