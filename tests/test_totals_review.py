@@ -251,6 +251,16 @@ def test_a_total_differing_only_past_ten_places_is_its_sum():
     assert "T001" not in {f.code for f in check_workbook(book(rows)).findings}
 
 
+def test_a_row_of_figures_without_a_name_under_the_total_is_a_row():
+    """The review of 2026-11-29: 0.3 / 0.1 / 1200 / 0.05 / 0.02 with the name left out passed."""
+    rows = [*grain_rows(), [None, 0.3, 0.1, 1200, 0.05, 0.02]]
+    found = [f for f in check_workbook(book(rows)).findings if f.code == "T006"]
+    assert [(f.cell, f.value) for f in found] == [(f"A{len(rows)}", None)]
+    assert f"「第 {len(rows)} 行」这一行在合计行" in found[0].message
+    rows[-1] = [None, 4.4]                          # a lone number: a side note, not a row
+    assert "T006" not in {f.code for f in check_workbook(book(rows)).findings}
+
+
 # -- 3. an unsaved SUM over its own range ---------------------------------------------------------
 
 def hand_made(path: Path, total_formula: str | None) -> Path:

@@ -25,8 +25,8 @@ _DATE = re.compile(r"\d{2,4}\s*[年./-]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日"
 
 
 def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Finding]:
-    """T006 at the key cell of each row under the 合计 that names a place and gives numbers (or
-    formulas) in the number columns."""
+    """T006 at the key cell of each row under the 合计 that names a place (or names nothing and
+    gives two figures or more) and gives numbers (or formulas) in the number columns."""
     table = ctx.table
     key_col = table.columns.get(table.kind.key)
     if table.total_row is None or key_col is None:
@@ -44,12 +44,16 @@ def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Fin
             break
         previous = number
         name = sheet.value(number, key_col)
-        if not _names_a_place(name, table.kind, known) or _footer_labelled(cells, name):
+        nameless = name is None or is_blank(name)
+        if not (nameless or _names_a_place(name, table.kind, known)) or _footer_labelled(cells, name):
             continue
-        if any((number, col) in sheet.unsaved_formulas or _figure(sheet.value(number, col), unit)
-               for col, unit in numeric):
-            findings.append(ctx.finding("T006", cell=ctx.cell(number, table.kind.key), value=name.strip(),
-                                        name=name.strip(), total=table.total_row.row))
+        figures = sum((number, col) in sheet.unsaved_formulas or _figure(sheet.value(number, col), unit)
+                      for col, unit in numeric)
+        if figures >= (2 if nameless else 1):       # a lone number with no name: a side note
+            shown = f"第 {number} 行" if nameless else name.strip()
+            findings.append(ctx.finding("T006", cell=ctx.cell(number, table.kind.key),
+                                        value=None if nameless else shown, name=shown,
+                                        total=table.total_row.row))
     return findings
 
 
