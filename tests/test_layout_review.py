@@ -327,3 +327,21 @@ def test_last_years_table_kept_beside_this_years_is_another_table_not_a_copy():
     codes = {f.code for f in check_workbook(WorkbookData("县表.xlsx", [SheetData("A", this_year),
                                                                        SheetData("B", same_year)])).findings}
     assert "F018" in codes
+
+
+@pytest.mark.libreoffice
+def test_numbers_shown_as_times_of_a_day_or_more_in_an_ods_are_their_numbers(tmp_path):
+    """The review of 2026-11-29: in an .ods, 18000 t shown as h:mm is a time value of 18000 days,
+    which calamine gives as the text PT432000H00M00S: it was N007 on every row and a false T001."""
+    from tests.badinput import soffice_convert
+    from tests.sheets import grain_rows
+    book = openpyxl.Workbook()
+    for row in grain_rows():
+        book.active.append(row)
+    for (cell,) in book.active["D5:D21"]:
+        cell.number_format = "h:mm"
+    book.save(tmp_path / "时间.xlsx")
+    ods = soffice_convert([tmp_path / "时间.xlsx"], "ods", tmp_path / "ods")[0]
+    codes = [f.code for f in check_file(ods).findings]
+    assert "N007" not in codes and "T001" not in codes, codes
+    assert codes.count("N013") == 17, codes

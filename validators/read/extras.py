@@ -2,7 +2,9 @@
 result, error values, merged ranges, percentages), and how it is put onto a SheetData."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from validators.read.sheet import CellError, SheetData
 
@@ -15,6 +17,7 @@ class SheetExtras:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)    # .ods only
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    durations: bool = False        # .ods: a time value somewhere, which calamine gives as PT…H…M…S
     # .xlsx read sparsely: a few stray cells far from the table (their values, put back at their
     # places after calamine has read the rest), the sheet XML without them and its part name
     far_cells: dict[tuple[int, int], object] = field(default_factory=dict)
@@ -26,6 +29,8 @@ class SheetExtras:
         sheet.hidden_rows = frozenset(self.hidden_rows)
         sheet.unsaved_formulas = dict(self.unsaved_formulas)
         sheet.percent_cells = frozenset(self.percent_cells)
+        if self.durations:
+            sheet.rows = [[_duration(v) if isinstance(v, str) else v for v in row] for row in sheet.rows]
         if self.merged and not sheet.merged:
             sheet.merged = tuple(self.merged)
         for (row, col), text in sorted(self.errors.items()):
@@ -33,6 +38,20 @@ class SheetExtras:
         for (row, col), value in sorted(self.far_cells.items()):
             set_cell(sheet, row, col, value)
         sheet.far_cells = frozenset(self.far_cells) | frozenset(self.far_formulas)
+
+
+_ISO_DURATION = re.compile(r"(-?)PT([0-9]+)H([0-9]+)M([0-9]+(?:\.[0-9]+)?)S")
+
+
+def _duration(text: str):
+    """An .ods time value of a day or more (a number shown as 12:00:00 stores 1.5 days), which
+    calamine gives as its ISO text PT36H00M00S: the timedelta it is, like the shorter ones."""
+    found = _ISO_DURATION.fullmatch(text)
+    if found is None:
+        return text
+    sign, hours, minutes, seconds = found.groups()
+    value = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
+    return -value if sign else value
 
 
 def set_cell(sheet: SheetData, row: int, col: int, value) -> None:

@@ -40,6 +40,7 @@ _ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="([0-9]+)"')
 _ODS_HIDDEN = re.compile(rb'table:visibility="(?:collapse|filter)"')
 _ODS_ERROR = b'calcext:value-type="error"'
 _ODS_PERCENT = b'office:value-type="percentage"'
+_ODS_TIME = b'office:value-type="time"'
 _ODS_ROWS_SPANNED = re.compile(rb'table:number-rows-spanned="([0-9]+)"')
 _ODS_COLUMNS_SPANNED = re.compile(rb'table:number-columns-spanned="([0-9]+)"')
 _ODS_TEXT = re.compile(rb"<text:p\b[^>]*>(.*?)</text:p>", re.S)
@@ -79,6 +80,7 @@ def _scan_ods_rows(xml: bytes, position: int, table_end: int, table: _OdsTable, 
     # a table with no error value, merged range or percentage anywhere (most of them) needs no
     # per-row search for one: three searches per row fewer
     special = any(xml.find(mark, position, table_end) >= 0 for mark in (_ODS_ERROR, b"-spanned=", _ODS_PERCENT))
+    table.extras.durations = xml.find(_ODS_TIME, position, table_end) >= 0
     while (start := _find_tag(xml, b"<table:table-row", position, table_end)) >= 0:
         tag_end = xml.find(b">", start)
         attrs = xml[start + 16:tag_end]
@@ -185,6 +187,8 @@ def _parse_ods_content(xml: bytes, limits: Limits) -> dict[str, SheetExtras]:
             spans = (_repeat(element, "number-rows-spanned"), _repeat(element, "number-columns-spanned"))
             if spans != (1, 1):
                 table.extras.merged.append((row_start, col + 1, row_start + spans[0] - 1, col + spans[1]))
+            if element.get(_OFFICE + "value-type") == "time":
+                table.extras.durations = True
             if element.get(_OFFICE + "value-type") == "percentage":
                 table.extras.percent_cells.update(
                     (row_start, col + 1 + offset) for offset in range(min(repeat, 16)))
