@@ -217,7 +217,8 @@ def test_footer_lines_under_the_total_are_not_rows(returns):
 @pytest.mark.parametrize("line", [
     ("填报人：张三",), ("联系电话", None, None, 13807301234), ("2025年2月17日",), ("注：单位为万亩",),
     ("全县目标", 118, 39, 502000, 28.4, 6), ("差额(合计−目标)", 0, 0, 0, 0, 0), ("审核人", "李四"),
-    ("负责人", None, None, 13807301234), ("上年合计", 117, 38, 500000, 28, 6)])
+    ("负责人", None, None, 13807301234), ("上年合计", 117, 38, 500000, 28, 6),
+    ("2024年实绩", 116, 37, 499000, 27, 5), ("应完成", 118, 39, 502000, 28.4, 6), ("2024年", 116, 37, 499000, 27, 5)])
 def test_footer_and_check_lines_are_not_rows(line):
     rows = [*grain_rows(), [], list(line)]
     assert "T006" not in {f.code for f in check_workbook(book(rows)).findings}

@@ -19,9 +19,10 @@ from validators.findings import Finding
 
 # what the label of a footer or check line says; a name of the county's list is a row whatever it says
 _NOT_A_PLACE = ("计", "目标", "下达", "任务", "分配", "指标", "上级", "核定", "剩余", "余额", "差", "核对", "校验",
+                "实绩", "实际", "完成", "预计", "应报",
                 "对比", "比较", "上年", "去年", "同比", "增减", "说明", "备注", "其中", "单位", "电话", "手机",
                 "日期", "时间", "签字", "签名", "盖章", "审核", "邮箱", "传真", ":", "：")
-_DATE = re.compile(r"\d{2,4}\s*[年./-]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日")
+_DATE = re.compile(r"\d{2,4}\s*[年./-]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|^(?:19|20)\d{2}\s*年")
 
 
 def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Finding]:
