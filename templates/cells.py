@@ -63,6 +63,17 @@ def parse_a1(address: str | None) -> tuple[int, int] | None:
     return int(match.group(2)), column_number(match.group(1))
 
 
+# what a number format shows literally: "quoted text", [colour] / [$-locale] brackets, \-escapes
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
+
+
+def shows_percent(format_code: str) -> bool:
+    """A number format that shows a number as a percentage: a "%" outside its literal text
+    (0%, 0.0%, [Blue]0.00%; not 0"%"). The file reader applies it to a file's format codes, the
+    校验 button to Excel's NumberFormat."""
+    return "%" in _FORMAT_LITERAL.sub("", format_code)
+
+
 def put(cell, value):
     """Write `value`; text is always stored as text, never as a formula. Every cell fenjie
     writes from data (templates, 汇总, report, annotated copies) goes through here.

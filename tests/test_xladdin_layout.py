@@ -10,6 +10,7 @@ neither, which is pinned here. The oracle is always validators.batch.check_file 
 import openpyxl
 import pytest
 
+from templates.cells import shows_percent
 from tests import fakecom
 from tests.conftest import EXAMPLE
 from tests.fakecom import excel as fake
@@ -236,7 +237,7 @@ def test_percent_formats_are_told_as_the_file_reader_tells_them(code, percent, t
     def setup(book, ws):
         ws["C4"].number_format = code
     path = write(tmp_path / "t.xlsx", [GRAIN_HEADER, *township_rows(), total_row()], setup=setup)
-    assert formats.is_percent_format(code) is percent
+    assert shows_percent(code) is percent
     assert ((4, 3) in check_sheet_percent(path)) is percent
 
 

@@ -23,25 +23,15 @@ pathological sheet from costing minutes, and says so instead of guessing.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from templates.cells import shows_percent
 from xladdin.cells import Cell, Rect
 
 MAX_PROBES = 400            # questions to Excel per sheet and per search (merged / percent)
 FEW_RUNS = 32               # empty cells in at most this many runs down a column: asked run by run
-
-# A format shows a number as a percentage when it has a "%" outside quoted text, [colour] or
-# [$-locale] brackets and \-escaped characters: the rule the file reader applies to a file's
-# format codes (validators.read.ooxml), applied here to Excel's NumberFormat.
-_LITERAL = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
-
-
-def is_percent_format(code: str) -> bool:
-    return "%" in _LITERAL.sub("", code)
-
 
 class Probe(Protocol):
     def merge_cells(self, rect: Rect) -> object:
@@ -108,7 +98,7 @@ def merged_ranges(probe: Probe, empty: Iterable[Cell], whole: object, limit: int
 def percent_cells(probe: Probe, numbers: Iterable[Cell], whole: object, limit: int = MAX_PROBES) -> Found:
     """The `numbers` (cells holding a number) shown as a percentage; `whole` is NumberFormat of
     the used range."""
-    if isinstance(whole, str) and not is_percent_format(whole):
+    if isinstance(whole, str) and not shows_percent(whole):
         return Found(frozenset())       # one format for the whole sheet, not a percentage
     numbers = set(numbers)
     if not numbers or isinstance(whole, str):
@@ -124,7 +114,7 @@ def percent_cells(probe: Probe, numbers: Iterable[Cell], whole: object, limit: i
         probes += 1
         code = probe.number_format(box)         # text or empty cells in the box share its format, mostly
         if isinstance(code, str):
-            if is_percent_format(code):
+            if shows_percent(code):
                 shown.update(cells)
         elif box[1] < box[3]:           # formats usually go by column: ask each column
             by_column: dict[int, list[Cell]] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from templates.cells import a1, cell_position, column_number
+from templates.cells import a1, cell_position, column_number, shows_percent
 from templates.config import Limits
 from validators.read.errors import CORRUPT, DAMAGED, DTD, UnreadableFile, refuse
 from validators.read.extras import SheetExtras
@@ -68,7 +68,6 @@ def inspect_xlsx(package, parts: dict, cap: int, limits: Limits) -> dict[str, Sh
 
 
 _PERCENT_FORMATS = {9, 10}                 # Excel's built-in 0% and 0.00%
-_QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 
 
 def _percent_styles(styles) -> set[int]:
@@ -76,8 +75,7 @@ def _percent_styles(styles) -> set[int]:
     custom = {}
     for element in styles.iter():
         if _local(element.tag) == "numFmt" and (element.get("numFmtId") or "").isdigit():
-            code = _QUOTED.sub("", element.get("formatCode") or "")
-            custom[int(element.get("numFmtId"))] = "%" in code
+            custom[int(element.get("numFmtId"))] = shows_percent(element.get("formatCode") or "")
     formats = next((e for e in styles.iter() if _local(e.tag) == "cellXfs"), None)
     if formats is None:
         return set()
