@@ -17,11 +17,13 @@ from validators.check.locate import NOTE_PREFIXES, total_label
 from validators.check.numbers import DATE_TYPES, is_blank, parse_number
 from validators.findings import Finding
 
+# what a footer's labels say (填报人、联系电话、日期 …), beside a name or as the row's own label
+_FOOTER_WORDS = ("填报", "填表", "制表", "审核", "联系", "电话", "手机", "负责", "签字", "签名", "盖章", "日期",
+                 "邮箱", "传真")
 # what the label of a footer or check line says; a name of the county's list is a row whatever it says
 _NOT_A_PLACE = ("计", "目标", "下达", "任务", "分配", "指标", "上级", "核定", "剩余", "余额", "差", "核对", "校验",
-                "实绩", "实际", "完成", "预计", "应报",
-                "对比", "比较", "上年", "去年", "同比", "增减", "说明", "备注", "其中", "单位", "电话", "手机",
-                "日期", "时间", "签字", "签名", "盖章", "审核", "邮箱", "传真", ":", "：")
+                "实绩", "实际", "完成", "预计", "应报", "对比", "比较", "上年", "去年", "同比", "增减", "说明",
+                "备注", "其中", "单位", "时间", ":", "：", *_FOOTER_WORDS)
 _DATE = re.compile(r"\d{2,4}\s*[年./-]\s*\d{1,2}|\d{1,2}\s*月\s*\d{1,2}\s*日|^(?:19|20)\d{2}\s*年")
 
 
@@ -58,16 +60,19 @@ def rows_below_total(ctx: Context, directory: dict[str, str] | None) -> list[Fin
     return findings
 
 
-_FOOTER_WORDS = ("填报", "填表", "制表", "审核", "联系", "电话", "手机", "负责", "签字", "签名", "盖章", "日期")
 # a phone number where a figure would be: 139 0730 1234, 0730-5621234
 _PHONE = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 
 
 def _footer_labelled(cells: list, name: str) -> bool:
     """A person's name under the 合计 with 填报人 / 联系电话 / 日期 written beside it: a footer."""
-    return any(isinstance(value, str) and value is not name and (
-        normalize_name(value).startswith(NOTE_PREFIXES) or normalize_name(value).rstrip(":：").endswith("人")
-        or any(word in value for word in _FOOTER_WORDS)) for value in cells)
+    return any(isinstance(value, str) and value is not name and _footer_label(normalize_name(value))
+               for value in cells)
+
+
+def _footer_label(text: str) -> bool:
+    return text.startswith(NOTE_PREFIXES) or text.rstrip(":：").endswith("人") \
+        or any(word in text for word in _FOOTER_WORDS)
 
 
 def _figure(value, unit) -> bool:
